@@ -1,0 +1,118 @@
+"""Settings: built once from `NURTURE_*` env and nurture.yml; nothing is read at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .domain import ProfileField
+from .errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/nurture.db"
+_TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content", "quiet_hours",
+             "caps", "channels", "alerts", "retention"}
+_BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
+                  "meeting_link", "privacy_url", "contact_email"}
+_PROFILING_KEYS = {"budget_per_visit", "order"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Business:
+    company: str
+    product: str
+    tagline: str
+    pricing: str
+    features: str
+    integrations: str
+    meeting_link: str
+    privacy_url: str
+    contact_email: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Profiling:
+    budget_per_visit: int
+    order: tuple[ProfileField, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    root: Path
+    database_url: str
+    admin_token: str | None
+    action_token: str | None
+    rasa_token: str | None
+    rasa_url: str
+    business: Business
+    profiling: Profiling
+    raw: Mapping[str, Any]
+
+    @property
+    def var_dir(self) -> Path:
+        return self.root / "var"
+
+
+def _unknown(section: str, got: Mapping[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(got) - allowed)
+    if extra:
+        raise ConfigError(f"nurture.yml: unknown key(s) in {section}: {', '.join(extra)} "
+                          f"(allowed: {', '.join(sorted(allowed))})")
+
+
+def _business(raw: Mapping[str, Any]) -> Business:
+    _unknown("business", raw, _BUSINESS_KEYS)
+    missing = sorted(_BUSINESS_KEYS - set(raw))
+    if missing:
+        raise ConfigError(f"nurture.yml: business is missing {', '.join(missing)}")
+    return Business(**{k: " ".join(str(raw[k]).split()) for k in _BUSINESS_KEYS})
+
+
+def _profiling(raw: Mapping[str, Any]) -> Profiling:
+    _unknown("profiling", raw, _PROFILING_KEYS)
+    budget = raw.get("budget_per_visit", 3)
+    if not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 8:
+        raise ConfigError("nurture.yml: profiling.budget_per_visit must be an integer from 0 to 8")
+    names = raw.get("order", [f.value for f in ProfileField if f is not ProfileField.PHONE])
+    try:
+        order = tuple(ProfileField(n) for n in names)
+    except ValueError as exc:
+        raise ConfigError(f"nurture.yml: profiling.order: {exc}") from exc
+    return Profiling(budget_per_visit=budget, order=order)
+
+
+def load_settings(env: Mapping[str, str] | None = None, root: Path | None = None) -> Settings:
+    env = os.environ if env is None else env
+    root = (root or Path(env.get("NURTURE_HOME", ".")) ).resolve()
+    config_path = Path(env.get("NURTURE_CONFIG", root / "nurture.yml"))
+    try:
+        raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {config_path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: expected a mapping at the top level")
+    _unknown("the top level", raw, _TOP_KEYS)
+    budget_env = env.get("NURTURE_BUDGET_PER_VISIT")
+    profiling_raw = dict(raw.get("profiling") or {})
+    if budget_env is not None:
+        try:
+            profiling_raw["budget_per_visit"] = int(budget_env)
+        except ValueError as exc:
+            raise ConfigError("NURTURE_BUDGET_PER_VISIT must be an integer") from exc
+    return Settings(
+        root=root,
+        database_url=env.get("NURTURE_DATABASE_URL", DEFAULT_DATABASE_URL),
+        admin_token=env.get("NURTURE_ADMIN_TOKEN") or None,
+        action_token=env.get("NURTURE_ACTION_TOKEN") or None,
+        rasa_token=env.get("RASA_TOKEN") or None,
+        rasa_url=env.get("NURTURE_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
+        business=_business(raw.get("business") or {}),
+        profiling=_profiling(profiling_raw),
+        raw=raw,
+    )

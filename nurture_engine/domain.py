@@ -1,0 +1,112 @@
+"""Domain values: frozen dataclasses and enums. Strings only at the edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+JSONValue = Any
+
+
+class ProfileField(str, Enum):
+    NAME = "name"
+    EMAIL = "email"
+    COMPANY = "company"
+    ROLE = "role"
+    COMPANY_SIZE = "company_size"
+    BUDGET = "budget"
+    TIMELINE = "timeline"
+    USE_CASE = "use_case"
+    PHONE = "phone"
+
+
+QUALIFYING_FIELDS: tuple[ProfileField, ...] = tuple(f for f in ProfileField if f is not ProfileField.PHONE)
+
+
+class Stage(str, Enum):
+    NEW = "new"
+    ENGAGED = "engaged"
+    MQL = "mql"
+    SQL = "sql"
+    CUSTOMER = "customer"
+    DISQUALIFIED = "disqualified"
+
+
+class ConsentStatus(str, Enum):
+    UNKNOWN = "unknown"
+    OPTED_IN = "opted_in"
+    OPTED_OUT = "opted_out"
+
+
+class Channel(str, Enum):
+    WEB = "web"
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+    REST = "rest"
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("naive datetimes are refused; pass a timezone-aware datetime")
+    return at
+
+
+@dataclass(frozen=True, kw_only=True)
+class Identity:
+    channel: Channel
+    sender_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FieldValue:
+    """A normalised profile fact with its provenance."""
+
+    field: ProfileField
+    value: JSONValue
+    raw: str
+    conversation_id: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        _aware(self.at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Consent:
+    status: ConsentStatus
+    at: datetime | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Interaction:
+    kind: str
+    at: datetime
+    channel: Channel
+    sender_id: str
+    intent: str | None = None
+    data: dict[str, JSONValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _aware(self.at)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lead:
+    id: str
+    stage: Stage
+    score: float
+    consent: Consent
+    created_at: datetime
+    profile: dict[ProfileField, FieldValue] = field(default_factory=dict)
+    refused: frozenset[ProfileField] = frozenset()
+    identities: tuple[Identity, ...] = ()
+    demo_requested_at: datetime | None = None
+
+    def known(self, f: ProfileField) -> bool:
+        return f in self.profile
+
+    def profile_values(self) -> dict[str, JSONValue]:
+        return {f.value: v.value for f, v in self.profile.items()}
