@@ -1,0 +1,163 @@
+"""Per-field validation and normalisation of profile answers.
+
+Every parser takes the user's words and returns a JSON-able normalised value, or raises
+`InvalidValue` with a short reason code that the assistant turns into a re-ask response.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from .domain import JSONValue, ProfileField
+from .errors import InvalidValue
+from .numbers import find_numbers, find_word_number
+from .roles import normalise_role
+from .timeline import parse_timeline
+
+MAX_ANSWER_CHARS = 300
+EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}")
+_LEAD_INS = re.compile(
+    r"^(?:(?:well|so|ok|okay|sure|yes|yeah|hi|hello)[,!.\s]+)?"
+    r"(?:my name is|my name's|name's|i am|i'm|im|call me|this is|it's|it is|we are|we're|"
+    r"i work at|i work for|i'm at|i am at|i'm with|i am with|we're called|our company is|"
+    r"the company is|company is|at|with|for|from)\s+",
+    re.IGNORECASE,
+)
+_CURRENCIES = {
+    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
+}
+_NO_BUDGET = re.compile(r"\b(no budget|zero|nothing|none|not yet|no money|n/?a)\b", re.IGNORECASE)
+
+
+_NOT_AN_ANSWER = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "hey",
+                            "thanks", "thank you", "maybe", "idk", "n/a", "none", "nothing"})
+
+
+def _clean(raw: str) -> str:
+    text = " ".join(raw.split())
+    return text.strip(" .!?,;:\"'")
+
+
+def _strip_lead_in(text: str) -> str:
+    return _LEAD_INS.sub("", text, count=1).strip(" .!?,;:")
+
+
+def parse_email(raw: str) -> str:
+    match = EMAIL_RE.search(raw)
+    if not match:
+        reason = "missing_at" if "@" not in raw else "syntax"
+        raise InvalidValue("email", reason)
+    email = match.group(0).lower()
+    local = email.partition("@")[0]
+    if len(email) > 254 or len(local) > 64 or ".." in email or local.startswith(".") or local.endswith("."):
+        raise InvalidValue("email", "syntax")
+    return email
+
+
+def parse_name(raw: str) -> str:
+    text = _strip_lead_in(_clean(raw))
+    if not text or text.lower() in _NOT_AN_ANSWER or len(text) > 80 or re.search(r"[\d@<>{}\[\]/\\]", text):
+        raise InvalidValue("name", "unclear")
+    if len(text.split()) > 5:
+        raise InvalidValue("name", "unclear")
+    return text.title() if text.islower() or text.isupper() else text
+
+
+def parse_company(raw: str) -> str:
+    text = _strip_lead_in(_clean(raw))
+    if (not text or text.lower() in _NOT_AN_ANSWER or len(text) > 120 or not re.search(r"\w", text)
+            or re.search(r"[<>{}]", text)):
+        raise InvalidValue("company", "unclear")
+    return text
+
+
+def parse_use_case(raw: str) -> str:
+    text = _clean(raw)
+    if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+        raise InvalidValue("use_case", "unclear")
+    return text[:MAX_ANSWER_CHARS]
+
+
+def parse_company_size(raw: str) -> dict[str, int | None]:
+    text = _clean(raw).lower()
+    if re.search(r"\b(just me|only me|myself|solo|me alone|one[- ]person|freelancer?)\b", text):
+        return {"min": 1, "max": 1}
+    numbers = [int(n) for n in find_numbers(text)]
+    if len(numbers) >= 2 and numbers[0] <= numbers[1]:
+        return {"min": numbers[0], "max": numbers[1]}
+    if numbers:
+        n = numbers[0]
+    else:
+        word = find_word_number(text)
+        if word is None:
+            raise InvalidValue("company_size", "no_number")
+        n = word
+        if re.search(r"\b(few|several|couple) hundred\b", text):
+            return {"min": 200, "max": 500}
+    if n <= 0 or n > 5_000_000:
+        raise InvalidValue("company_size", "out_of_range")
+    if re.search(r"(\+|\bover\b|\bmore than\b|\babove\b|\bat least\b)", text):
+        return {"min": n, "max": None}
+    if re.search(r"\b(under|less than|fewer than|below)\b", text):
+        return {"min": 1, "max": max(1, n - 1)}
+    return {"min": n, "max": n}
+
+
+def parse_budget(raw: str) -> dict[str, JSONValue]:
+    text = _clean(raw)
+    lowered = text.lower()
+    currency = next((code for sym, code in _CURRENCIES.items()
+                     if (sym in lowered if not sym.isalpha() else re.search(rf"\b{sym}\b", lowered))), None)
+    period: str | None = None
+    if re.search(r"\b(a|per|each|every)\s+(year|yr|annum)\b|annual|yearly|/\s*(yr|year)\b|\bp\.?a\.?\b", lowered):
+        period = "year"
+    elif re.search(r"\b(a|per|each|every)\s+(month|mo)\b|monthly|/\s*(mo|month)\b", lowered):
+        period = "month"
+    numbers = find_numbers(lowered)
+    if not numbers:
+        if _NO_BUDGET.search(lowered):
+            return {"amount": 0, "max": None, "currency": currency, "period": period}
+        raise InvalidValue("budget", "no_amount")
+    amount = int(numbers[0])
+    upper = int(numbers[1]) if len(numbers) > 1 and numbers[1] > numbers[0] else None
+    if amount < 0 or amount > 10_000_000_000:
+        raise InvalidValue("budget", "out_of_range")
+    return {"amount": amount, "max": upper, "currency": currency, "period": period}
+
+
+def parse_phone(raw: str) -> str:
+    digits = re.sub(r"[^\d+]", "", raw)
+    plus = digits.startswith("+")
+    digits = digits.replace("+", "")
+    if not 7 <= len(digits) <= 15:
+        raise InvalidValue("phone", "syntax")
+    return ("+" if plus else "") + digits
+
+
+Parser = Callable[[str, datetime], JSONValue]
+
+PARSERS: dict[ProfileField, Parser] = {
+    ProfileField.NAME: lambda raw, _now: parse_name(raw),
+    ProfileField.EMAIL: lambda raw, _now: parse_email(raw),
+    ProfileField.COMPANY: lambda raw, _now: parse_company(raw),
+    ProfileField.ROLE: lambda raw, _now: normalise_role(raw),
+    ProfileField.COMPANY_SIZE: lambda raw, _now: parse_company_size(raw),
+    ProfileField.BUDGET: lambda raw, _now: parse_budget(raw),
+    ProfileField.TIMELINE: parse_timeline,
+    ProfileField.USE_CASE: lambda raw, _now: parse_use_case(raw),
+    ProfileField.PHONE: lambda raw, _now: parse_phone(raw),
+}
+
+
+def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
+    """Validate and normalise one answer; raises `InvalidValue` with a reason code."""
+    if not raw or not raw.strip():
+        raise InvalidValue(field.value, "empty")
+    if len(raw) > 2_000:
+        raise InvalidValue(field.value, "too_long")
+    return PARSERS[field](raw, now)

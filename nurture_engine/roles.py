@@ -1,0 +1,77 @@
+"""Role answers to a normalised title and a seniority level."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidValue
+
+# (pattern, canonical title or None to keep the user's words, seniority)
+_KNOWN: tuple[tuple[str, str | None, str], ...] = (
+    (r"\b(student|phd|undergrad\w*|grad student|thesis)\b", "Student", "student"),
+    (r"\b(job[- ]?seeker|looking for (a )?(job|work)|unemployed|between jobs)\b", "Job seeker", "none"),
+    (r"\b(researcher|academic|professor|lecturer)\b", "Researcher", "none"),
+    (r"\b(co-?founder|founder|owner)\b", "Founder", "c_level"),
+    (r"\bceo\b|chief executive", "Chief Executive Officer", "c_level"),
+    (r"\bcto\b|chief technology", "Chief Technology Officer", "c_level"),
+    (r"\bcro\b|chief revenue", "Chief Revenue Officer", "c_level"),
+    (r"\bcmo\b|chief marketing", "Chief Marketing Officer", "c_level"),
+    (r"\bcfo\b|chief financial", "Chief Financial Officer", "c_level"),
+    (r"\bcoo\b|chief operating", "Chief Operating Officer", "c_level"),
+    (r"\bsdr\b|sales development", "Sales Development Representative", "individual"),
+    (r"\bbdr\b|business development rep", "Business Development Representative", "individual"),
+    (r"\bae\b|account executive", "Account Executive", "individual"),
+)
+_SENIORITY: tuple[tuple[str, str], ...] = (
+    (r"\b(chief|c-level|president)\b", "c_level"),
+    (r"\b(svp|evp|vp|vice president)\b", "vp"),
+    (r"\b(head|director)\b", "director"),
+    (r"\b(manager|lead|leader|principal|supervisor)\b", "manager"),
+    (r"\b(intern|junior|trainee)\b", "junior"),
+)
+_ABBREVIATIONS = {
+    "revops": "Revenue Operations", "rev ops": "Revenue Operations", "salesops": "Sales Operations",
+    "sales ops": "Sales Operations", "marketing ops": "Marketing Operations", "vp": "VP",
+    "svp": "SVP", "evp": "EVP", "it": "IT", "hr": "HR", "ops": "Operations", "mgr": "Manager",
+}
+_LEAD_IN = re.compile(
+    r"^(?:i\s*am|i'm|im|i\s+work\s+as|i'm\s+working\s+as|my\s+role\s+is|my\s+title\s+is|role:?|title:?)"
+    r"\s+(?:(?:a|an|the)\s+)?",
+    re.IGNORECASE,
+)
+_NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "thanks",
+                         "maybe", "idk", "none", "nothing"})
+_TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
+
+
+def _title_case(text: str) -> str:
+    words = []
+    for word in text.split():
+        key = word.lower()
+        if key in _ABBREVIATIONS:
+            words.append(_ABBREVIATIONS[key])
+        elif key in {"of", "and", "for", "the"}:
+            words.append(key)
+        else:
+            words.append(word if word.isupper() and len(word) <= 4 else word.capitalize())
+    title = " ".join(words)
+    for short, full in _ABBREVIATIONS.items():
+        if " " in short:
+            title = re.sub(rf"\b{short}\b", full, title, flags=re.IGNORECASE)
+    return title
+
+
+def normalise_role(raw: str) -> dict[str, str]:
+    text = " ".join(raw.split()).strip(" .!?,;:")
+    text = _LEAD_IN.sub("", text, count=1)
+    lowered = text.lower()
+    if not text or lowered in _NOT_A_ROLE or len(text) > 120 or not re.search(r"[^\W\d_]", text):
+        raise InvalidValue("role", "unclear")
+    for pattern, title, seniority in _KNOWN:
+        if re.search(pattern, lowered):
+            return {"title": title or _title_case(text), "seniority": seniority}
+    core = _TRAILER.sub("", text)
+    if len(core.split()) > 8:
+        raise InvalidValue("role", "unclear")
+    seniority = next((level for pattern, level in _SENIORITY if re.search(pattern, lowered)), "individual")
+    return {"title": _title_case(core), "seniority": seniority}

@@ -1,0 +1,69 @@
+"""Timeline answers to a number of months from now (None when there is no plan)."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+
+from .domain import JSONValue
+from .errors import InvalidValue
+from .numbers import find_numbers, find_word_number
+
+_NONE = re.compile(r"\b(no plans?|not sure|no idea|don'?t know|dunno|no timeline|undecided|"
+                   r"never|not planning|no rush|someday|eventually)\b", re.IGNORECASE)
+_NOW = re.compile(r"\b(asap|now|immediately|right away|urgent\w*|yesterday|this week|today|"
+                  r"as soon as possible)\b", re.IGNORECASE)
+_UNIT_MONTHS = {"day": 1 / 30, "week": 12 / 52, "month": 1, "quarter": 3, "year": 12}
+
+
+def _months_to_quarter_end(now: datetime, quarter: int, year: int) -> int:
+    end_month = quarter * 3
+    months = (year - now.year) * 12 + end_month - now.month + 1
+    return max(1, months)
+
+
+def parse_timeline(raw: str, now: datetime) -> dict[str, JSONValue]:
+    """`{"months": int | None, "label": str}`: months until the purchase is planned."""
+    text = " ".join(raw.split()).strip(" .!?,;:")
+    lowered = text.lower()
+    if not lowered:
+        raise InvalidValue("timeline", "empty")
+    months = _months(lowered, now)
+    return {"months": months, "label": text[:80]}
+
+
+def _months(text: str, now: datetime) -> int | None:
+    if _NONE.search(text):
+        return None
+    if _NOW.search(text):
+        return 0
+    current_q = (now.month - 1) // 3 + 1
+    if "this quarter" in text or "end of the quarter" in text or "end of quarter" in text:
+        return _months_to_quarter_end(now, current_q, now.year)
+    if "next quarter" in text:
+        q, year = (1, now.year + 1) if current_q == 4 else (current_q + 1, now.year)
+        return _months_to_quarter_end(now, q, year)
+    q_match = re.search(r"\bq([1-4])\b", text)
+    if q_match:
+        q = int(q_match.group(1))
+        year = now.year if q >= current_q else now.year + 1
+        if "next year" in text:
+            year = now.year + 1
+        return _months_to_quarter_end(now, q, year)
+    if "next month" in text:
+        return 1
+    if "this month" in text:
+        return 1
+    if "this year" in text or "end of the year" in text or "end of year" in text:
+        return max(1, 12 - now.month + 1)
+    if "next year" in text:
+        return 12 - now.month + 6
+    if re.search(r"\bhalf a year\b|\bsix months\b", text):
+        return 6
+    unit = next((u for u in _UNIT_MONTHS if re.search(rf"\b{u}s?\b", text)), None)
+    if unit is not None:
+        numbers = find_numbers(text)
+        count = numbers[-1] if numbers else find_word_number(text) or 1
+        return max(0, math.ceil(count * _UNIT_MONTHS[unit]))
+    raise InvalidValue("timeline", "unclear")

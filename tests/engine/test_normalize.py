@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from nurture_engine.domain import ProfileField
+from nurture_engine.errors import InvalidValue
+from nurture_engine.normalize import normalise, parse_budget, parse_company_size, parse_email
+from nurture_engine.roles import normalise_role
+from nurture_engine.timeline import parse_timeline
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)  # Q4
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Jane.Doe@Acme.COM", "jane.doe@acme.com"),
+    ("sure, it's bob@northwind.io thanks", "bob@northwind.io"),
+    ("a+tag@sub.example.co.uk", "a+tag@sub.example.co.uk"),
+])
+def test_email_is_extracted_and_lower_cased(raw: str, expected: str) -> None:
+    assert parse_email(raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("bob at gmail dot com", "missing_at"),
+    ("bob@gmail", "syntax"),
+    ("bob@@gmail.com", "syntax"),
+    ("bob..x@gmail.com", "syntax"),
+])
+def test_invalid_email_has_a_reason(raw: str, reason: str) -> None:
+    with pytest.raises(InvalidValue) as err:
+        parse_email(raw)
+    assert err.value.reason == reason
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("about 450 people", {"min": 450, "max": 450}),
+    ("50-200", {"min": 50, "max": 200}),
+    ("just me", {"min": 1, "max": 1}),
+    ("a team of 12", {"min": 12, "max": 12}),
+    ("around 2k", {"min": 2000, "max": 2000}),
+    ("1,500 employees", {"min": 1500, "max": 1500}),
+    ("over 1000", {"min": 1000, "max": None}),
+    ("a few hundred", {"min": 200, "max": 500}),
+    ("twelve of us", {"min": 12, "max": 12}),
+])
+def test_company_size(raw: str, expected: dict[str, int | None]) -> None:
+    assert parse_company_size(raw) == expected
+
+
+def test_company_size_without_a_number_is_rejected() -> None:
+    with pytest.raises(InvalidValue) as err:
+        parse_company_size("quite big")
+    assert err.value.reason == "no_number"
+
+
+@pytest.mark.parametrize(("raw", "amount", "upper", "currency", "period"), [
+    ("40k USD a year", 40_000, None, "USD", "year"),
+    ("€2,000 per month", 2_000, None, "EUR", "month"),
+    ("about 10k", 10_000, None, None, None),
+    ("$1.5m annually", 1_500_000, None, "USD", "year"),
+    ("10-20k pounds", 10_000, 20_000, "GBP", None),
+    ("no budget yet", 0, None, None, None),
+])
+def test_budget(raw: str, amount: int, upper: int | None, currency: str | None, period: str | None) -> None:
+    assert parse_budget(raw) == {"amount": amount, "max": upper, "currency": currency, "period": period}
+
+
+@pytest.mark.parametrize(("raw", "months"), [
+    ("this quarter", 2),  # November: December is the last month of Q4
+    ("next quarter", 5),
+    ("next year", 7),  # the middle of next year
+    ("no plans", None),
+    ("asap", 0),
+    ("within 3 months", 3),
+    ("in 6 weeks", 2),
+    ("next month", 1),
+    ("by end of Q2", 8),
+    ("half a year", 6),
+])
+def test_timeline_in_months(raw: str, months: int | None) -> None:
+    assert parse_timeline(raw, NOW)["months"] == months
+
+
+def test_unclear_timeline_is_rejected() -> None:
+    with pytest.raises(InvalidValue):
+        parse_timeline("purple", NOW)
+
+
+@pytest.mark.parametrize(("raw", "title", "seniority"), [
+    ("head of revops", "Head of Revenue Operations", "director"),
+    ("I'm the CTO", "Chief Technology Officer", "c_level"),
+    ("VP Sales at Globex", "VP Sales", "vp"),
+    ("marketing manager", "Marketing Manager", "manager"),
+    ("I'm a student writing a paper", "Student", "student"),
+    ("co-founder", "Founder", "c_level"),
+    ("account executive", "Account Executive", "individual"),
+])
+def test_role_title_and_seniority(raw: str, title: str, seniority: str) -> None:
+    assert normalise_role(raw) == {"title": title, "seniority": seniority}
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "x" * 2001])
+def test_empty_or_huge_answers_are_rejected(raw: str) -> None:
+    with pytest.raises(InvalidValue):
+        normalise(ProfileField.COMPANY, raw, NOW)
+
+
+@pytest.mark.parametrize(("field", "raw", "expected"), [
+    (ProfileField.NAME, "my name is priya natarajan", "Priya Natarajan"),
+    (ProfileField.NAME, "José", "José"),
+    (ProfileField.COMPANY, "I work at Northwind Traders.", "Northwind Traders"),
+    (ProfileField.USE_CASE, "better pipeline forecasting", "better pipeline forecasting"),
+    (ProfileField.PHONE, "+44 20 7946 0958", "+442079460958"),
+])
+def test_text_fields(field: ProfileField, raw: str, expected: str) -> None:
+    assert normalise(field, raw, NOW) == expected
+
+
+@pytest.mark.parametrize("raw", ["<script>alert(1)</script>", "yes", "12345"])
+def test_names_that_are_not_names_are_rejected(raw: str) -> None:
+    with pytest.raises(InvalidValue):
+        normalise(ProfileField.NAME, raw, NOW)
