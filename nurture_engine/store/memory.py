@@ -1,0 +1,101 @@
+"""In-memory lead store: the fake shipped in the package for unit tests."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import datetime
+
+from ..domain import (
+    Consent,
+    ConsentStatus,
+    FieldValue,
+    Identity,
+    Interaction,
+    Lead,
+    ProfileField,
+    Stage,
+)
+from ..errors import LeadNotFound
+from .base import LeadPage
+
+
+class MemoryLeadStore:
+    def __init__(self) -> None:
+        self.leads: dict[str, Lead] = {}
+        self.by_identity: dict[Identity, str] = {}
+        self.interaction_log: dict[str, list[Interaction]] = {}
+        self.consent_ledger: list[tuple[str, ConsentStatus, datetime, str, str]] = []
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def lead_for_identity(self, identity: Identity) -> Lead | None:
+        lead_id = self.by_identity.get(identity)
+        return self.leads[lead_id] if lead_id else None
+
+    async def create_lead(self, identity: Identity, at: datetime) -> Lead:
+        lead = Lead(id=uuid.uuid4().hex, stage=Stage.NEW, score=0.0,
+                    consent=Consent(status=ConsentStatus.UNKNOWN), created_at=at, identities=(identity,))
+        self.leads[lead.id] = lead
+        self.by_identity[identity] = lead.id
+        return lead
+
+    async def get_lead(self, lead_id: str) -> Lead:
+        try:
+            return self.leads[lead_id]
+        except KeyError:
+            raise LeadNotFound(f"no lead {lead_id!r}") from None
+
+    async def find_by_email(self, email: str) -> Lead | None:
+        for lead in self.leads.values():
+            value = lead.profile.get(ProfileField.EMAIL)
+            if value is not None and value.value == email:
+                return lead
+        return None
+
+    def _replace(self, lead_id: str, **changes: object) -> None:
+        lead = self.leads.get(lead_id)
+        if lead is None:
+            raise LeadNotFound(f"no lead {lead_id!r}")
+        self.leads[lead_id] = dataclasses.replace(lead, **changes)  # type: ignore[arg-type]
+
+    async def set_field(self, lead_id: str, value: FieldValue) -> None:
+        lead = await self.get_lead(lead_id)
+        self._replace(lead_id, profile={**lead.profile, value.field: value},
+                      refused=lead.refused - {value.field})
+
+    async def add_refusal(self, lead_id: str, field: ProfileField, conversation_id: str, at: datetime) -> None:
+        lead = await self.get_lead(lead_id)
+        self._replace(lead_id, refused=lead.refused | {field})
+
+    async def add_interaction(self, lead_id: str, interaction: Interaction) -> None:
+        await self.get_lead(lead_id)
+        self.interaction_log.setdefault(lead_id, []).append(interaction)
+
+    async def interactions(self, lead_id: str) -> list[Interaction]:
+        return list(self.interaction_log.get(lead_id, []))
+
+    async def set_consent(self, lead_id: str, status: ConsentStatus, at: datetime, channel: str, text: str) -> None:
+        self._replace(lead_id, consent=Consent(status=status, at=at, source=channel))
+        self.consent_ledger.append((lead_id, status, at, channel, text))
+
+    async def mark_demo_requested(self, lead_id: str, at: datetime) -> None:
+        self._replace(lead_id, demo_requested_at=at)
+
+    async def list_leads(self, *, stage: str | None = None, q: str | None = None, limit: int = 50,
+                         cursor: str | None = None) -> LeadPage:
+        matching = []
+        for lead in sorted(self.leads.values(), key=lambda x: x.id):
+            if stage and lead.stage.value != stage:
+                continue
+            if cursor and lead.id <= cursor:
+                continue
+            if q and q.lower() not in " ".join(v.raw.lower() for v in lead.profile.values()) and lead.id != q:
+                continue
+            matching.append(lead)
+        page = matching[:limit]
+        return LeadPage(leads=page, next_cursor=page[-1].id if len(matching) > limit else None)

@@ -1,0 +1,20 @@
+"""Alembic environment: runs migrations on the synchronous driver of the configured URL."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from nurture_engine.store.tables import metadata
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+assert url, "sqlalchemy.url must be set by nurture_engine.store.migrate"
+
+engine = create_engine(url, future=True)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=metadata,
+                      render_as_batch=url.startswith("sqlite"))
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

@@ -1,0 +1,186 @@
+"""SQL lead store on SQLAlchemy 1.4's asyncio engine, written 2.0-style (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from ..domain import (
+    Channel,
+    Consent,
+    ConsentStatus,
+    FieldValue,
+    Identity,
+    Interaction,
+    Lead,
+    ProfileField,
+    Stage,
+)
+from ..errors import LeadNotFound
+from . import tables as t
+from .base import LeadPage
+
+
+def async_url(url: str) -> str:
+    """The asyncio driver URL for a plain `sqlite:///` or `postgresql://` URL."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    if at is None:
+        return None
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
+def _req(at: datetime | None) -> datetime:
+    value = _utc(at)
+    assert value is not None
+    return value
+
+
+class SqlLeadStore:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self._url = async_url(url)
+        self._echo = echo
+        self._engine: AsyncEngine | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("SqlLeadStore used before start()")
+        return self._engine
+
+    async def start(self) -> None:
+        kwargs: dict[str, Any] = {"echo": self._echo, "future": True}
+        if self._url.startswith("postgresql"):
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        self._engine = create_async_engine(self._url, **kwargs)
+
+    async def stop(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
+
+    async def _load(self, conn: AsyncConnection, row: Row[Any]) -> Lead:
+        lead_id = row.id
+        fields = (await conn.execute(select(t.profile_fields).where(t.profile_fields.c.lead_id == lead_id))).all()
+        refused = (await conn.execute(select(t.refusals.c.field).where(t.refusals.c.lead_id == lead_id))).all()
+        idents = (await conn.execute(
+            select(t.identities).where(t.identities.c.lead_id == lead_id).order_by(t.identities.c.id))).all()
+        return Lead(
+            id=lead_id, stage=Stage(row.stage), score=row.score,
+            consent=Consent(status=ConsentStatus(row.consent_status), at=_utc(row.consent_at),
+                            source=row.consent_source),
+            created_at=_req(row.created_at), demo_requested_at=_utc(row.demo_requested_at),
+            profile={ProfileField(f.field): FieldValue(field=ProfileField(f.field), value=f.value, raw=f.raw,
+                                                       conversation_id=f.conversation_id, at=_req(f.at))
+                     for f in fields},
+            refused=frozenset(ProfileField(r.field) for r in refused),
+            identities=tuple(Identity(channel=Channel(i.channel), sender_id=i.sender_id) for i in idents),
+        )
+
+    async def lead_for_identity(self, identity: Identity) -> Lead | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                select(t.leads).join(t.identities, t.identities.c.lead_id == t.leads.c.id).where(
+                    t.identities.c.channel == identity.channel.value,
+                    t.identities.c.sender_id == identity.sender_id))).first()
+            return await self._load(conn, row) if row else None
+
+    async def create_lead(self, identity: Identity, at: datetime) -> Lead:
+        lead_id = uuid.uuid4().hex
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(t.leads).values(
+                id=lead_id, stage=Stage.NEW.value, score=0.0, consent_status=ConsentStatus.UNKNOWN.value,
+                created_at=_utc(at), updated_at=_utc(at)))
+            await conn.execute(insert(t.identities).values(
+                lead_id=lead_id, channel=identity.channel.value, sender_id=identity.sender_id, created_at=_utc(at)))
+        return await self.get_lead(lead_id)
+
+    async def get_lead(self, lead_id: str) -> Lead:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.leads).where(t.leads.c.id == lead_id))).first()
+            if row is None:
+                raise LeadNotFound(f"no lead {lead_id!r}")
+            return await self._load(conn, row)
+
+    async def find_by_email(self, email: str) -> Lead | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.leads).where(t.leads.c.email == email).limit(1))).first()
+            return await self._load(conn, row) if row else None
+
+    async def set_field(self, lead_id: str, value: FieldValue) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(t.profile_fields).where(
+                t.profile_fields.c.lead_id == lead_id, t.profile_fields.c.field == value.field.value))
+            await conn.execute(delete(t.refusals).where(
+                t.refusals.c.lead_id == lead_id, t.refusals.c.field == value.field.value))
+            await conn.execute(insert(t.profile_fields).values(
+                lead_id=lead_id, field=value.field.value, value=value.value, raw=value.raw,
+                conversation_id=value.conversation_id, at=_utc(value.at)))
+            extra = {"email": value.value} if value.field is ProfileField.EMAIL else {}
+            await self._touch(conn, lead_id, value.at, **extra)
+
+    async def _touch(self, conn: AsyncConnection, lead_id: str, at: datetime, **values: Any) -> None:
+        statement = update(t.leads).where(t.leads.c.id == lead_id).values(updated_at=_utc(at), **values)
+        result = await conn.execute(statement)
+        if result.rowcount == 0:
+            raise LeadNotFound(f"no lead {lead_id!r}")
+
+    async def add_refusal(self, lead_id: str, field: ProfileField, conversation_id: str, at: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(t.refusals).where(
+                t.refusals.c.lead_id == lead_id, t.refusals.c.field == field.value))
+            await conn.execute(insert(t.refusals).values(
+                lead_id=lead_id, field=field.value, conversation_id=conversation_id, at=_utc(at)))
+
+    async def add_interaction(self, lead_id: str, interaction: Interaction) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(t.interactions).values(
+                lead_id=lead_id, kind=interaction.kind, intent=interaction.intent,
+                channel=interaction.channel.value, sender_id=interaction.sender_id,
+                data=interaction.data, at=_utc(interaction.at)))
+
+    async def interactions(self, lead_id: str) -> list[Interaction]:
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(t.interactions).where(
+                t.interactions.c.lead_id == lead_id).order_by(t.interactions.c.id))).all()
+        return [Interaction(kind=r.kind, intent=r.intent, channel=Channel(r.channel), sender_id=r.sender_id,
+                            data=r.data, at=_req(r.at)) for r in rows]
+
+    async def set_consent(self, lead_id: str, status: ConsentStatus, at: datetime, channel: str, text: str) -> None:
+        async with self.engine.begin() as conn:
+            await self._touch(conn, lead_id, at, consent_status=status.value, consent_at=_utc(at),
+                              consent_source=channel)
+            await conn.execute(insert(t.consent_ledger).values(
+                lead_id=lead_id, status=status.value, channel=channel, text=text[:500], at=_utc(at)))
+
+    async def mark_demo_requested(self, lead_id: str, at: datetime) -> None:
+        async with self.engine.begin() as conn:
+            await self._touch(conn, lead_id, at, demo_requested_at=_utc(at))
+
+    async def list_leads(self, *, stage: str | None = None, q: str | None = None, limit: int = 50,
+                         cursor: str | None = None) -> LeadPage:
+        query = select(t.leads).order_by(t.leads.c.id).limit(limit + 1)
+        if stage:
+            query = query.where(t.leads.c.stage == stage)
+        if cursor:
+            query = query.where(t.leads.c.id > cursor)
+        if q:
+            pattern = f"%{q.lower()}%"
+            matching = select(t.profile_fields.c.lead_id).where(func.lower(t.profile_fields.c.raw).like(pattern))
+            query = query.where(or_(t.leads.c.id.in_(matching), t.leads.c.id == q))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            leads = [await self._load(conn, r) for r in rows[:limit]]
+        return LeadPage(leads=leads, next_cursor=leads[-1].id if len(rows) > limit else None)

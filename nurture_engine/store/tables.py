@@ -1,0 +1,83 @@
+"""SQLAlchemy Core tables of the lead store (the Alembic migrations create the same schema)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+leads = Table(
+    "leads", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("stage", String(16), nullable=False, index=True),
+    Column("score", Float, nullable=False, default=0.0),
+    Column("consent_status", String(16), nullable=False),
+    Column("consent_at", DateTime(timezone=True)),
+    Column("consent_source", String(32)),
+    Column("demo_requested_at", DateTime(timezone=True)),
+    Column("email", String(254), index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+identities = Table(
+    "identities", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("sender_id", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "sender_id", name="uq_identity"),
+)
+
+profile_fields = Table(
+    "profile_fields", metadata,
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("conversation_id", String(255), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+refusals = Table(
+    "field_refusals", metadata,
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("field", String(32), primary_key=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+interactions = Table(
+    "interactions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("intent", String(64)),
+    Column("channel", String(16), nullable=False),
+    Column("sender_id", String(255), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+consent_ledger = Table(
+    "consent_ledger", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+PG_ADMIN_URL = os.environ.get("NURTURE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_admin():  # type: ignore[no-untyped-def]
+    import psycopg2
+
+    conn = psycopg2.connect(PG_ADMIN_URL)
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture(scope="session")
+def pg_database_factory() -> Iterator[object]:
+    """Creates throw-away PostgreSQL databases (unique names, dropped at the end of the run)."""
+    created: list[str] = []
+
+    def make(prefix: str = "nurture_test") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        conn = _pg_admin()
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        conn.close()
+        created.append(name)
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        return f"{base}/{name}"
+
+    yield make
+    conn = _pg_admin()
+    with conn.cursor() as cur:
+        for name in created:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()

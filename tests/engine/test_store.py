@@ -1,0 +1,112 @@
+"""The same contract, run on the in-memory fake, SQLite and the running PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from nurture_engine.domain import Channel, ConsentStatus, FieldValue, Identity, Interaction, ProfileField, Stage
+from nurture_engine.errors import LeadNotFound
+from nurture_engine.store import LeadStore, MemoryLeadStore
+from nurture_engine.store.migrate import upgrade
+from nurture_engine.store.sql import SqlLeadStore
+from nurture_engine.testing import T0
+
+WEB = Identity(channel=Channel.WEB, sender_id="v-1")
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LeadStore]:
+    if request.param == "memory":
+        s: LeadStore = MemoryLeadStore()
+    else:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'leads.db'}"
+        else:
+            make: Callable[[], str] = request.getfixturevalue("pg_database_factory")
+            url = make()
+        upgrade(url)
+        s = SqlLeadStore(url)
+    await s.start()
+    yield s
+    await s.stop()
+
+
+def fv(field: ProfileField, value: object, raw: str = "raw") -> FieldValue:
+    return FieldValue(field=field, value=value, raw=raw, conversation_id="v-1", at=T0)
+
+
+async def test_create_and_find_by_identity(store: LeadStore) -> None:
+    lead = await store.create_lead(WEB, T0)
+    assert lead.stage is Stage.NEW and lead.consent.status is ConsentStatus.UNKNOWN
+    found = await store.lead_for_identity(WEB)
+    assert found is not None and found.id == lead.id
+    assert found.identities == (WEB,)
+    assert found.created_at == T0
+    assert await store.lead_for_identity(Identity(channel=Channel.TELEGRAM, sender_id="v-1")) is None
+
+
+async def test_typed_fields_round_trip_with_provenance(store: LeadStore) -> None:
+    lead = await store.create_lead(WEB, T0)
+    await store.set_field(lead.id, fv(ProfileField.COMPANY_SIZE, {"min": 50, "max": 200}, "50-200"))
+    await store.set_field(lead.id, fv(ProfileField.BUDGET, {"amount": 40000, "max": None, "currency": "USD",
+                                                             "period": "year"}))
+    await store.set_field(lead.id, fv(ProfileField.EMAIL, "ana@globex.com"))
+    got = await store.get_lead(lead.id)
+    assert got.profile[ProfileField.COMPANY_SIZE].value == {"min": 50, "max": 200}
+    assert got.profile[ProfileField.COMPANY_SIZE].raw == "50-200"
+    assert got.profile[ProfileField.BUDGET].value["amount"] == 40000
+    assert got.profile[ProfileField.EMAIL].at == T0
+    by_email = await store.find_by_email("ana@globex.com")
+    assert by_email is not None and by_email.id == lead.id
+
+
+async def test_a_new_answer_replaces_the_old_and_clears_a_refusal(store: LeadStore) -> None:
+    lead = await store.create_lead(WEB, T0)
+    await store.add_refusal(lead.id, ProfileField.BUDGET, "v-1", T0)
+    assert ProfileField.BUDGET in (await store.get_lead(lead.id)).refused
+    await store.set_field(lead.id, fv(ProfileField.BUDGET, {"amount": 1}))
+    await store.set_field(lead.id, fv(ProfileField.BUDGET, {"amount": 2}))
+    got = await store.get_lead(lead.id)
+    assert got.profile[ProfileField.BUDGET].value == {"amount": 2}
+    assert ProfileField.BUDGET not in got.refused
+
+
+async def test_interactions_consent_and_demo(store: LeadStore) -> None:
+    lead = await store.create_lead(WEB, T0)
+    await store.add_interaction(lead.id, Interaction(kind="intent", intent="ask_pricing", channel=Channel.WEB,
+                                                     sender_id="v-1", at=T0, data={"n": 1}))
+    await store.set_consent(lead.id, ConsentStatus.OPTED_OUT, T0 + timedelta(minutes=1), "web", "STOP")
+    await store.mark_demo_requested(lead.id, T0)
+    got = await store.get_lead(lead.id)
+    assert got.consent.status is ConsentStatus.OPTED_OUT and got.consent.source == "web"
+    assert got.demo_requested_at == T0
+    [interaction] = await store.interactions(lead.id)
+    assert interaction.intent == "ask_pricing" and interaction.data == {"n": 1} and interaction.at == T0
+
+
+async def test_unknown_lead(store: LeadStore) -> None:
+    with pytest.raises(LeadNotFound):
+        await store.get_lead("nope")
+    with pytest.raises(LeadNotFound):
+        await store.set_consent("nope", ConsentStatus.OPTED_IN, T0, "web", "START")
+
+
+async def test_listing_filters_and_pages(store: LeadStore) -> None:
+    ids = []
+    for n in range(5):
+        lead = await store.create_lead(Identity(channel=Channel.REST, sender_id=f"s{n}"), T0)
+        await store.set_field(lead.id, fv(ProfileField.COMPANY, f"Company {n}", f"Company {n}"))
+        ids.append(lead.id)
+    first = await store.list_leads(limit=2)
+    assert len(first.leads) == 2 and first.next_cursor is not None
+    second = await store.list_leads(limit=2, cursor=first.next_cursor)
+    third = await store.list_leads(limit=2, cursor=second.next_cursor)
+    seen = [lead.id for page in (first, second, third) for lead in page.leads]
+    assert sorted(seen) == sorted(ids) and third.next_cursor is None
+    found = await store.list_leads(q="company 3")
+    assert [lead.id for lead in found.leads] == [ids[3]]
+    assert (await store.list_leads(stage="sql")).leads == []
