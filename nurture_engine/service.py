@@ -1,0 +1,200 @@
+"""The façade: everything outside the engine (actions, API, CLI) talks to `NurtureService`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .clock import Clock
+from .config import Business, Settings
+from .domain import (
+    Channel,
+    ConsentStatus,
+    FieldValue,
+    Identity,
+    Interaction,
+    JSONValue,
+    Lead,
+    ProfileField,
+)
+from .errors import InvalidValue
+from .normalize import normalise
+from .profiling import VisitState, plan_questions
+from .redact import redact
+from .store.base import LeadPage, LeadStore
+
+log = logging.getLogger(__name__)
+
+_RASA_CHANNELS = {"socketio": Channel.WEB, "web": Channel.WEB, "rest": Channel.REST,
+                  "telegram": Channel.TELEGRAM, "slack": Channel.SLACK}
+
+
+def channel_of(input_channel: str | None) -> Channel:
+    """Our channel for a Rasa input channel name (unknown or missing ones count as rest)."""
+    return _RASA_CHANNELS.get((input_channel or "").lower(), Channel.REST)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conversation:
+    channel: Channel
+    sender_id: str
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(channel=self.channel, sender_id=self.sender_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerOutcome:
+    accepted: dict[ProfileField, JSONValue] = field(default_factory=dict)
+    rejected: dict[ProfileField, str] = field(default_factory=dict)
+
+
+class NurtureService:
+    def __init__(self, *, store: LeadStore, clock: Clock, settings: Settings) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+
+    async def start(self) -> None:
+        await self._store.start()
+
+    async def stop(self) -> None:
+        await self._store.stop()
+
+    @property
+    def business(self) -> Business:
+        return self._settings.business
+
+    async def lead_for(self, conv: Conversation) -> Lead:
+        """The lead of this conversation, created on first contact."""
+        lead = await self._store.lead_for_identity(conv.identity)
+        if lead is None:
+            lead = await self._store.create_lead(conv.identity, self._clock.now())
+            log.info("new lead %s on %s", lead.id, conv.channel.value)
+        return lead
+
+    async def begin_visit(self, conv: Conversation) -> Lead:
+        """Start of a session: the known profile is what the assistant must not ask again."""
+        lead = await self.lead_for(conv)
+        await self._record(lead.id, conv, "session_start", None, {})
+        return lead
+
+    async def plan(self, conv: Conversation, visit: VisitState) -> list[ProfileField]:
+        lead = await self.lead_for(conv)
+        known = visit.known | frozenset(lead.profile)
+        refused_before = lead.refused - visit.refused
+        return plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
+                              order=self._settings.profiling.order,
+                              budget=self._settings.profiling.budget_per_visit,
+                              refused_before=refused_before)
+
+    async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str]) -> AnswerOutcome:
+        """Validate, normalise and store each answer with its provenance."""
+        lead = await self.lead_for(conv)
+        now = self._clock.now()
+        outcome = AnswerOutcome()
+        for profile_field, raw in answers.items():
+            try:
+                value = normalise(profile_field, raw, now)
+            except InvalidValue as exc:
+                log.info("lead %s: %s rejected (%s): %s", lead.id, profile_field.value, exc.reason, redact(raw))
+                outcome.rejected[profile_field] = exc.reason
+                continue
+            await self._store.set_field(lead.id, FieldValue(
+                field=profile_field, value=value, raw=raw[:500], conversation_id=conv.sender_id, at=now))
+            outcome.accepted[profile_field] = value
+        if outcome.accepted:
+            await self._record(lead.id, conv, "profile", "inform",
+                               {"fields": sorted(f.value for f in outcome.accepted)})
+        return outcome
+
+    async def record_refusal(self, conv: Conversation, profile_field: ProfileField) -> None:
+        lead = await self.lead_for(conv)
+        await self._store.add_refusal(lead.id, profile_field, conv.sender_id, self._clock.now())
+        await self._record(lead.id, conv, "refusal", "deny", {"field": profile_field.value})
+
+    async def record_demo_request(self, conv: Conversation, kind: str) -> Lead:
+        lead = await self.lead_for(conv)
+        now = self._clock.now()
+        await self._store.mark_demo_requested(lead.id, now)
+        await self._record(lead.id, conv, "demo_request", kind, {"kind": kind})
+        return await self._store.get_lead(lead.id)
+
+    async def set_consent(self, conv: Conversation, status: ConsentStatus, text: str) -> None:
+        lead = await self.lead_for(conv)
+        await self._store.set_consent(lead.id, status, self._clock.now(), conv.channel.value, text)
+        log.info("lead %s consent %s via %s", lead.id, status.value, conv.channel.value)
+
+    async def record_intent(self, conv: Conversation, intent: str, data: Mapping[str, JSONValue]) -> None:
+        lead = await self.lead_for(conv)
+        await self._record(lead.id, conv, "intent", intent, dict(data))
+
+    async def _record(self, lead_id: str, conv: Conversation, kind: str, intent: str | None,
+                      data: dict[str, JSONValue]) -> None:
+        await self._store.add_interaction(lead_id, Interaction(
+            kind=kind, intent=intent, channel=conv.channel, sender_id=conv.sender_id, data=data,
+            at=self._clock.now()))
+
+    async def profile_turn(self, conv: Conversation, turn: ProfileTurn) -> ProfileTurnResult:
+        """Store the turn's answers (or refusal) and decide the next question of this visit."""
+        outcome = await self.record_answers(conv, turn.answers) if turn.answers else AnswerOutcome()
+        refused: ProfileField | None = None
+        if (turn.requested is not None and turn.intent in REFUSAL_INTENTS
+                and turn.requested not in outcome.accepted):
+            refused = turn.requested
+            await self.record_refusal(conv, refused)
+        refused_visit = tuple(turn.visit.refused) + ((refused,) if refused else ())
+        known = turn.visit.known | frozenset(outcome.accepted)
+        visit = VisitState(known=known - frozenset(outcome.rejected), asked=turn.visit.asked,
+                           refused=frozenset(refused_visit))
+        plan = await self.plan(conv, visit)
+        next_field = plan[0] if plan else None
+        asked = visit.asked + ((next_field,) if next_field and next_field not in visit.asked else ())
+        slots: dict[ProfileField, JSONValue] = dict(outcome.accepted)
+        slots.update({f: None for f in outcome.rejected})
+        return ProfileTurnResult(slots=slots, invalid=dict(outcome.rejected), refused=refused,
+                                 next_field=next_field, asked=asked,
+                                 refused_in_visit=tuple(sorted(set(refused_visit), key=list(ProfileField).index)))
+
+    # read side, for the admin API and CLI
+    async def get_lead(self, lead_id: str) -> Lead:
+        return await self._store.get_lead(lead_id)
+
+    async def lookup(self, conv: Conversation) -> Lead | None:
+        return await self._store.lead_for_identity(conv.identity)
+
+    async def list_leads(self, *, stage: str | None, q: str | None, limit: int, cursor: str | None) -> LeadPage:
+        return await self._store.list_leads(stage=stage, q=q, limit=limit, cursor=cursor)
+
+    async def interactions(self, lead_id: str) -> list[Interaction]:
+        return await self._store.interactions(lead_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileTurn:
+    """One user turn inside (or outside) the profiling form, as the assistant saw it."""
+
+    answers: Mapping[ProfileField, str]
+    requested: ProfileField | None
+    intent: str | None
+    visit: VisitState
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileTurnResult:
+    slots: dict[ProfileField, JSONValue]
+    invalid: dict[ProfileField, str]
+    refused: ProfileField | None
+    next_field: ProfileField | None
+    asked: tuple[ProfileField, ...]
+    refused_in_visit: tuple[ProfileField, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the turn filled, rejected or refused anything (else the form yields the turn)."""
+        return bool(self.slots or self.invalid or self.refused)
+
+
+REFUSAL_INTENTS = frozenset({"deny", "not_now"})

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from nurture_engine.domain import ProfileField as F
+from nurture_engine.profiling import VisitState, next_question, plan_questions
+
+ORDER = (F.USE_CASE, F.ROLE, F.COMPANY_SIZE, F.TIMELINE, F.EMAIL, F.BUDGET, F.COMPANY, F.NAME)
+
+
+def test_a_new_visitor_is_asked_the_most_decisive_fields_within_the_budget() -> None:
+    plan = plan_questions(VisitState(known=frozenset()), order=ORDER, budget=3)
+    assert plan == [F.USE_CASE, F.ROLE, F.COMPANY_SIZE]
+
+
+def test_known_fields_are_never_asked() -> None:
+    plan = plan_questions(VisitState(known=frozenset({F.USE_CASE, F.COMPANY_SIZE})), order=ORDER, budget=3)
+    assert plan == [F.ROLE, F.TIMELINE, F.EMAIL]
+
+
+def test_the_budget_counts_questions_already_asked_this_visit() -> None:
+    state = VisitState(known=frozenset({F.USE_CASE, F.ROLE}), asked=(F.USE_CASE, F.ROLE))
+    assert plan_questions(state, order=ORDER, budget=3) == [F.COMPANY_SIZE]
+    spent = VisitState(known=frozenset({F.USE_CASE, F.ROLE, F.COMPANY_SIZE}),
+                       asked=(F.USE_CASE, F.ROLE, F.COMPANY_SIZE))
+    assert next_question(spent, order=ORDER, budget=3) is None
+
+
+def test_the_pending_question_stays_until_answered() -> None:
+    state = VisitState(known=frozenset(), asked=(F.USE_CASE,))
+    assert next_question(state, order=ORDER, budget=3) == F.USE_CASE
+
+
+def test_a_refused_field_is_not_asked_again_and_uses_its_budget() -> None:
+    state = VisitState(known=frozenset(), asked=(F.USE_CASE,), refused=frozenset({F.USE_CASE}))
+    assert plan_questions(state, order=ORDER, budget=3) == [F.ROLE, F.COMPANY_SIZE]
+
+
+def test_fields_refused_in_an_earlier_visit_go_last() -> None:
+    plan = plan_questions(VisitState(known=frozenset()), order=ORDER, budget=8, refused_before={F.ROLE})
+    assert plan[-1] == F.ROLE
+    assert plan[0] == F.USE_CASE
+
+
+def test_a_zero_budget_asks_nothing() -> None:
+    assert plan_questions(VisitState(known=frozenset()), order=ORDER, budget=0) == []

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from nurture_engine.domain import Channel, ConsentStatus, ProfileField
+from nurture_engine.profiling import VisitState
+from nurture_engine.service import Conversation, ProfileTurn
+from nurture_engine.testing import memory_service
+
+WEB = Conversation(channel=Channel.WEB, sender_id="visitor-1")
+
+
+async def test_answers_are_normalised_and_kept_with_provenance() -> None:
+    service, _, clock = memory_service()
+    outcome = await service.record_answers(WEB, {ProfileField.EMAIL: "Ana@Globex.COM",
+                                                 ProfileField.COMPANY_SIZE: "about 450 people"})
+    assert outcome.accepted == {ProfileField.EMAIL: "ana@globex.com",
+                                ProfileField.COMPANY_SIZE: {"min": 450, "max": 450}}
+    lead = await service.lookup(WEB)
+    assert lead is not None
+    email = lead.profile[ProfileField.EMAIL]
+    assert (email.raw, email.conversation_id, email.at) == ("Ana@Globex.COM", "visitor-1", clock.now())
+
+
+async def test_an_invalid_answer_is_rejected_with_a_reason_and_not_stored() -> None:
+    service, _, _ = memory_service()
+    outcome = await service.record_answers(WEB, {ProfileField.EMAIL: "ana at globex"})
+    assert outcome.rejected == {ProfileField.EMAIL: "missing_at"}
+    lead = await service.lead_for(WEB)
+    assert ProfileField.EMAIL not in lead.profile
+
+
+async def test_a_turn_asks_the_next_field_and_grows_the_visit() -> None:
+    service, _, _ = memory_service()
+    first = await service.profile_turn(WEB, ProfileTurn(answers={}, requested=None, intent="greet",
+                                                        visit=VisitState(known=frozenset())))
+    assert first.next_field is ProfileField.USE_CASE
+    assert first.asked == (ProfileField.USE_CASE,)
+    assert not first.changed
+    second = await service.profile_turn(WEB, ProfileTurn(
+        answers={ProfileField.USE_CASE: "forecasting"}, requested=ProfileField.USE_CASE, intent="inform",
+        visit=VisitState(known=frozenset(), asked=first.asked)))
+    assert second.slots == {ProfileField.USE_CASE: "forecasting"}
+    assert second.next_field is ProfileField.ROLE
+    assert second.changed
+
+
+async def test_a_refusal_is_recorded_once_and_the_form_moves_on() -> None:
+    service, _, _ = memory_service()
+    result = await service.profile_turn(WEB, ProfileTurn(
+        answers={}, requested=ProfileField.USE_CASE, intent="deny",
+        visit=VisitState(known=frozenset(), asked=(ProfileField.USE_CASE,))))
+    assert result.refused is ProfileField.USE_CASE
+    assert result.next_field is ProfileField.ROLE
+    lead = await service.lead_for(WEB)
+    assert ProfileField.USE_CASE in lead.refused
+
+
+async def test_a_later_visit_does_not_ask_known_fields() -> None:
+    service, _, _ = memory_service()
+    await service.record_answers(WEB, {ProfileField.USE_CASE: "routing", ProfileField.ROLE: "CTO"})
+    lead = await service.begin_visit(WEB)
+    assert set(lead.profile) == {ProfileField.USE_CASE, ProfileField.ROLE}
+    plan = await service.plan(WEB, VisitState(known=frozenset()))
+    assert ProfileField.USE_CASE not in plan and ProfileField.ROLE not in plan
+
+
+async def test_consent_and_demo_requests_are_recorded() -> None:
+    service, store, _ = memory_service()
+    await service.set_consent(WEB, ConsentStatus.OPTED_OUT, "STOP")
+    lead = await service.record_demo_request(WEB, "request_demo")
+    assert lead.consent.status is ConsentStatus.OPTED_OUT and lead.consent.source == "web"
+    assert lead.demo_requested_at is not None
+    kinds = [i.kind for i in await service.interactions(lead.id)]
+    assert "demo_request" in kinds
+    assert store.consent_ledger[0][1] is ConsentStatus.OPTED_OUT
