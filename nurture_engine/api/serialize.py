@@ -1,0 +1,42 @@
+"""JSON shapes of the admin API (the contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..domain import Lead
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def lead_json(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "stage": lead.stage.value,
+        "score": lead.score,
+        "score_breakdown": [],
+        "profile": {f.value: v.value for f, v in lead.profile.items()},
+        "provenance": {f.value: {"raw": v.raw, "conversation_id": v.conversation_id, "at": iso(v.at)}
+                       for f, v in lead.profile.items()},
+        "refused": sorted(f.value for f in lead.refused),
+        "identities": [{"channel": i.channel.value, "sender_id": i.sender_id} for i in lead.identities],
+        "consent": {"status": lead.consent.status.value, "at": iso(lead.consent.at),
+                    "source": lead.consent.source},
+        "demo_requested_at": iso(lead.demo_requested_at),
+        "created_at": iso(lead.created_at),
+        "followups": [],
+        "alerts": [],
+    }
+
+
+def lead_summary(lead: Lead) -> dict[str, Any]:
+    return {"id": lead.id, "stage": lead.stage.value, "score": lead.score,
+            "name": _value(lead, "name"), "email": _value(lead, "email"), "company": _value(lead, "company"),
+            "channels": sorted({i.channel.value for i in lead.identities})}
+
+
+def _value(lead: Lead, name: str) -> Any:
+    return next((v.value for f, v in lead.profile.items() if f.value == name), None)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nurture_engine.config import load_settings
+from nurture_engine.domain import ProfileField
+from nurture_engine.errors import ConfigError
+from nurture_engine.testing import test_settings
+
+
+def test_defaults_from_the_project_file() -> None:
+    settings = test_settings()
+    assert settings.database_url == "sqlite:///var/nurture.db"
+    assert settings.profiling.budget_per_visit == 3
+    assert settings.profiling.order[0] is ProfileField.USE_CASE
+    assert settings.business.meeting_link.startswith("https://")
+    assert settings.admin_token is None
+
+
+def test_env_overrides() -> None:
+    settings = test_settings(NURTURE_DATABASE_URL="postgresql://x/y", NURTURE_BUDGET_PER_VISIT="1",
+                             NURTURE_ADMIN_TOKEN="t")
+    assert settings.database_url == "postgresql://x/y"
+    assert settings.profiling.budget_per_visit == 1
+    assert settings.admin_token == "t"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("busines: {}\n", "unknown key(s) in the top level: busines"),
+    ("business: {company: X, colour: red}\n", "unknown key(s) in business: colour"),
+    ("- a\n- b\n", "expected a mapping"),
+    ("business: [\n", "not valid YAML"),
+])
+def test_bad_config_is_refused_precisely(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "nurture.yml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path)
+    assert message in str(err.value)
+
+
+def test_bad_budget_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="budget_per_visit"):
+        test_settings(NURTURE_BUDGET_PER_VISIT="-1")
+    with pytest.raises(ConfigError, match="integer"):
+        test_settings(NURTURE_BUDGET_PER_VISIT="lots")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(env={}, root=tmp_path)
