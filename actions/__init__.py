@@ -1,0 +1,1 @@
+"""Thin rasa-sdk actions: read slots, make one `NurtureService` call, return events and responses."""

@@ -1,0 +1,35 @@
+"""Product questions answered from the business facts in nurture.yml."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from .runtime import conversation, service
+
+_RESPONSES = {
+    "ask_pricing": "utter_pricing",
+    "ask_features": "utter_features",
+    "ask_integrations": "utter_integrations",
+    "ask_privacy": "utter_privacy",
+    "request_content": "utter_content",
+}
+
+
+class ActionAnswerProduct(Action):
+    def name(self) -> str:
+        return "action_answer_product"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        intent = tracker.latest_message.get("intent", {}).get("name") or ""
+        svc = await service()
+        await svc.record_intent(conversation(tracker), intent, {})
+        facts = svc.business
+        dispatcher.utter_message(
+            response=_RESPONSES.get(intent, "utter_default"), company=facts.company, product=facts.product,
+            pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
+            privacy_url=facts.privacy_url, meeting_link=facts.meeting_link)
+        return []

@@ -1,0 +1,58 @@
+"""Glue between rasa-sdk (which builds actions without arguments) and the engine's composition root.
+
+The service is built lazily on first use, never at import time; tests install their own with
+`install_service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from nurture_engine.bootstrap import build_service
+from nurture_engine.config import load_settings
+from nurture_engine.domain import ProfileField
+from nurture_engine.profiling import VisitState
+from nurture_engine.service import Conversation, NurtureService, channel_of
+
+_service: NurtureService | None = None
+_lock = asyncio.Lock()
+
+
+def install_service(service: NurtureService | None) -> None:
+    global _service
+    _service = service
+
+
+async def service() -> NurtureService:
+    global _service
+    async with _lock:
+        if _service is None:
+            built = build_service(load_settings())
+            await built.start()
+            _service = built
+    return _service
+
+
+def conversation(tracker: Tracker) -> Conversation:
+    return Conversation(channel=channel_of(tracker.get_latest_input_channel()), sender_id=tracker.sender_id)
+
+
+def _fields(value: Any) -> tuple[ProfileField, ...]:
+    names = value if isinstance(value, list) else []
+    return tuple(ProfileField(n) for n in names if n in ProfileField._value2member_map_)
+
+
+def visit_state(tracker: Tracker) -> VisitState:
+    known = frozenset(f for f in ProfileField if tracker.get_slot(f.value) is not None)
+    return VisitState(known=known, asked=_fields(tracker.get_slot("profile_asked")),
+                      refused=frozenset(_fields(tracker.get_slot("profile_refused"))))
+
+
+def as_text(value: Any) -> str | None:
+    """A slot candidate as the user's words (entity lists give their first value)."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str)), None)
+    return value if isinstance(value, str) else None

@@ -1,0 +1,129 @@
+"""Actions against the in-memory engine: rasa-sdk trackers in, events and response names out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime
+from actions.answers import ActionAnswerProduct
+from actions.consent import ActionOptOut
+from actions.profiling import ActionExplainField, ValidateProfileForm
+from actions.session import ActionSessionStart
+from nurture_engine.domain import Channel, ConsentStatus, ProfileField
+from nurture_engine.service import Conversation, NurtureService
+from nurture_engine.testing import memory_service
+
+DOMAIN: dict[str, Any] = {"responses": {"utter_invalid_email_missing_at": [{"text": "x"}],
+                                        "utter_invalid_email": [{"text": "x"}]},
+                          "forms": {"profile_form": {"required_slots": [f.value for f in ProfileField
+                                                                        if f is not ProfileField.PHONE]}}}
+CONV = Conversation(channel=Channel.WEB, sender_id="visitor")
+
+
+@pytest.fixture
+def service() -> Iterator[NurtureService]:
+    svc, _, _ = memory_service()
+    runtime.install_service(svc)
+    yield svc
+    runtime.install_service(None)
+
+
+def tracker(*, slots: dict[str, Any] | None = None, intent: str = "inform", text: str = "",
+            new_slots: dict[str, Any] | None = None, active_loop: str | None = "profile_form") -> Tracker:
+    events: list[dict[str, Any]] = [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}},
+                                     "input_channel": "socketio"}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in (new_slots or {}).items()]
+    all_slots = {**(slots or {}), **(new_slots or {})}
+    return Tracker.from_dict({"sender_id": "visitor", "slots": all_slots, "events": events,
+                              "latest_message": {"intent": {"name": intent}, "text": text, "entities": []},
+                              "latest_input_channel": "socketio",
+                              "active_loop": {"name": active_loop} if active_loop else {}})
+
+
+def responses(dispatcher: CollectingDispatcher) -> list[str]:
+    return [m["response"] for m in dispatcher.messages]
+
+
+async def test_form_asks_first_field_on_activation(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, tracker(intent="greet"), DOMAIN)
+    assert events == [SlotSet("profile_asked", ["use_case"]), SlotSet("requested_slot", "use_case")]
+
+
+async def test_form_stores_an_answer_and_asks_the_next_field(service: NurtureService) -> None:
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]},
+                new_slots={"use_case": "forecast our pipeline"}, text="forecast our pipeline")
+    events = await ValidateProfileForm().run(CollectingDispatcher(), t, DOMAIN)
+    assert SlotSet("use_case", "forecast our pipeline") in events
+    assert events[-1] == SlotSet("requested_slot", "role")
+    lead = await service.lead_for(CONV)
+    assert lead.profile[ProfileField.USE_CASE].value == "forecast our pipeline"
+
+
+async def test_invalid_email_is_reasked_with_the_reason(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker(slots={"requested_slot": "email", "profile_asked": ["email"]},
+                new_slots={"email": "ana at globex"}, text="ana at globex")
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert SlotSet("email", None) in events
+    assert events[-1] == SlotSet("requested_slot", "email")
+    assert responses(dispatcher) == ["utter_invalid_email_missing_at"]
+
+
+async def test_a_digression_changes_nothing_so_rasa_rejects_the_form(service: NurtureService) -> None:
+    t = tracker(slots={"requested_slot": "role", "profile_asked": ["use_case", "role"], "use_case": "x"},
+                intent="ask_pricing", text="how much is it?")
+    events = await ValidateProfileForm().run(CollectingDispatcher(), t, DOMAIN)
+    assert events == [SlotSet("requested_slot", "role")]
+
+
+async def test_a_refusal_is_accepted_once(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker(slots={"requested_slot": "role", "profile_asked": ["use_case", "role"], "use_case": "x"},
+                intent="deny", text="I'd rather not say")
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert SlotSet("profile_refused", ["role"]) in events
+    assert events[-1] == SlotSet("requested_slot", "company_size")
+    assert responses(dispatcher) == ["utter_refusal_ok"]
+
+
+async def test_budget_ends_the_form(service: NurtureService) -> None:
+    t = tracker(slots={"requested_slot": "company_size", "profile_asked": ["use_case", "role", "company_size"],
+                       "use_case": "x", "role": {"title": "CTO", "seniority": "c_level"}},
+                new_slots={"company_size": "about 450 people"}, text="about 450 people")
+    events = await ValidateProfileForm().run(CollectingDispatcher(), t, DOMAIN)
+    assert SlotSet("company_size", {"min": 450, "max": 450}) in events
+    assert events[-1] == SlotSet("requested_slot", None)
+
+
+async def test_session_start_loads_the_known_profile(service: NurtureService) -> None:
+    await service.record_answers(CONV, {ProfileField.EMAIL: "ana@globex.com"})
+    events = await ActionSessionStart().run(CollectingDispatcher(), tracker(active_loop=None), DOMAIN)
+    assert {"event": "slot", "timestamp": None, "name": "email", "value": "ana@globex.com"} in events
+    assert SlotSet("returning", True) in events
+
+
+async def test_explain_uses_the_requested_field(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionExplainField().run(dispatcher, tracker(slots={"requested_slot": "budget"}, intent="explain"), DOMAIN)
+    assert responses(dispatcher) == ["utter_explain_budget"]
+
+
+async def test_pricing_answer_comes_from_nurture_yml(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_pricing", active_loop=None), DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_pricing"
+    assert message["pricing"] == service.business.pricing
+
+
+async def test_opt_out_is_recorded(service: NurtureService) -> None:
+    await ActionOptOut().run(CollectingDispatcher(), tracker(intent="opt_out", text="STOP", active_loop=None), DOMAIN)
+    lead = await service.lead_for(CONV)
+    assert lead.consent.status is ConsentStatus.OPTED_OUT
