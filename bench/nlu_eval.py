@@ -1,0 +1,90 @@
+"""Intent macro-F1 and entity F1 of the trained model on the peer evaluation set.
+
+Usage: .venv/bin/python bench/nlu_eval.py [--model models/nurture.tar.gz] [--data ../shared/eval/peer_nlu.yml]
+The peer set is evaluation only: it is never part of training. Prints JSON with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENTITY_TYPES = ("name", "company", "role")
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+async def evaluate(model: Path, data: Path) -> dict[str, object]:
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = load_data(str(data)).intent_examples
+    agent = Agent.load(str(model))
+    gold_intents, predicted_intents = [], []
+    entity_counts = {t: Counter() for t in ENTITY_TYPES}
+    started = time.perf_counter()
+    for message in examples:
+        text = message.get("text")
+        parsed = await agent.parse_message(text)
+        gold_intents.append(message.get("intent"))
+        predicted_intents.append((parsed.get("intent") or {}).get("name"))
+        gold = {(e["entity"], text[e["start"]:e["end"]].lower()) for e in message.get("entities") or []}
+        pred = {(e["entity"], text[e["start"]:e["end"]].lower()) for e in parsed.get("entities") or []}
+        for entity_type in ENTITY_TYPES:
+            g = {x for x in gold if x[0] == entity_type}
+            p = {x for x in pred if x[0] == entity_type}
+            entity_counts[entity_type].update(tp=len(g & p), fp=len(p - g), fn=len(g - p))
+    elapsed = time.perf_counter() - started
+    per_intent = {}
+    for intent in sorted(set(gold_intents) - {"inform"}):
+        tp = sum(1 for g, p in zip(gold_intents, predicted_intents) if g == intent and p == intent)
+        fp = sum(1 for g, p in zip(gold_intents, predicted_intents) if g != intent and p == intent)
+        fn = sum(1 for g, p in zip(gold_intents, predicted_intents) if g == intent and p != intent)
+        per_intent[intent] = round(f1(tp, fp, fn), 4)
+    entity_f1 = {t: round(f1(c["tp"], c["fp"], c["fn"]), 4) for t, c in entity_counts.items()}
+    confusions = Counter((g, p) for g, p in zip(gold_intents, predicted_intents) if g != p).most_common(20)
+    return {
+        "examples": len(examples),
+        "intent_macro_f1_without_inform": round(sum(per_intent.values()) / len(per_intent), 4),
+        "per_intent_f1": per_intent,
+        "entity_f1": entity_f1,
+        "entity_f1_mean": round(sum(entity_f1.values()) / len(entity_f1), 4),
+        "top_confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions],  # counts only
+        "parse_ms_per_message": round(1000 * elapsed / max(1, len(examples)), 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=str(ROOT / "models" / "nurture.tar.gz"))
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "eval" / "peer_nlu.yml"))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "nlu_eval.json"))
+    args = parser.parse_args()
+    if not Path(args.data).exists():
+        print(f"evaluation set not found: {args.data}", file=sys.stderr)
+        return 2
+    # Rasa logs every parsed message; the evaluation texts stay out of the console.
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        logging.disable(logging.INFO)
+        result = asyncio.run(evaluate(Path(args.model), Path(args.data)))
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: result[k] for k in ("intent_macro_f1_without_inform", "per_intent_f1", "entity_f1")},
+                     indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

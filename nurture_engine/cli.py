@@ -1,0 +1,163 @@
+"""The `nurture` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .bootstrap import build_service, resolve_database_url
+from .config import Settings, load_settings
+from .errors import LeadNotFound, NurtureError
+from .redact import RedactingFilter
+from .stack import SERVE_PORT, bin_path
+
+log = logging.getLogger("nurture")
+
+
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+def train_argv(root: Path, *, force: bool = False) -> list[str]:
+    argv = [bin_path("rasa"), "train", "--domain", str(root / "bot/domain"),
+            "--data", str(root / "nlu_data"), str(root / "bot/stories"), str(root / "bot/rules"),
+            "--config", str(root / "config.yml"), "--out", str(root / "models"), "--fixed-model-name", "nurture"]
+    return [*argv, "--force"] if force else argv
+
+
+def train_env() -> dict[str, str]:
+    """TensorFlow uses every core for training (it defaults to one op at a time here)."""
+    env = dict(os.environ)
+    cores = str(os.cpu_count() or 2)
+    env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", cores)
+    env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", cores)
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    return env
+
+
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    return subprocess.call(train_argv(settings.root, force=args.force), env=train_env())
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from .store.migrate import upgrade
+
+    upgrade(resolve_database_url(settings))
+    print("lead store is at the latest schema")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from .api import create_app
+
+    app = create_app(build_service(settings), settings)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def cmd_actions(settings: Settings, args: argparse.Namespace) -> int:
+    from actions.server import run
+
+    if not settings.action_token:
+        print("NURTURE_ACTION_TOKEN is not set: the action server will not run unprotected", file=sys.stderr)
+        return 2
+    run(settings.action_token, port=args.port, host=args.host)
+    return 0
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    from .up import run_stack
+
+    return asyncio.run(run_stack(settings, train=not args.no_train))
+
+
+async def _leads(settings: Settings, args: argparse.Namespace) -> int:
+    service = build_service(settings)
+    await service.start()
+    try:
+        if args.leads_command == "show":
+            from .api.serialize import lead_json
+
+            try:
+                lead = await service.get_lead(args.lead_id)
+            except LeadNotFound:
+                print(f"no lead {args.lead_id}", file=sys.stderr)
+                return 1
+            print(json.dumps(lead_json(lead), indent=2, default=str))
+            return 0
+        page = await service.list_leads(stage=args.stage, q=args.q, limit=args.limit, cursor=None)
+        print(f"{'id':32}  {'stage':12}  {'score':>6}  fields")
+        for lead in page.leads:
+            print(f"{lead.id:32}  {lead.stage.value:12}  {lead.score:6.1f}  "
+                  f"{', '.join(sorted(f.value for f in lead.profile))}")
+        return 0
+    finally:
+        await service.stop()
+
+
+def cmd_leads(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_leads(settings, args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nurture", description="Conversational lead-nurturing service")
+    parser.add_argument("--log-level", default=os.environ.get("NURTURE_LOG_LEVEL", "INFO"))
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start Rasa, the action server and the nurture service; Ctrl-C stops all")
+    up.add_argument("--no-train", action="store_true", help="do not train when the model is missing")
+    up.set_defaults(func=cmd_up)
+    serve = sub.add_parser("serve", help="admin API and demo page")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=SERVE_PORT)
+    serve.set_defaults(func=cmd_serve)
+    actions = sub.add_parser("actions", help="the rasa-sdk action server, behind NURTURE_ACTION_TOKEN")
+    actions.add_argument("--host", default="127.0.0.1")
+    actions.add_argument("--port", type=int, default=5055)
+    actions.set_defaults(func=cmd_actions)
+    train = sub.add_parser("train", help="train the assistant (skipped by Rasa when nothing changed)")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_train)
+    db = sub.add_parser("db", help="lead store schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply the migrations").set_defaults(func=cmd_db_upgrade)
+    leads = sub.add_parser("leads", help="inspect leads")
+    leads_sub = leads.add_subparsers(dest="leads_command", required=True)
+    listing = leads_sub.add_parser("list")
+    listing.add_argument("--stage")
+    listing.add_argument("--q")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.set_defaults(func=cmd_leads)
+    show = leads_sub.add_parser("show")
+    show.add_argument("lead_id")
+    show.set_defaults(func=cmd_leads)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        settings = load_settings()
+        return int(args.func(settings, args))
+    except NurtureError as exc:
+        print(f"nurture: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

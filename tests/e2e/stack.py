@@ -1,0 +1,109 @@
+"""Runs the real stack (Rasa server, action server, nurture service) on free ports for e2e tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from nurture_engine.config import load_settings
+from nurture_engine.stack import stack_env, stack_processes
+from nurture_engine.store.migrate import upgrade
+from nurture_engine.supervisor import Supervisor
+from nurture_engine.testing import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "nurture.tar.gz"
+ADMIN_TOKEN = "e2e-admin-" + uuid.uuid4().hex
+ACTION_TOKEN = "e2e-action-" + uuid.uuid4().hex
+RASA_TOKEN = "e2e-rasa-" + uuid.uuid4().hex
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    var_dir: Path
+    database_url: str
+    tracker_url: str
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    serve_port: int = field(default_factory=free_port)
+    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
+    supervisor: Supervisor | None = None
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def serve_url(self) -> str:
+        return f"http://127.0.0.1:{self.serve_port}"
+
+    def start(self) -> None:
+        if not MODEL.exists():
+            raise RuntimeError(f"no trained model at {MODEL}: run `make train` (make test does)")
+        env = {"NURTURE_DATABASE_URL": self.database_url, "NURTURE_TRACKER_URL": self.tracker_url,
+               "NURTURE_ADMIN_TOKEN": ADMIN_TOKEN, "NURTURE_ACTION_TOKEN": ACTION_TOKEN,
+               "RASA_TOKEN": RASA_TOKEN, "NURTURE_HOME": str(PROJECT_ROOT)}
+        import os
+
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("NURTURE_", "RASA_"))}
+        settings = load_settings(env=env, root=PROJECT_ROOT)
+        upgrade(self.database_url)
+        full_env = stack_env(settings, {**base, **env}, action_port=self.action_port)
+        specs = stack_processes(settings, model=MODEL, rasa_port=self.rasa_port, action_port=self.action_port,
+                                serve_port=self.serve_port)
+        self.supervisor = Supervisor(specs, full_env, self.var_dir / "log")
+        try:
+            self.loop.run_until_complete(self.supervisor.start(timeout=240))
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.supervisor is not None:
+            self.loop.run_until_complete(self.supervisor.stop())
+            self.supervisor = None
+        self.loop.close()
+
+    def logs(self) -> str:
+        out = []
+        for path in sorted((self.var_dir / "log").glob("*.log")):
+            out.append(f"--- {path.name} ---\n" + path.read_text(errors="replace")[-4000:])
+        return "\n".join(out)
+
+
+class Visitor:
+    """One person chatting over the REST channel."""
+
+    def __init__(self, stack: Stack, http: aiohttp.ClientSession, sender: str | None = None) -> None:
+        self.stack = stack
+        self.http = http
+        self.sender = sender or "visitor-" + uuid.uuid4().hex[:12]
+
+    async def say(self, text: str) -> list[str]:
+        async with self.http.post(f"{self.stack.rasa_url}/webhooks/rest/webhook",
+                                  json={"sender": self.sender, "message": text}) as resp:
+            assert resp.status == 200, await resp.text()
+            body = await resp.json()
+        return [m.get("text", "") for m in body]
+
+    async def lead(self) -> dict[str, Any]:
+        async with self.http.get(f"{self.stack.serve_url}/api/leads/lookup",
+                                 params={"channel": "rest", "sender_id": self.sender},
+                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as resp:
+            assert resp.status == 200, await resp.text()
+            return dict(await resp.json())

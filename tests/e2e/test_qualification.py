@@ -1,0 +1,118 @@
+"""Whole-stack conversations over the REST channel; assertions on the lead store, not only replies."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from nurture_engine.testing import test_settings
+
+from .responses import asked, said
+from .stack import Stack, Visitor
+
+PRICING = test_settings().business.pricing
+
+
+async def qualify_three(v: Visitor) -> None:
+    replies = await v.say("hi")
+    assert said(replies, "utter_greet") and asked(replies) == ["use_case"], replies
+    replies = await v.say("we need better pipeline forecasting")
+    assert asked(replies) == ["role"], replies
+    replies = await v.say("I'm the head of revops")
+    assert asked(replies) == ["company_size"], replies
+    replies = await v.say("about 450 people")
+    assert asked(replies) == [], replies  # the visit's budget of 3 questions is spent
+    assert said(replies, "utter_profile_thanks"), replies
+
+
+async def check_typed_lead(v: Visitor) -> None:
+    lead = await v.lead()
+    profile = lead["profile"]
+    assert profile["use_case"] == "better pipeline forecasting"
+    assert profile["role"] == {"title": "Head of Revenue Operations", "seniority": "director"}
+    assert profile["company_size"] == {"min": 450, "max": 450}
+    assert lead["identities"] == [{"channel": "rest", "sender_id": v.sender}]
+    assert lead["provenance"]["company_size"]["conversation_id"] == v.sender
+
+
+async def test_qualification_on_sqlite_fills_a_typed_lead(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    await qualify_three(v)
+    await check_typed_lead(v)
+
+
+@pytest.mark.postgres
+async def test_qualification_on_postgres_fills_a_typed_lead(pg_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(pg_stack, http)
+    await qualify_three(v)
+    await check_typed_lead(v)
+
+
+async def test_a_second_session_asks_only_unknown_fields(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    await qualify_three(v)
+    await v.say("/session_start")
+    replies = await v.say("hello again")
+    assert asked(replies) == ["timeline"], replies
+    replies = await v.say("this quarter")
+    assert asked(replies) == ["email"], replies
+    replies = await v.say("ana at globex dot com")
+    assert said(replies, "utter_invalid_email_missing_at") and asked(replies) == ["email"], replies
+    replies = await v.say("ana@Globex.com")
+    assert asked(replies) == ["budget"], replies
+    replies = await v.say("40k USD a year")
+    assert asked(replies) == [], replies
+    profile = (await v.lead())["profile"]
+    assert profile["email"] == "ana@globex.com"
+    assert profile["budget"] == {"amount": 40000, "max": None, "currency": "USD", "period": "year"}
+    assert profile["timeline"]["months"] >= 0
+    assert {"use_case", "role", "company_size"} <= set(profile)
+
+
+async def test_digressions_are_answered_and_the_question_resumes(sqlite_stack: Stack,
+                                                                 http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    await v.say("hey there")
+    replies = await v.say("how much does it cost?")
+    assert PRICING in replies and asked(replies) == ["use_case"], replies
+    replies = await v.say("why do you ask?")
+    assert said(replies, "utter_explain_use_case") and asked(replies) == ["use_case"], replies
+    replies = await v.say("are you a bot?")
+    assert said(replies, "utter_iamabot") and asked(replies) == ["use_case"], replies
+    replies = await v.say("cleaning up our CRM data")
+    assert asked(replies) == ["role"], replies
+
+
+async def test_a_refusal_is_accepted_and_not_asked_again(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    await v.say("hi")
+    replies = await v.say("I'd rather not say")
+    assert said(replies, "utter_refusal_ok") and asked(replies) == ["role"], replies
+    replies = await v.say("CTO")
+    assert asked(replies) == ["company_size"], replies
+    lead = await v.lead()
+    assert lead["refused"] == ["use_case"]
+    assert lead["profile"]["role"]["title"] == "Chief Technology Officer"
+
+
+async def test_a_demo_request_collects_the_email_and_is_recorded(sqlite_stack: Stack,
+                                                                 http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("can I book a demo?")
+    assert asked(replies) == ["email"], replies
+    replies = await v.say("lena@hooli.io")
+    assert said(replies, "utter_demo_booked"), replies
+    assert any(test_settings().business.meeting_link in r for r in replies)
+    lead = await v.lead()
+    assert lead["profile"]["email"] == "lena@hooli.io"
+    assert lead["demo_requested_at"] is not None
+
+
+async def test_opt_out_and_in_are_recorded(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("please stop messaging me")
+    assert said(replies, "utter_opted_out"), replies
+    assert (await v.lead())["consent"]["status"] == "opted_out"
+    replies = await v.say("you can message me again")
+    assert said(replies, "utter_opted_in"), replies
+    assert (await v.lead())["consent"]["status"] == "opted_in"
