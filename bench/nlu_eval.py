@@ -50,12 +50,12 @@ async def evaluate(model: Path, data: Path) -> dict[str, object]:
     elapsed = time.perf_counter() - started
     per_intent = {}
     for intent in sorted(set(gold_intents) - {"inform"}):
-        tp = sum(1 for g, p in zip(gold_intents, predicted_intents) if g == intent and p == intent)
-        fp = sum(1 for g, p in zip(gold_intents, predicted_intents) if g != intent and p == intent)
-        fn = sum(1 for g, p in zip(gold_intents, predicted_intents) if g == intent and p != intent)
+        tp = sum(1 for g, p in zip(gold_intents, predicted_intents, strict=True) if g == intent and p == intent)
+        fp = sum(1 for g, p in zip(gold_intents, predicted_intents, strict=True) if g != intent and p == intent)
+        fn = sum(1 for g, p in zip(gold_intents, predicted_intents, strict=True) if g == intent and p != intent)
         per_intent[intent] = round(f1(tp, fp, fn), 4)
     entity_f1 = {t: round(f1(c["tp"], c["fp"], c["fn"]), 4) for t, c in entity_counts.items()}
-    confusions = Counter((g, p) for g, p in zip(gold_intents, predicted_intents) if g != p).most_common(20)
+    confusions = Counter((g, p) for g, p in zip(gold_intents, predicted_intents, strict=True) if g != p).most_common(20)
     return {
         "examples": len(examples),
         "intent_macro_f1_without_inform": round(sum(per_intent.values()) / len(per_intent), 4),
