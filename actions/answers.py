@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .runtime import conversation, service
+from .runtime import service
 
 _RESPONSES = {
     "ask_pricing": "utter_pricing",
@@ -25,9 +25,7 @@ class ActionAnswerProduct(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name") or ""
-        svc = await service()
-        await svc.record_intent(conversation(tracker), intent, {})
-        facts = svc.business
+        facts = (await service()).business
         dispatcher.utter_message(
             response=_RESPONSES.get(intent, "utter_default"), company=facts.company, product=facts.product,
             pricing=facts.pricing, features=facts.features, integrations=facts.integrations,

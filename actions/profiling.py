@@ -106,7 +106,7 @@ class ValidateSlotMappings(ValidationAction):
 
 
 class ActionExplainField(Action):
-    """Answers "why do you ask?" for the question being asked."""
+    """Answers "why do you ask?" for the question being asked (the event broker records the intent)."""
 
     def name(self) -> str:
         return "action_explain_field"
@@ -114,8 +114,6 @@ class ActionExplainField(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         field = _requested(tracker)
-        await (await service()).record_intent(conversation(tracker), "explain",
-                                              {"field": field.value if field else None})
         dispatcher.utter_message(response=f"utter_explain_{field.value}" if field else "utter_explain_general")
         return []
 

@@ -6,25 +6,34 @@ from pathlib import Path
 
 from .clock import Clock, SystemClock
 from .config import Settings
+from .events import EventConsumer, SqlEventSource
 from .service import NurtureService
-from .store.base import LeadStore
+from .store.base import NurtureStore
 from .store.sql import SqlLeadStore
 
 
-def resolve_database_url(settings: Settings) -> str:
+def resolve_sqlite(url: str, root: Path) -> str:
     """Relative SQLite paths are relative to the project root, not to the working directory."""
-    url = settings.database_url
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-        return prefix + str((settings.root / Path(url.removeprefix(prefix))).resolve())
+        return prefix + str((root / Path(url.removeprefix(prefix))).resolve())
     return url
 
 
-def build_store(settings: Settings) -> LeadStore:
+def resolve_database_url(settings: Settings) -> str:
+    return resolve_sqlite(settings.database_url, settings.root)
+
+
+def build_consumer(settings: Settings, service: NurtureService) -> EventConsumer:
+    """The behaviour consumer of Rasa's SQL event broker (NURTURE_EVENTS_URL)."""
+    return EventConsumer(SqlEventSource(resolve_sqlite(settings.events_url, settings.root)), service)
+
+
+def build_store(settings: Settings) -> NurtureStore:
     return SqlLeadStore(resolve_database_url(settings))
 
 
 def build_service(settings: Settings, *, clock: Clock | None = None,
-                  store: LeadStore | None = None) -> NurtureService:
+                  store: NurtureStore | None = None) -> NurtureService:
     return NurtureService(store=store or build_store(settings), clock=clock or SystemClock(),
                           settings=settings)

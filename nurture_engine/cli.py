@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .bootstrap import build_service, resolve_database_url
+from .bootstrap import build_consumer, build_service, resolve_database_url
 from .config import Settings, load_settings
 from .errors import LeadNotFound, NurtureError
 from .redact import RedactingFilter
@@ -63,7 +63,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from .api import create_app
 
-    app = create_app(build_service(settings), settings)
+    service = build_service(settings)
+    consumer = None if args.no_worker else build_consumer(settings, service)
+    app = create_app(service, settings, consumer=consumer)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
 
@@ -92,11 +94,11 @@ async def _leads(settings: Settings, args: argparse.Namespace) -> int:
             from .api.serialize import lead_json
 
             try:
-                lead = await service.get_lead(args.lead_id)
+                view = await service.view(args.lead_id)
             except LeadNotFound:
                 print(f"no lead {args.lead_id}", file=sys.stderr)
                 return 1
-            print(json.dumps(lead_json(lead), indent=2, default=str))
+            print(json.dumps(lead_json(view, service.now(), service.half_life_days), indent=2, default=str))
             return 0
         page = await service.list_leads(stage=args.stage, q=args.q, limit=args.limit, cursor=None)
         print(f"{'id':32}  {'stage':12}  {'score':>6}  fields")
@@ -122,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="admin API and demo page")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=SERVE_PORT)
+    serve.add_argument("--no-worker", action="store_true", help="do not consume Rasa's event broker here")
     serve.set_defaults(func=cmd_serve)
     actions = sub.add_parser("actions", help="the rasa-sdk action server, behind NURTURE_ACTION_TOKEN")
     actions.add_argument("--host", default="127.0.0.1")

@@ -12,8 +12,10 @@ import yaml
 
 from .domain import ProfileField
 from .errors import ConfigError
+from .scoring_rules import ScoringRules, StageRules, parse_scoring, parse_stages
 
 DEFAULT_DATABASE_URL = "sqlite:///var/nurture.db"
+DEFAULT_EVENTS_URL = "sqlite:///var/rasa_events.db"
 _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content", "quiet_hours",
              "caps", "channels", "alerts", "retention"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
@@ -50,6 +52,9 @@ class Settings:
     rasa_url: str
     business: Business
     profiling: Profiling
+    scoring: ScoringRules
+    stages: StageRules
+    events_url: str
     raw: Mapping[str, Any]
 
     @property
@@ -114,5 +119,8 @@ def load_settings(env: Mapping[str, str] | None = None, root: Path | None = None
         rasa_url=env.get("NURTURE_RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
         business=_business(raw.get("business") or {}),
         profiling=_profiling(profiling_raw),
+        scoring=parse_scoring(raw.get("scoring") or {}),
+        stages=parse_stages(raw.get("stages") or {}),
+        events_url=env.get("NURTURE_EVENTS_URL", DEFAULT_EVENTS_URL),
         raw=raw,
     )

@@ -110,3 +110,21 @@ class Lead:
 
     def profile_values(self) -> dict[str, JSONValue]:
         return {f.value: v.value for f, v in self.profile.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoreItem:
+    """One reason for a lead's score. Behaviour points decay from `at`; fit points do not."""
+
+    signal: str
+    points: float
+    reason: str
+    at: datetime
+    decays: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageChange:
+    stage: Stage
+    reason: str
+    at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from .clock import Clock
 from .config import Business, Settings
@@ -19,10 +20,11 @@ from .domain import (
     ProfileField,
 )
 from .errors import InvalidValue
+from .lead_engine import EventRecord, LeadEngine, LeadView
 from .normalize import normalise
 from .profiling import VisitState, plan_questions
 from .redact import redact
-from .store.base import LeadPage, LeadStore
+from .store.base import LeadPage, NurtureStore
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +54,11 @@ class AnswerOutcome:
 
 
 class NurtureService:
-    def __init__(self, *, store: LeadStore, clock: Clock, settings: Settings) -> None:
+    def __init__(self, *, store: NurtureStore, clock: Clock, settings: Settings) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings
+        self._engine = LeadEngine(store=store, clock=clock, settings=settings)
 
     async def start(self) -> None:
         await self._store.start()
@@ -67,6 +70,13 @@ class NurtureService:
     def business(self) -> Business:
         return self._settings.business
 
+    @property
+    def half_life_days(self) -> float:
+        return self._settings.scoring.half_life_days
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
     async def lead_for(self, conv: Conversation) -> Lead:
         """The lead of this conversation, created on first contact."""
         lead = await self._store.lead_for_identity(conv.identity)
@@ -77,9 +87,7 @@ class NurtureService:
 
     async def begin_visit(self, conv: Conversation) -> Lead:
         """Start of a session: the known profile is what the assistant must not ask again."""
-        lead = await self.lead_for(conv)
-        await self._record(lead.id, conv, "session_start", None, {})
-        return lead
+        return await self.lead_for(conv)
 
     async def plan(self, conv: Conversation, visit: VisitState) -> list[ProfileField]:
         lead = await self.lead_for(conv)
@@ -108,6 +116,10 @@ class NurtureService:
         if outcome.accepted:
             await self._record(lead.id, conv, "profile", "inform",
                                {"fields": sorted(f.value for f in outcome.accepted)})
+            lead = await self._store.get_lead(lead.id)
+            if ProfileField.EMAIL in outcome.accepted:
+                lead = await self._engine.merge_on_email(lead)
+            await self._engine.rescore(lead.id)
         return outcome
 
     async def record_refusal(self, conv: Conversation, profile_field: ProfileField) -> None:
@@ -120,16 +132,22 @@ class NurtureService:
         now = self._clock.now()
         await self._store.mark_demo_requested(lead.id, now)
         await self._record(lead.id, conv, "demo_request", kind, {"kind": kind})
-        return await self._store.get_lead(lead.id)
+        return await self._engine.rescore(lead.id)
 
     async def set_consent(self, conv: Conversation, status: ConsentStatus, text: str) -> None:
         lead = await self.lead_for(conv)
         await self._store.set_consent(lead.id, status, self._clock.now(), conv.channel.value, text)
         log.info("lead %s consent %s via %s", lead.id, status.value, conv.channel.value)
 
-    async def record_intent(self, conv: Conversation, intent: str, data: Mapping[str, JSONValue]) -> None:
-        lead = await self.lead_for(conv)
-        await self._record(lead.id, conv, "intent", intent, dict(data))
+    async def ingest(self, records: list[EventRecord], offset: tuple[str, int] | None = None) -> int:
+        """Conversation events from Rasa's event broker: behaviour, score and stage."""
+        return await self._engine.ingest(records, offset)
+
+    async def event_offset(self, name: str) -> int:
+        return await self._store.get_offset(name)
+
+    async def view(self, lead_id: str) -> LeadView:
+        return await self._engine.view(lead_id)
 
     async def _record(self, lead_id: str, conv: Conversation, kind: str, intent: str | None,
                       data: dict[str, JSONValue]) -> None:
@@ -164,6 +182,9 @@ class NurtureService:
 
     async def lookup(self, conv: Conversation) -> Lead | None:
         return await self._store.lead_for_identity(conv.identity)
+
+    async def lookup_identity(self, identity: Identity) -> Lead | None:
+        return await self._store.lead_for_identity(identity)
 
     async def list_leads(self, *, stage: str | None, q: str | None, limit: int, cursor: str | None) -> LeadPage:
         return await self._store.list_leads(stage=stage, q=q, limit=limit, cursor=cursor)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .bootstrap import resolve_database_url
+from .bootstrap import resolve_database_url, resolve_sqlite
 from .config import Settings
 
 RASA_PORT, ACTION_PORT, SERVE_PORT = 5005, 5055, 8000
@@ -51,6 +51,7 @@ def stack_env(settings: Settings, base: Mapping[str, str], *, action_port: int =
     env.setdefault("NURTURE_ACTION_URL", f"http://127.0.0.1:{action_port}/webhook")
     env.setdefault("NURTURE_TRACKER_URL", "sqlite:///" + str(settings.var_dir / "rasa_tracker.db"))
     env["NURTURE_DATABASE_URL"] = resolve_database_url(settings)
+    env["NURTURE_EVENTS_URL"] = resolve_sqlite(env.get("NURTURE_EVENTS_URL", settings.events_url), settings.root)
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to third parties
     return env

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
 PG_ADMIN_URL = os.environ.get("NURTURE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from ..config import Settings
 from ..domain import Channel, Stage
 from ..errors import LeadNotFound
+from ..events import EventConsumer, running
 from ..service import Conversation, NurtureService
 from .serialize import lead_json, lead_summary
 
@@ -78,18 +79,24 @@ async def lookup(request: web.Request) -> web.Response:
     lead = await request.app[SERVICE].lookup(conv)
     if lead is None:
         return _error(404, "no lead for that conversation")
-    return web.json_response(lead_json(lead))
+    return await _lead_response(request, lead.id)
 
 
 async def get_lead(request: web.Request) -> web.Response:
+    return await _lead_response(request, request.match_info["lead_id"])
+
+
+async def _lead_response(request: web.Request, lead_id: str) -> web.Response:
+    service = request.app[SERVICE]
     try:
-        lead = await request.app[SERVICE].get_lead(request.match_info["lead_id"])
+        view = await service.view(lead_id)
     except LeadNotFound:
         return _error(404, "no such lead")
-    return web.json_response(lead_json(lead))
+    return web.json_response(lead_json(view, service.now(), service.half_life_days))
 
 
-def create_app(service: NurtureService, settings: Settings, *, manage_service: bool = True) -> web.Application:
+def create_app(service: NurtureService, settings: Settings, *, manage_service: bool = True,
+               consumer: EventConsumer | None = None) -> web.Application:
     app = web.Application(middlewares=[auth_middleware(settings.admin_token)], client_max_size=64 * 1024)
     app[SERVICE] = service
     web_dir = Path(__file__).resolve().parents[2] / "web"
@@ -108,7 +115,13 @@ def create_app(service: NurtureService, settings: Settings, *, manage_service: b
     if manage_service:
         async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
             await service.start()
-            yield
+            if consumer is None:
+                yield
+            else:
+                await consumer.start()
+                async with running(consumer):
+                    yield
+                await consumer.stop()
             await service.stop()
 
         app.cleanup_ctx.append(lifecycle)

@@ -6,18 +6,22 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import Lead
+from ..lead_engine import LeadView
+from ..scoring import breakdown
 
 
 def iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def lead_json(lead: Lead) -> dict[str, Any]:
+def lead_json(view: LeadView, now: datetime, half_life_days: float) -> dict[str, Any]:
+    lead = view.lead
     return {
         "id": lead.id,
         "stage": lead.stage.value,
-        "score": lead.score,
-        "score_breakdown": [],
+        "score": view.score,
+        "score_breakdown": breakdown(view.items, now, half_life_days),
+        "stage_history": [{"stage": c.stage.value, "reason": c.reason, "at": iso(c.at)} for c in view.history],
         "profile": {f.value: v.value for f, v in lead.profile.items()},
         "provenance": {f.value: {"raw": v.raw, "conversation_id": v.conversation_id, "at": iso(v.at)}
                        for f, v in lead.profile.items()},

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from ..domain import ConsentStatus, FieldValue, Identity, Interaction, Lead, ProfileField
+from ..domain import (
+    ConsentStatus,
+    FieldValue,
+    Identity,
+    Interaction,
+    Lead,
+    ProfileField,
+    ScoreItem,
+    Stage,
+    StageChange,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,13 +33,17 @@ class LeadStore(Protocol):
 
     async def lead_for_identity(self, identity: Identity) -> Lead | None: ...
 
+    async def identity_for_sender(self, sender_id: str) -> Identity | None:
+        """The most recent identity with this sender id, on any channel."""
+        ...
+
     async def create_lead(self, identity: Identity, at: datetime) -> Lead: ...
 
     async def get_lead(self, lead_id: str) -> Lead:
         """The lead, or `LeadNotFound`."""
         ...
 
-    async def find_by_email(self, email: str) -> Lead | None: ...
+    async def find_by_email(self, email: str, *, exclude: str | None = None) -> Lead | None: ...
 
     async def set_field(self, lead_id: str, value: FieldValue) -> None: ...
 
@@ -46,3 +61,44 @@ class LeadStore(Protocol):
 
     async def list_leads(self, *, stage: str | None = None, q: str | None = None, limit: int = 50,
                          cursor: str | None = None) -> LeadPage: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeadUpdate:
+    lead_id: str
+    score: float
+    stage: Stage
+    stage_reason: str | None  # set when the stage changed
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestBatch:
+    """What one batch of conversation events changes, written in one transaction."""
+
+    interactions: list[tuple[str, Interaction]] = field(default_factory=list)
+    items: list[tuple[str, ScoreItem]] = field(default_factory=list)
+    updates: list[LeadUpdate] = field(default_factory=list)
+    event_keys: list[str] = field(default_factory=list)
+    offset: tuple[str, int] | None = None
+    at: datetime | None = None
+
+
+class ScoringStore(Protocol):
+    """The parts of the store the scoring pipeline needs."""
+
+    async def processed(self, keys: Sequence[str]) -> set[str]: ...
+
+    async def get_offset(self, name: str) -> int: ...
+
+    async def commit_ingest(self, batch: IngestBatch) -> None: ...
+
+    async def score_items(self, lead_id: str) -> list[ScoreItem]: ...
+
+    async def stage_history(self, lead_id: str) -> list[StageChange]: ...
+
+    async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> None: ...
+
+
+class NurtureStore(LeadStore, ScoringStore, Protocol):
+    """Everything the service needs from its store."""

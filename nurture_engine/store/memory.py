@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from ..domain import (
@@ -14,10 +15,12 @@ from ..domain import (
     Interaction,
     Lead,
     ProfileField,
+    ScoreItem,
     Stage,
+    StageChange,
 )
 from ..errors import LeadNotFound
-from .base import LeadPage
+from .base import IngestBatch, LeadPage
 
 
 class MemoryLeadStore:
@@ -26,6 +29,11 @@ class MemoryLeadStore:
         self.by_identity: dict[Identity, str] = {}
         self.interaction_log: dict[str, list[Interaction]] = {}
         self.consent_ledger: list[tuple[str, ConsentStatus, datetime, str, str]] = []
+        self.items: dict[str, list[ScoreItem]] = {}
+        self.history: dict[str, list[StageChange]] = {}
+        self.offsets: dict[str, int] = {}
+        self.event_keys: set[str] = set()
+        self.merges: list[tuple[str, str, str, datetime]] = []
 
     async def start(self) -> None:
         return None
@@ -36,6 +44,9 @@ class MemoryLeadStore:
     async def lead_for_identity(self, identity: Identity) -> Lead | None:
         lead_id = self.by_identity.get(identity)
         return self.leads[lead_id] if lead_id else None
+
+    async def identity_for_sender(self, sender_id: str) -> Identity | None:
+        return next((i for i in reversed(list(self.by_identity)) if i.sender_id == sender_id), None)
 
     async def create_lead(self, identity: Identity, at: datetime) -> Lead:
         lead = Lead(id=uuid.uuid4().hex, stage=Stage.NEW, score=0.0,
@@ -50,8 +61,10 @@ class MemoryLeadStore:
         except KeyError:
             raise LeadNotFound(f"no lead {lead_id!r}") from None
 
-    async def find_by_email(self, email: str) -> Lead | None:
+    async def find_by_email(self, email: str, *, exclude: str | None = None) -> Lead | None:
         for lead in self.leads.values():
+            if lead.id == exclude:
+                continue
             value = lead.profile.get(ProfileField.EMAIL)
             if value is not None and value.value == email:
                 return lead
@@ -99,3 +112,41 @@ class MemoryLeadStore:
             matching.append(lead)
         page = matching[:limit]
         return LeadPage(leads=page, next_cursor=page[-1].id if len(matching) > limit else None)
+
+    async def processed(self, keys: Sequence[str]) -> set[str]:
+        return {k for k in keys if k in self.event_keys}
+
+    async def get_offset(self, name: str) -> int:
+        return self.offsets.get(name, 0)
+
+    async def commit_ingest(self, batch: IngestBatch) -> None:
+        self.event_keys.update(batch.event_keys)
+        for lead_id, interaction in batch.interactions:
+            self.interaction_log.setdefault(lead_id, []).append(interaction)
+        for lead_id, item in batch.items:
+            self.items.setdefault(lead_id, []).append(item)
+        for u in batch.updates:
+            self._replace(u.lead_id, score=u.score, stage=u.stage)
+            if u.stage_reason is not None:
+                change = StageChange(stage=u.stage, reason=u.stage_reason, at=u.at)
+                self.history.setdefault(u.lead_id, []).append(change)
+        if batch.offset is not None:
+            self.offsets[batch.offset[0]] = batch.offset[1]
+
+    async def score_items(self, lead_id: str) -> list[ScoreItem]:
+        return list(self.items.get(lead_id, []))
+
+    async def stage_history(self, lead_id: str) -> list[StageChange]:
+        return list(self.history.get(lead_id, []))
+
+    async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> None:
+        into, other = await self.get_lead(into_id), await self.get_lead(from_id)
+        profile = {**other.profile, **into.profile}
+        self._replace(into_id, profile=profile, identities=into.identities + other.identities)
+        for identity in other.identities:
+            self.by_identity[identity] = into_id
+        self.interaction_log.setdefault(into_id, []).extend(self.interaction_log.pop(from_id, []))
+        self.items.setdefault(into_id, []).extend(self.items.pop(from_id, []))
+        self.history.setdefault(into_id, []).extend(self.history.pop(from_id, []))
+        del self.leads[from_id]
+        self.merges.append((into_id, from_id, reason, at))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ..domain import (
@@ -24,6 +25,8 @@ from ..domain import (
 from ..errors import LeadNotFound
 from . import tables as t
 from .base import LeadPage
+from .sql_scoring import SqlScoringMixin
+from .timeutil import req_utc, utc
 
 
 def async_url(url: str) -> str:
@@ -36,19 +39,11 @@ def async_url(url: str) -> str:
     return url
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+_utc = utc
+_req = req_utc
 
 
-def _req(at: datetime | None) -> datetime:
-    value = _utc(at)
-    assert value is not None
-    return value
-
-
-class SqlLeadStore:
+class SqlLeadStore(SqlScoringMixin):
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self._url = async_url(url)
         self._echo = echo
@@ -97,14 +92,28 @@ class SqlLeadStore:
                     t.identities.c.sender_id == identity.sender_id))).first()
             return await self._load(conn, row) if row else None
 
+    async def identity_for_sender(self, sender_id: str) -> Identity | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(t.identities).where(t.identities.c.sender_id == sender_id)
+                                      .order_by(t.identities.c.id.desc()).limit(1))).first()
+        return Identity(channel=Channel(row.channel), sender_id=row.sender_id) if row else None
+
     async def create_lead(self, identity: Identity, at: datetime) -> Lead:
+        """A new lead for this identity; if another process created it first, that one."""
         lead_id = uuid.uuid4().hex
-        async with self.engine.begin() as conn:
-            await conn.execute(insert(t.leads).values(
-                id=lead_id, stage=Stage.NEW.value, score=0.0, consent_status=ConsentStatus.UNKNOWN.value,
-                created_at=_utc(at), updated_at=_utc(at)))
-            await conn.execute(insert(t.identities).values(
-                lead_id=lead_id, channel=identity.channel.value, sender_id=identity.sender_id, created_at=_utc(at)))
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(t.leads).values(
+                    id=lead_id, stage=Stage.NEW.value, score=0.0, consent_status=ConsentStatus.UNKNOWN.value,
+                    created_at=_utc(at), updated_at=_utc(at)))
+                await conn.execute(insert(t.identities).values(
+                    lead_id=lead_id, channel=identity.channel.value, sender_id=identity.sender_id,
+                    created_at=_utc(at)))
+        except IntegrityError:
+            existing = await self.lead_for_identity(identity)
+            if existing is None:
+                raise
+            return existing
         return await self.get_lead(lead_id)
 
     async def get_lead(self, lead_id: str) -> Lead:
@@ -114,9 +123,12 @@ class SqlLeadStore:
                 raise LeadNotFound(f"no lead {lead_id!r}")
             return await self._load(conn, row)
 
-    async def find_by_email(self, email: str) -> Lead | None:
+    async def find_by_email(self, email: str, *, exclude: str | None = None) -> Lead | None:
+        query = select(t.leads).where(t.leads.c.email == email).order_by(t.leads.c.created_at).limit(1)
+        if exclude is not None:
+            query = query.where(t.leads.c.id != exclude)
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(t.leads).where(t.leads.c.email == email).limit(1))).first()
+            row = (await conn.execute(query)).first()
             return await self._load(conn, row) if row else None
 
     async def set_field(self, lead_id: str, value: FieldValue) -> None:

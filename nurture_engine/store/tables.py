@@ -81,3 +81,44 @@ consent_ledger = Table(
     Column("text", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+score_items = Table(
+    "score_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("signal", String(64), nullable=False),
+    Column("points", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+stage_history = Table(
+    "stage_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("stage", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+consumer_offsets = Table(
+    "consumer_offsets", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+processed_events = Table(
+    "processed_events", metadata,
+    Column("event_key", String(128), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+lead_merges = Table(
+    "lead_merges", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("into_lead_id", String(32), nullable=False, index=True),
+    Column("from_lead_id", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

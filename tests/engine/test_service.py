@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from nurture_engine.domain import Channel, ConsentStatus, ProfileField
+from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
 from nurture_engine.profiling import VisitState
 from nurture_engine.service import Conversation, ProfileTurn
 from nurture_engine.testing import memory_service
@@ -72,3 +72,26 @@ async def test_consent_and_demo_requests_are_recorded() -> None:
     kinds = [i.kind for i in await service.interactions(lead.id)]
     assert "demo_request" in kinds
     assert store.consent_ledger[0][1] is ConsentStatus.OPTED_OUT
+
+
+async def test_the_same_email_on_two_channels_is_one_lead() -> None:
+    service, store, _ = memory_service()
+    telegram = Conversation(channel=Channel.TELEGRAM, sender_id="42")
+    await service.record_answers(WEB, {ProfileField.USE_CASE: "forecasting", ProfileField.ROLE: "CTO",
+                                       ProfileField.EMAIL: "ana@globex.com"})
+    await service.record_answers(telegram, {ProfileField.EMAIL: "Ana@Globex.com"})
+    assert len(store.leads) == 1
+    [lead] = store.leads.values()
+    assert {i.channel for i in lead.identities} == {Channel.WEB, Channel.TELEGRAM}
+    assert {ProfileField.USE_CASE, ProfileField.ROLE, ProfileField.EMAIL} <= set(lead.profile)
+    assert store.merges and store.merges[0][0] == lead.id
+    assert (await service.lookup(telegram)) == (await service.lookup(WEB))
+
+
+async def test_a_demo_request_with_an_email_makes_the_lead_sql() -> None:
+    service, _, _ = memory_service()
+    await service.record_answers(WEB, {ProfileField.EMAIL: "lena@hooli.io"})
+    lead = await service.record_demo_request(WEB, "request_demo")
+    assert lead.stage is Stage.SQL
+    view = await service.view(lead.id)
+    assert view.history[-1].stage is Stage.SQL and "demo" in view.history[-1].reason

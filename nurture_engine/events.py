@@ -1,0 +1,176 @@
+"""Behaviour tracking from Rasa's event broker.
+
+Rasa publishes every tracker event to the broker (SQL table `events` by default, RabbitMQ at
+scale). The consumer turns user and bot messages into interactions and hands them to the
+engine in batches. Each batch, its dedup keys and the consumer's offset are committed in one
+transaction of the lead store, so a restart continues where it stopped: nothing lost, nothing
+counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from .domain import Channel, Identity, Interaction
+from .lead_engine import EventRecord
+from .service import NurtureService, channel_of
+from .store.sql import async_url
+
+log = logging.getLogger(__name__)
+SCORED_EVENTS = ("user", "bot")
+
+
+def event_key(event: Mapping[str, Any]) -> str:
+    """A content key: the same event delivered twice (any broker) has the same key."""
+    return hashlib.sha1(json.dumps(event, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
+
+
+def to_record(event: Mapping[str, Any], channels: dict[str, Channel]) -> EventRecord | None:
+    """An interaction for a user or bot event; None for the rest (slots, actions, ...)."""
+    kind = event.get("event")
+    sender = event.get("sender_id")
+    if kind not in SCORED_EVENTS or not isinstance(sender, str) or not sender:
+        return None
+    at = datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
+    if kind == "user":
+        channel = channel_of(event.get("input_channel"))
+        channels[sender] = channel
+        parse = event.get("parse_data") or {}
+        intent = (parse.get("intent") or {}).get("name")
+        text = event.get("text") or ""
+        entities = {str(e["entity"]) for e in parse.get("entities") or [] if isinstance(e, dict) and e.get("entity")}
+        data = {"length": len(text), "entities": sorted(entities)}
+        interaction = Interaction(kind="message", intent=intent, channel=channel, sender_id=sender, at=at,
+                                  data=data)
+    else:
+        known = sender in channels
+        channel = channels.get(sender, Channel.REST)
+        interaction = Interaction(kind="bot_message", channel=channel, sender_id=sender, at=at,
+                                  data={"length": len(event.get("text") or "")})
+        return EventRecord(key=event_key(event), identity=Identity(channel=channel, sender_id=sender),
+                           interaction=interaction, channel_known=known)
+    return EventRecord(key=event_key(event), identity=Identity(channel=channel, sender_id=sender),
+                       interaction=interaction)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BrokerRow:
+    position: int
+    event: dict[str, Any]
+
+
+class EventSource(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def fetch(self, after: int, limit: int) -> Sequence[BrokerRow]: ...
+
+
+_metadata = MetaData()
+_events = Table("events", _metadata, Column("id", Integer, primary_key=True), Column("sender_id", String(255)),
+                Column("data", Text))
+
+
+class SqlEventSource:
+    """Reads Rasa's SQL event broker table in id order."""
+
+    name = "rasa-sql-broker"
+
+    def __init__(self, url: str) -> None:
+        self._url = async_url(url)
+        self._engine: AsyncEngine | None = None
+
+    async def start(self) -> None:
+        self._engine = create_async_engine(self._url, future=True)
+
+    async def stop(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+
+    async def fetch(self, after: int, limit: int) -> Sequence[BrokerRow]:
+        assert self._engine is not None, "start() first"
+        query = select(_events.c.id, _events.c.data).where(_events.c.id > after).order_by(_events.c.id).limit(limit)
+        try:
+            async with self._engine.connect() as conn:
+                rows = (await conn.execute(query)).all()
+        except DBAPIError as exc:  # the table appears when Rasa publishes its first event
+            if "events" in str(exc) and ("no such table" in str(exc) or "does not exist" in str(exc)):
+                return []
+            raise
+        out = []
+        for row in rows:
+            try:
+                out.append(BrokerRow(position=int(row.id), event=json.loads(row.data)))
+            except (TypeError, ValueError):
+                log.warning("event %s in the broker table is not JSON; skipped", row.id)
+                out.append(BrokerRow(position=int(row.id), event={}))
+        return out
+
+
+class EventConsumer:
+    def __init__(self, source: EventSource, service: NurtureService, *, batch_size: int = 500,
+                 poll_seconds: float = 0.5) -> None:
+        self._source = source
+        self._service = service
+        self._batch_size = batch_size
+        self._poll = poll_seconds
+        self._channels: dict[str, Channel] = {}
+
+    async def start(self) -> None:
+        await self._source.start()
+
+    async def stop(self) -> None:
+        await self._source.stop()
+
+    async def run_once(self) -> int:
+        """Consumes one batch; returns how many broker rows it covered."""
+        after = await self._service.event_offset(self._source.name)
+        rows = await self._source.fetch(after, self._batch_size)
+        if not rows:
+            return 0
+        records = [r for r in (to_record(row.event, self._channels) for row in rows) if r is not None]
+        await self._service.ingest(records, offset=(self._source.name, rows[-1].position))
+        return len(rows)
+
+    async def drain(self) -> int:
+        done = 0
+        while (n := await self.run_once()) > 0:
+            done += n
+        return done
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                if await self.run_once() == 0:
+                    await asyncio.sleep(self._poll)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad batch must not stop tracking; it is retried after a pause
+                log.exception("event consumer failed on a batch; retrying")
+                await asyncio.sleep(max(self._poll, 2.0))
+
+
+@contextlib.asynccontextmanager
+async def running(consumer: EventConsumer) -> Any:
+    task = asyncio.create_task(consumer.run_forever())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
