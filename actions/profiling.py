@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from nurture_engine.domain import ProfileField
+from nurture_engine.domain import ProfileField, Stage
 from nurture_engine.service import ProfileTurn, ProfileTurnResult
 
 from .runtime import as_text, conversation, service, visit_state
@@ -119,7 +119,8 @@ class ActionExplainField(Action):
 
 
 class ActionProfileDone(Action):
-    """Closes the visit's questions: thanks when something was answered, else an open offer."""
+    """Closes the visit's questions: thanks once per visit when something was answered; a lead that
+    is sales-ready (mql or sql) is offered the meeting link; a disqualified one is simply helped."""
 
     def name(self) -> str:
         return "action_profile_done"
@@ -127,6 +128,15 @@ class ActionProfileDone(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         visit = visit_state(tracker)
-        answered = [f for f in visit.asked if f in visit.known]
-        dispatcher.utter_message(response="utter_profile_thanks" if answered else "utter_anything_else")
-        return []
+        svc = await service()
+        stage = await svc.stage_of(conversation(tracker))
+        answered = any(f in visit.known for f in visit.asked)
+        thanked = bool(tracker.get_slot("profile_thanked"))
+        if answered and not thanked:
+            dispatcher.utter_message(response="utter_profile_thanks")
+        if stage in (Stage.MQL, Stage.SQL) and not tracker.get_slot("meeting_offered"):
+            dispatcher.utter_message(response="utter_offer_meeting", meeting_link=svc.business.meeting_link)
+            return [SlotSet("profile_thanked", answered or thanked), SlotSet("meeting_offered", True)]
+        if stage is Stage.DISQUALIFIED:
+            dispatcher.utter_message(response="utter_happy_to_help")
+        return [SlotSet("profile_thanked", answered or thanked)]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .clock import Clock, SystemClock
 from .config import Settings
-from .events import EventConsumer, SqlEventSource
+from .events import Consumer, EventConsumer, SqlEventSource
 from .service import NurtureService
 from .store.base import NurtureStore
 from .store.sql import SqlLeadStore
@@ -24,8 +24,12 @@ def resolve_database_url(settings: Settings) -> str:
     return resolve_sqlite(settings.database_url, settings.root)
 
 
-def build_consumer(settings: Settings, service: NurtureService) -> EventConsumer:
-    """The behaviour consumer of Rasa's SQL event broker (NURTURE_EVENTS_URL)."""
+def build_consumer(settings: Settings, service: NurtureService) -> Consumer:
+    """The behaviour consumer: RabbitMQ when NURTURE_RABBITMQ_URL is set, else Rasa's SQL broker table."""
+    if settings.rabbitmq_url:
+        from .events_rabbit import RabbitEventConsumer
+
+        return RabbitEventConsumer(settings.rabbitmq_url, settings.rabbitmq_queue, service)
     return EventConsumer(SqlEventSource(resolve_sqlite(settings.events_url, settings.root)), service)
 
 

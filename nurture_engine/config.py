@@ -55,6 +55,8 @@ class Settings:
     scoring: ScoringRules
     stages: StageRules
     events_url: str
+    rabbitmq_url: str | None
+    rabbitmq_queue: str
     raw: Mapping[str, Any]
 
     @property
@@ -122,5 +124,7 @@ def load_settings(env: Mapping[str, str] | None = None, root: Path | None = None
         scoring=parse_scoring(raw.get("scoring") or {}),
         stages=parse_stages(raw.get("stages") or {}),
         events_url=env.get("NURTURE_EVENTS_URL", DEFAULT_EVENTS_URL),
+        rabbitmq_url=env.get("NURTURE_RABBITMQ_URL") or None,
+        rabbitmq_queue=env.get("NURTURE_RABBITMQ_QUEUE", "rasa_events"),
         raw=raw,
     )

@@ -71,6 +71,18 @@ class BrokerRow:
     event: dict[str, Any]
 
 
+class Consumer(Protocol):
+    """A behaviour consumer run by `nurture serve` (SQL broker table or RabbitMQ queue)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def run_forever(self) -> None: ...
+
+    def interrupt(self, task: asyncio.Task[None]) -> None: ...
+
+
 class EventSource(Protocol):
     name: str
 
@@ -130,6 +142,7 @@ class EventConsumer:
         self._batch_size = batch_size
         self._poll = poll_seconds
         self._channels: dict[str, Channel] = {}
+        self.stopping = False
 
     async def start(self) -> None:
         await self._source.start()
@@ -153,24 +166,32 @@ class EventConsumer:
             done += n
         return done
 
+    def interrupt(self, task: asyncio.Task[None]) -> None:
+        """Stops `run_forever` now, even in the middle of a batch (as a crash would)."""
+        self.stopping = True
+        task.cancel()
+
     async def run_forever(self) -> None:
-        while True:
+        self.stopping = False
+        while not self.stopping:
             try:
                 if await self.run_once() == 0:
                     await asyncio.sleep(self._poll)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a bad batch must not stop tracking; it is retried after a pause
+            except Exception:
+                if self.stopping:  # the client library may turn a cancellation into its own error
+                    return  # a bad batch must not stop tracking; it is retried after a pause
                 log.exception("event consumer failed on a batch; retrying")
                 await asyncio.sleep(max(self._poll, 2.0))
 
 
 @contextlib.asynccontextmanager
-async def running(consumer: EventConsumer) -> Any:
+async def running(consumer: Consumer) -> Any:
     task = asyncio.create_task(consumer.run_forever())
     try:
         yield task
     finally:
-        task.cancel()
+        consumer.interrupt(task)
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -8,7 +8,7 @@ WORD_NUMBERS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
     "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100, "thousand": 1000, "dozen": 12,
-    "a couple": 2, "a few": 3, "several": 5, "half a": 0,
+    "a couple": 2, "a few": 3, "several": 5, "handful": 5, "half a": 0,
 }
 
 _NUMBER = re.compile(

@@ -18,6 +18,7 @@ from .domain import (
     JSONValue,
     Lead,
     ProfileField,
+    Stage,
 )
 from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
@@ -28,6 +29,8 @@ from .store.base import LeadPage, NurtureStore
 
 log = logging.getLogger(__name__)
 
+FIT_FIELDS = frozenset({ProfileField.ROLE, ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE,
+                        ProfileField.USE_CASE})
 _RASA_CHANNELS = {"socketio": Channel.WEB, "web": Channel.WEB, "rest": Channel.REST,
                   "telegram": Channel.TELEGRAM, "slack": Channel.SLACK}
 
@@ -90,13 +93,22 @@ class NurtureService:
         return await self.lead_for(conv)
 
     async def plan(self, conv: Conversation, visit: VisitState) -> list[ProfileField]:
+        """The visit's questions. A disqualified lead is not qualified further; a lead whose score is
+        all behaviour (interest but no fit facts yet) gets the fit questions first."""
         lead = await self.lead_for(conv)
+        if lead.stage is Stage.DISQUALIFIED:
+            return []
+        order = list(self._settings.profiling.order)
+        if lead.score > 0 and not FIT_FIELDS & set(lead.profile):
+            order.sort(key=lambda f: f not in FIT_FIELDS)
         known = visit.known | frozenset(lead.profile)
         refused_before = lead.refused - visit.refused
         return plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
-                              order=self._settings.profiling.order,
-                              budget=self._settings.profiling.budget_per_visit,
+                              order=order, budget=self._settings.profiling.budget_per_visit,
                               refused_before=refused_before)
+
+    async def stage_of(self, conv: Conversation) -> Stage:
+        return (await self.lead_for(conv)).stage
 
     async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str]) -> AnswerOutcome:
         """Validate, normalise and store each answer with its provenance."""

@@ -52,6 +52,7 @@ def stack_env(settings: Settings, base: Mapping[str, str], *, action_port: int =
     env.setdefault("NURTURE_TRACKER_URL", "sqlite:///" + str(settings.var_dir / "rasa_tracker.db"))
     env["NURTURE_DATABASE_URL"] = resolve_database_url(settings)
     env["NURTURE_EVENTS_URL"] = resolve_sqlite(env.get("NURTURE_EVENTS_URL", settings.events_url), settings.root)
+    env.setdefault("NURTURE_ENDPOINTS", str(settings.root / "bot" / "endpoints.yml"))
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")  # no reports to third parties
     return env
@@ -70,7 +71,7 @@ def stack_processes(settings: Settings, *, model: Path, rasa_port: int = RASA_PO
     root = settings.root
     origins = cors or (f"http://localhost:{serve_port}", f"http://127.0.0.1:{serve_port}")
     rasa = [bin_path("rasa"), "run", "--enable-api", "--auth-token", "${RASA_TOKEN}", "--model", str(model),
-            "--credentials", str(root / "bot/credentials.yml"), "--endpoints", str(root / "bot/endpoints.yml"),
+            "--credentials", str(root / "bot/credentials.yml"), "--endpoints", "${NURTURE_ENDPOINTS}",
             "--port", str(rasa_port), "--interface", "127.0.0.1", "--cors", *origins]
     return [
         ProcessSpec(name="actions", argv=[bin_path("nurture"), "actions", "--port", str(action_port)],

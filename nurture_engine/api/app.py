@@ -12,7 +12,7 @@ from aiohttp import web
 from ..config import Settings
 from ..domain import Channel, Stage
 from ..errors import LeadNotFound
-from ..events import EventConsumer, running
+from ..events import Consumer, running
 from ..service import Conversation, NurtureService
 from .serialize import lead_json, lead_summary
 
@@ -96,7 +96,7 @@ async def _lead_response(request: web.Request, lead_id: str) -> web.Response:
 
 
 def create_app(service: NurtureService, settings: Settings, *, manage_service: bool = True,
-               consumer: EventConsumer | None = None) -> web.Application:
+               consumer: Consumer | None = None) -> web.Application:
     app = web.Application(middlewares=[auth_middleware(settings.admin_token)], client_max_size=64 * 1024)
     app[SERVICE] = service
     web_dir = Path(__file__).resolve().parents[2] / "web"

@@ -127,3 +127,16 @@ async def test_opt_out_is_recorded(service: NurtureService) -> None:
     await ActionOptOut().run(CollectingDispatcher(), tracker(intent="opt_out", text="STOP", active_loop=None), DOMAIN)
     lead = await service.lead_for(CONV)
     assert lead.consent.status is ConsentStatus.OPTED_OUT
+
+
+async def test_a_sales_ready_lead_is_offered_the_meeting_link(service: NurtureService) -> None:
+    from actions.profiling import ActionProfileDone
+
+    await service.record_answers(CONV, {ProfileField.EMAIL: "ana@globex.com"})
+    await service.record_demo_request(CONV, "request_demo")
+    dispatcher = CollectingDispatcher()
+    t = tracker(slots={"profile_asked": ["email"], "email": "ana@globex.com"}, active_loop=None)
+    events = await ActionProfileDone().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher) == ["utter_profile_thanks", "utter_offer_meeting"]
+    assert dispatcher.messages[1]["meeting_link"] == service.business.meeting_link
+    assert SlotSet("meeting_offered", True) in events

@@ -27,14 +27,15 @@ def _run(stack: Stack) -> Iterator[Stack]:
 def sqlite_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     var = tmp_path_factory.mktemp("stack-sqlite")
     yield from _run(Stack(var_dir=var, database_url=f"sqlite:///{var / 'nurture.db'}",
-                          tracker_url=f"sqlite:///{var / 'tracker.db'}"))
+                          tracker_url=f"sqlite:///{var / 'tracker.db'}", events_url=f"sqlite:///{var / 'events.db'}"))
 
 
 @pytest.fixture(scope="session")
 def pg_stack(tmp_path_factory: pytest.TempPathFactory, pg_database_factory: Callable[..., str]) -> Iterator[Stack]:
     var: Path = tmp_path_factory.mktemp("stack-pg")
     yield from _run(Stack(var_dir=var, database_url=pg_database_factory("nurture_e2e"),
-                          tracker_url=pg_database_factory("nurture_e2e_tracker")))
+                          tracker_url=pg_database_factory("nurture_e2e_tracker"),
+                          events_url=pg_database_factory("nurture_e2e_events")))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class Stack:
     var_dir: Path
     database_url: str
     tracker_url: str
+    events_url: str
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     serve_port: int = field(default_factory=free_port)
@@ -56,6 +58,7 @@ class Stack:
         if not MODEL.exists():
             raise RuntimeError(f"no trained model at {MODEL}: run `make train` (make test does)")
         env = {"NURTURE_DATABASE_URL": self.database_url, "NURTURE_TRACKER_URL": self.tracker_url,
+               "NURTURE_EVENTS_URL": self.events_url,
                "NURTURE_ADMIN_TOKEN": ADMIN_TOKEN, "NURTURE_ACTION_TOKEN": ACTION_TOKEN,
                "RASA_TOKEN": RASA_TOKEN, "NURTURE_HOME": str(PROJECT_ROOT)}
         import os
@@ -86,8 +89,30 @@ class Stack:
         return "\n".join(out)
 
 
+async def admin_get(stack: Stack, http: aiohttp.ClientSession, path: str, **params: str) -> dict[str, Any]:
+    async with http.get(f"{stack.serve_url}{path}", params=params,
+                        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as resp:
+        assert resp.status == 200, await resp.text()
+        return dict(await resp.json())
+
+
+async def wait_for(fetch: Callable[[], Awaitable[dict[str, Any]]], ok: Callable[[dict[str, Any]], bool],
+                   timeout: float = 30.0) -> dict[str, Any]:
+    """Polls until `ok(value)`: the behaviour consumer works asynchronously."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    value = await fetch()
+    while not ok(value):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not reached within {timeout}s; last value: {value}")
+        await asyncio.sleep(0.5)
+        value = await fetch()
+    return value
+
+
 class Visitor:
     """One person chatting over the REST channel."""
+
+    channel = "rest"
 
     def __init__(self, stack: Stack, http: aiohttp.ClientSession, sender: str | None = None) -> None:
         self.stack = stack
@@ -102,8 +127,35 @@ class Visitor:
         return [m.get("text", "") for m in body]
 
     async def lead(self) -> dict[str, Any]:
-        async with self.http.get(f"{self.stack.serve_url}/api/leads/lookup",
-                                 params={"channel": "rest", "sender_id": self.sender},
-                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as resp:
-            assert resp.status == 200, await resp.text()
-            return dict(await resp.json())
+        return await admin_get(self.stack, self.http, "/api/leads/lookup", channel=self.channel,
+                               sender_id=self.sender)
+
+
+class SocketVisitor(Visitor):
+    """One person chatting over Rasa's socketio channel, as the website widget does."""
+
+    channel = "web"
+
+    async def connect(self) -> None:
+        import socketio
+
+        self.replies: asyncio.Queue[str] = asyncio.Queue()
+        self.sio = socketio.AsyncClient()
+        confirmed = asyncio.Event()
+        self.sio.on("session_confirm", lambda _data: confirmed.set())
+        self.sio.on("bot_uttered", lambda data: self.replies.put_nowait(data.get("text", "")))
+        await self.sio.connect(self.stack.rasa_url, socketio_path="/socket.io", transports=["polling"])
+        await self.sio.emit("session_request", {"session_id": self.sender})
+        await asyncio.wait_for(confirmed.wait(), 10)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+    async def say(self, text: str) -> list[str]:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": self.sender})
+        replies = [await asyncio.wait_for(self.replies.get(), 30)]
+        while True:  # the channel has no end-of-turn marker: collect until it is quiet
+            try:
+                replies.append(await asyncio.wait_for(self.replies.get(), 1.5))
+            except asyncio.TimeoutError:
+                return replies

@@ -87,7 +87,7 @@ async def test_restarts_while_events_stream_in_lose_and_double_nothing(
         await consumer.start()
         task = asyncio.create_task(consumer.run_forever())
         await asyncio.sleep(rng.uniform(0.05, 0.3))
-        task.cancel()  # a restart in the middle of whatever it was doing
+        consumer.interrupt(task)  # a restart in the middle of whatever it was doing
         await asyncio.gather(task, return_exceptions=True)
         await consumer.stop()
         restarts += 1

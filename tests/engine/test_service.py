@@ -3,7 +3,7 @@ from __future__ import annotations
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
 from nurture_engine.profiling import VisitState
 from nurture_engine.service import Conversation, ProfileTurn
-from nurture_engine.testing import memory_service
+from nurture_engine.testing import memory_service, test_settings
 
 WEB = Conversation(channel=Channel.WEB, sender_id="visitor-1")
 
@@ -95,3 +95,27 @@ async def test_a_demo_request_with_an_email_makes_the_lead_sql() -> None:
     assert lead.stage is Stage.SQL
     view = await service.view(lead.id)
     assert view.history[-1].stage is Stage.SQL and "demo" in view.history[-1].reason
+
+
+async def test_a_disqualified_lead_is_not_asked_anything() -> None:
+    service, _, _ = memory_service()
+    await service.record_answers(WEB, {ProfileField.ROLE: "looking for a job"})
+    assert (await service.lead_for(WEB)).stage is Stage.DISQUALIFIED
+    assert await service.plan(WEB, VisitState(known=frozenset())) == []
+
+
+async def test_a_lead_with_only_behaviour_gets_fit_questions_first() -> None:
+    from nurture_engine.domain import Identity, Interaction
+    from nurture_engine.lead_engine import EventRecord
+    from nurture_engine.testing import T0
+
+    settings = test_settings(NURTURE_BUDGET_PER_VISIT="8")
+    service, _, _ = memory_service(settings)
+    await service.record_answers(WEB, {ProfileField.EMAIL: "a@b.io"})
+    identity = Identity(channel=Channel.WEB, sender_id="visitor-1")
+    await service.ingest([EventRecord(key="k1", identity=identity, interaction=Interaction(
+        kind="message", intent="ask_pricing", channel=Channel.WEB, sender_id="visitor-1", at=T0))])
+    plan = await service.plan(WEB, VisitState(known=frozenset()))
+    fit = {ProfileField.USE_CASE, ProfileField.ROLE, ProfileField.COMPANY_SIZE, ProfileField.TIMELINE,
+           ProfileField.BUDGET}
+    assert set(plan[:5]) == fit

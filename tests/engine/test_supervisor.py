@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -43,6 +44,10 @@ async def test_stop_leaves_no_orphans(tmp_path: Path) -> None:
     pids = [int(p) for i in range(2) for p in (tmp_path / f"pids{i}").read_text().split()]
     assert all(_alive(pid) for pid in pids)
     await supervisor.stop(grace=5)
+    for _ in range(50):  # a killed process disappears from /proc a moment later
+        if not any(_alive(pid) for pid in pids):
+            break
+        await asyncio.sleep(0.1)
     assert not any(_alive(pid) for pid in pids)
 
 

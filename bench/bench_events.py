@@ -1,0 +1,150 @@
+"""Events scored per second: in-process scoring, and the consumer + scoring + store path on SQLite and
+PostgreSQL, each against a plain insert of the same rows measured in the same run.
+
+Usage: .venv/bin/python bench/bench_events.py [--events 20000] [--leads 200] [--json out.json]
+PostgreSQL runs against NURTURE_BENCH_PG_URL (default: a throw-away database on 127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+from sqlalchemy import create_engine, insert  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
+from nurture_engine.clock import SystemClock  # noqa: E402
+from nurture_engine.domain import Channel, Interaction  # noqa: E402
+from nurture_engine.events import EventConsumer, SqlEventSource, _events, _metadata  # noqa: E402
+from nurture_engine.scoring import BehaviourLedger  # noqa: E402
+from nurture_engine.service import NurtureService  # noqa: E402
+from nurture_engine.store import tables as t  # noqa: E402
+from nurture_engine.store.migrate import upgrade  # noqa: E402
+from nurture_engine.store.sql import SqlLeadStore, async_url  # noqa: E402
+from nurture_engine.testing import test_settings  # noqa: E402
+
+INTENTS = ["ask_pricing", "inform", "ask_features", "request_content", "greet", "affirm", "request_demo"]
+T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def synthetic_events(n: int, leads: int) -> list[dict[str, Any]]:
+    events = []
+    for i in range(n):
+        sender = f"bench-{i % leads}"
+        ts = (T0 + timedelta(minutes=i)).timestamp()
+        if i % 2 == 0:
+            events.append({"event": "user", "sender_id": sender, "timestamp": ts, "text": "hello there",
+                           "input_channel": "socketio",
+                           "parse_data": {"intent": {"name": INTENTS[i % len(INTENTS)]}, "entities": []}})
+        else:
+            events.append({"event": "bot", "sender_id": sender, "timestamp": ts, "text": "hi!"})
+    return events
+
+
+def bench_in_process(n: int) -> float:
+    rules = test_settings().scoring
+    interactions = [Interaction(kind="message", intent=INTENTS[i % len(INTENTS)], channel=Channel.WEB,
+                                sender_id="s", at=T0 + timedelta(minutes=i)) for i in range(n)]
+    ledgers = [BehaviourLedger(rules) for _ in range(100)]
+    start = time.perf_counter()
+    for i, interaction in enumerate(interactions):
+        ledgers[i % 100].apply(interaction)
+    return n / (time.perf_counter() - start)
+
+
+
+async def bench_store(leads_url: str, events_url: str, events: list[dict[str, Any]]) -> dict[str, float]:
+    upgrade(leads_url)
+    engine = create_engine(events_url, future=True)
+    _metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(_events), [{"sender_id": e["sender_id"], "data": json.dumps(e)} for e in events])
+    engine.dispose()
+    service = NurtureService(store=SqlLeadStore(leads_url), clock=SystemClock(), settings=test_settings())
+    await service.start()
+    consumer = EventConsumer(SqlEventSource(events_url), service, batch_size=500)
+    await consumer.start()
+    start = time.perf_counter()
+    consumed = await consumer.drain()
+    elapsed = time.perf_counter() - start
+    await consumer.stop()
+    await service.stop()
+    assert consumed == len(events), (consumed, len(events))
+    # baseline: a plain insert of the same interaction rows, in the same batch size, into the same kind of DB
+    base_engine = create_async_engine(async_url(leads_url), future=True)
+    rows = [{"lead_id": "x" * 32, "kind": "message", "intent": e.get("parse_data", {}).get("intent", {}).get("name"),
+             "channel": "web", "sender_id": e["sender_id"], "data": {"length": 11},
+             "at": datetime.fromtimestamp(e["timestamp"], tz=timezone.utc)} for e in events]
+    async with base_engine.begin() as conn:
+        await conn.execute(insert(t.leads).values(id="x" * 32, stage="new", score=0, consent_status="unknown",
+                                                  created_at=T0, updated_at=T0))
+    start = time.perf_counter()
+    for i in range(0, len(rows), 500):
+        async with base_engine.begin() as conn:
+            await conn.execute(insert(t.interactions), rows[i:i + 500])
+    baseline = time.perf_counter() - start
+    await base_engine.dispose()
+    return {"events_per_s": len(events) / elapsed, "plain_insert_per_s": len(events) / baseline,
+            "ratio_to_plain_insert": elapsed / baseline}
+
+
+def make_pg_database(prefix: str) -> tuple[str, Any]:
+    import psycopg2
+
+    admin = os.environ.get("NURTURE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    conn = psycopg2.connect(admin)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+    return admin.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--leads", type=int, default=200)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    events = synthetic_events(args.events, args.leads)
+    result: dict[str, Any] = {"events": args.events, "leads": args.leads,
+                              "scoring_in_process_per_s": round(bench_in_process(200_000))}
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = asyncio.run(bench_store(f"sqlite:///{tmp}/leads.db", f"sqlite:///{tmp}/events.db", events))
+    result["sqlite"] = {k: round(v, 2) for k, v in sqlite.items()}
+    leads_url, drop_leads = make_pg_database("bench_leads")
+    events_url, drop_events = make_pg_database("bench_events")
+    try:
+        pg = asyncio.run(bench_store(leads_url, events_url, events))
+    finally:
+        drop_leads()
+        drop_events()
+    result["postgres"] = {k: round(v, 2) for k, v in pg.items()}
+    result["events_per_s"] = result["postgres"]["events_per_s"]
+    print(json.dumps(result, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Behaviour tracking from Rasa's RabbitMQ (pika) event broker, for the scale-out mode.
+
+Messages are taken in batches and acknowledged only after the batch is committed to the lead
+store. A crash before the ack makes RabbitMQ redeliver them; the content keys of the events make
+the second delivery a no-op, so nothing is lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+
+from .domain import Channel
+from .events import to_record
+from .service import NurtureService
+
+log = logging.getLogger(__name__)
+
+
+class RabbitEventConsumer:
+    def __init__(self, url: str, queue: str, service: NurtureService, *, batch_size: int = 500,
+                 poll_seconds: float = 0.2) -> None:
+        self._url = url
+        self._queue_name = queue
+        self._service = service
+        self._batch_size = batch_size
+        self._poll = poll_seconds
+        self._channels: dict[str, Channel] = {}
+        self.stopping = False
+        self._connection: Any = None
+        self._queue: Any = None
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url)
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=self._batch_size)
+        self._queue = await channel.declare_queue(self._queue_name, durable=True)  # as Rasa declares it
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    async def run_once(self) -> int:
+        messages: list[AbstractIncomingMessage] = []
+        while len(messages) < self._batch_size:
+            message = await self._queue.get(no_ack=False, fail=False)
+            if message is None:
+                break
+            messages.append(message)
+        if not messages:
+            return 0
+        records = []
+        for message in messages:
+            try:
+                event = json.loads(message.body)
+            except ValueError:
+                log.warning("a broker message is not JSON; dropped")
+                continue
+            record = to_record(event, self._channels) if isinstance(event, dict) else None
+            if record is not None:
+                records.append(record)
+        try:
+            await self._service.ingest(records)
+        except Exception:
+            for message in messages:
+                await message.nack(requeue=True)
+            raise
+        for message in messages:
+            await message.ack()
+        return len(messages)
+
+    async def drain(self) -> int:
+        done = 0
+        while (n := await self.run_once()) > 0:
+            done += n
+        return done
+
+    def interrupt(self, task: asyncio.Task[None]) -> None:
+        """Stops `run_forever` now, even in the middle of a batch (as a crash would)."""
+        self.stopping = True
+        task.cancel()
+
+    async def run_forever(self) -> None:
+        self.stopping = False
+        while not self.stopping:
+            try:
+                if await self.run_once() == 0:
+                    await asyncio.sleep(self._poll)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if self.stopping:  # the client library may turn a cancellation into its own error
+                    return  # retried after a pause; messages were requeued
+                log.exception("RabbitMQ event consumer failed on a batch; retrying")
+                await asyncio.sleep(2.0)
