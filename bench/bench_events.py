@@ -38,12 +38,13 @@ from nurture_engine.testing import test_settings  # noqa: E402
 
 INTENTS = ["ask_pricing", "inform", "ask_features", "request_content", "greet", "affirm", "request_demo"]
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+BATCH = int(os.environ.get("NURTURE_BENCH_BATCH", "500"))
 
 
 def synthetic_events(n: int, leads: int) -> list[dict[str, Any]]:
     events = []
     for i in range(n):
-        sender = f"bench-{i % leads}"
+        sender = f"bench-{(i // 2) % leads}"  # a user message, then the bot's reply to the same person
         ts = (T0 + timedelta(minutes=i)).timestamp()
         if i % 2 == 0:
             events.append({"event": "user", "sender_id": sender, "timestamp": ts, "text": "hello there",
@@ -75,7 +76,7 @@ async def bench_store(leads_url: str, events_url: str, events: list[dict[str, An
     engine.dispose()
     service = NurtureService(store=SqlLeadStore(leads_url), clock=SystemClock(), settings=test_settings())
     await service.start()
-    consumer = EventConsumer(SqlEventSource(events_url), service, batch_size=500)
+    consumer = EventConsumer(SqlEventSource(events_url), service, batch_size=BATCH)
     await consumer.start()
     start = time.perf_counter()
     consumed = await consumer.drain()
@@ -92,9 +93,9 @@ async def bench_store(leads_url: str, events_url: str, events: list[dict[str, An
         await conn.execute(insert(t.leads).values(id="x" * 32, stage="new", score=0, consent_status="unknown",
                                                   created_at=T0, updated_at=T0))
     start = time.perf_counter()
-    for i in range(0, len(rows), 500):
+    for i in range(0, len(rows), BATCH):
         async with base_engine.begin() as conn:
-            await conn.execute(insert(t.interactions), rows[i:i + 500])
+            await conn.execute(insert(t.interactions), rows[i:i + BATCH])
     baseline = time.perf_counter() - start
     await base_engine.dispose()
     return {"events_per_s": len(events) / elapsed, "plain_insert_per_s": len(events) / baseline,

@@ -157,7 +157,8 @@ class EventConsumer:
         if not rows:
             return 0
         records = [r for r in (to_record(row.event, self._channels) for row in rows) if r is not None]
-        await self._service.ingest(records, offset=(self._source.name, rows[-1].position))
+        # the offset commits with the batch, so redelivery cannot happen: no dedup keys needed
+        await self._service.ingest(records, offset=(self._source.name, rows[-1].position), dedupe=False)
         return len(rows)
 
     async def drain(self) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .clock import Clock
 from .config import Settings
 from .domain import Identity, Interaction, Lead, ProfileField, ScoreItem, StageChange
-from .scoring import BehaviourLedger, fit_items, total
+from .scoring import BehaviourLedger, behaviour_items, fit_items, total
 from .stages import next_stage
 from .store.base import IngestBatch, LeadUpdate, NurtureStore
 
@@ -36,10 +36,16 @@ class LeadView:
 
 
 class LeadEngine:
-    def __init__(self, *, store: NurtureStore, clock: Clock, settings: Settings) -> None:
+    """Scores leads incrementally. The consumer is the only writer of user messages, so each lead's
+    behaviour ledger is cached between batches and rebuilt only when its message count in the store
+    differs from the cached one (after a merge, or in another process)."""
+
+    def __init__(self, *, store: NurtureStore, clock: Clock, settings: Settings, cache_size: int = 10_000) -> None:
         self._store = store
         self._clock = clock
         self._settings = settings
+        self._ledgers: dict[str, tuple[BehaviourLedger, int]] = {}
+        self._cache_size = cache_size
 
     def _update(self, lead: Lead, behaviour: Sequence[ScoreItem]) -> LeadUpdate:
         now = self._clock.now()
@@ -49,53 +55,81 @@ class LeadEngine:
         return LeadUpdate(lead_id=lead.id, score=score, stage=stage,
                           stage_reason=reason if stage is not lead.stage else None, at=now)
 
+    async def _behaviour(self, lead_id: str) -> list[ScoreItem]:
+        """Full recompute from the stored history (the read path and profile changes)."""
+        return behaviour_items(await self._store.interactions(lead_id), self._settings.scoring)
+
     async def rescore(self, lead_id: str) -> Lead:
         """Re-evaluates score and stage after a profile change or a demo request."""
         lead = await self._store.get_lead(lead_id)
-        update = self._update(lead, await self._store.score_items(lead_id))
+        update = self._update(lead, await self._behaviour(lead_id))
         await self._store.commit_ingest(IngestBatch(updates=[update], at=update.at))
         if update.stage_reason:
             log.info("lead %s -> %s (%s)", lead_id, update.stage.value, update.stage_reason)
         return await self._store.get_lead(lead_id)
 
-    async def _ledger(self, lead_id: str) -> BehaviourLedger:
-        ledger = BehaviourLedger(self._settings.scoring)
-        for interaction in await self._store.interactions(lead_id):
-            ledger.apply(interaction)
-        return ledger
+    async def _ledgers_for(self, lead_ids: Sequence[str]) -> tuple[dict[str, BehaviourLedger], dict[str, int]]:
+        counts = await self._store.message_counts(lead_ids)
+        ledgers = {}
+        for lead_id in lead_ids:
+            cached = self._ledgers.get(lead_id)
+            if cached is None or cached[1] != counts[lead_id]:
+                ledger = BehaviourLedger(self._settings.scoring)
+                for interaction in await self._store.interactions(lead_id):
+                    ledger.apply(interaction)
+                cached = (ledger, counts[lead_id])
+            ledgers[lead_id] = cached[0]
+        return ledgers, counts
 
-    async def ingest(self, records: Sequence[EventRecord], offset: tuple[str, int] | None = None) -> int:
-        """Scores a batch of events in one transaction; already-seen keys are skipped. Returns how
-        many were new."""
-        seen = await self._store.processed([r.key for r in records])
+    async def ingest(self, records: Sequence[EventRecord], offset: tuple[str, int] | None = None, *,
+                     dedupe: bool = True) -> int:
+        """Scores a batch of events in one transaction. With `dedupe`, events whose key was seen
+        before are skipped (for at-least-once brokers); the SQL broker's offset makes that
+        unnecessary. Returns how many events were new."""
+        seen = await self._store.processed([r.key for r in records]) if dedupe else set()
         fresh: dict[str, EventRecord] = {}
         for record in records:
             if record.key not in seen:
                 fresh.setdefault(record.key, record)
         groups: dict[Identity, list[EventRecord]] = {}
+        resolved: dict[str, Identity | None] = {}
         for record in fresh.values():
-            identity = record.identity
             if not record.channel_known:
-                identity = await self._store.identity_for_sender(identity.sender_id) or identity
+                sender = record.identity.sender_id
+                if sender not in resolved:
+                    resolved[sender] = await self._store.identity_for_sender(sender)
+                identity = resolved[sender] or record.identity
                 record = dataclasses.replace(record, identity=identity, interaction=dataclasses.replace(
                     record.interaction, channel=identity.channel))
-            groups.setdefault(identity, []).append(record)
-        batch = IngestBatch(event_keys=list(fresh), offset=offset, at=self._clock.now())
+            groups.setdefault(record.identity, []).append(record)
+        leads = await self._store.leads_for_identities(list(groups))
+        leads.update(await self._store.create_leads([i for i in groups if i not in leads], self._clock.now()))
+        ledgers, counts = await self._ledgers_for(sorted({lead.id for lead in leads.values()}))
+        batch = IngestBatch(event_keys=list(fresh) if dedupe else [], offset=offset, at=self._clock.now())
+        added: dict[str, int] = {}
         for identity, group in groups.items():
-            lead = await self._store.lead_for_identity(identity)
-            if lead is None:
-                lead = await self._store.create_lead(identity, self._clock.now())
-            ledger = await self._ledger(lead.id)
+            lead = leads[identity]
             for record in group:
                 batch.interactions.append((lead.id, record.interaction))
-                batch.items.extend((lead.id, item) for item in ledger.apply(record.interaction))
-            batch.updates.append(self._update(lead, ledger.items))
-        await self._store.commit_ingest(batch)
+                ledgers[lead.id].apply(record.interaction)
+                added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
+        unique = {lead.id: lead for lead in leads.values()}
+        batch.updates.extend(self._update(lead, ledgers[lead.id].items) for lead in unique.values())
+        try:
+            await self._store.commit_ingest(batch)
+        except BaseException:
+            for lead_id in ledgers:  # the ledgers saw events the store did not keep
+                self._ledgers.pop(lead_id, None)
+            raise
+        for lead_id, ledger in ledgers.items():
+            self._ledgers[lead_id] = (ledger, counts[lead_id] + added.get(lead_id, 0))
+        if len(self._ledgers) > self._cache_size:
+            self._ledgers.clear()
         return len(fresh)
 
     async def view(self, lead_id: str) -> LeadView:
         lead = await self._store.get_lead(lead_id)
-        items = fit_items(lead.profile, self._settings.scoring) + await self._store.score_items(lead_id)
+        items = fit_items(lead.profile, self._settings.scoring) + await self._behaviour(lead_id)
         now = self._clock.now()
         return LeadView(lead=lead, score=total(items, now, self._settings.scoring.half_life_days), items=items,
                         history=await self._store.stage_history(lead_id))

@@ -151,9 +151,10 @@ class NurtureService:
         await self._store.set_consent(lead.id, status, self._clock.now(), conv.channel.value, text)
         log.info("lead %s consent %s via %s", lead.id, status.value, conv.channel.value)
 
-    async def ingest(self, records: list[EventRecord], offset: tuple[str, int] | None = None) -> int:
+    async def ingest(self, records: list[EventRecord], offset: tuple[str, int] | None = None, *,
+                     dedupe: bool = True) -> int:
         """Conversation events from Rasa's event broker: behaviour, score and stage."""
-        return await self._engine.ingest(records, offset)
+        return await self._engine.ingest(records, offset, dedupe=dedupe)
 
     async def event_offset(self, name: str) -> int:
         return await self._store.get_offset(name)

@@ -14,7 +14,6 @@ from ..domain import (
     Interaction,
     Lead,
     ProfileField,
-    ScoreItem,
     Stage,
     StageChange,
 )
@@ -38,6 +37,10 @@ class LeadStore(Protocol):
         ...
 
     async def create_lead(self, identity: Identity, at: datetime) -> Lead: ...
+
+    async def create_leads(self, identities: Sequence[Identity], at: datetime) -> dict[Identity, Lead]:
+        """One new lead per identity, in one transaction (falls back to one by one on a race)."""
+        ...
 
     async def get_lead(self, lead_id: str) -> Lead:
         """The lead, or `LeadNotFound`."""
@@ -77,7 +80,6 @@ class IngestBatch:
     """What one batch of conversation events changes, written in one transaction."""
 
     interactions: list[tuple[str, Interaction]] = field(default_factory=list)
-    items: list[tuple[str, ScoreItem]] = field(default_factory=list)
     updates: list[LeadUpdate] = field(default_factory=list)
     event_keys: list[str] = field(default_factory=list)
     offset: tuple[str, int] | None = None
@@ -93,7 +95,13 @@ class ScoringStore(Protocol):
 
     async def commit_ingest(self, batch: IngestBatch) -> None: ...
 
-    async def score_items(self, lead_id: str) -> list[ScoreItem]: ...
+    async def leads_for_identities(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+        """The leads of these identities (missing ones are left out), in a few queries."""
+        ...
+
+    async def message_counts(self, lead_ids: Sequence[str]) -> dict[str, int]:
+        """How many user messages each lead has (0 when none)."""
+        ...
 
     async def stage_history(self, lead_id: str) -> list[StageChange]: ...
 

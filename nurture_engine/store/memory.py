@@ -15,7 +15,6 @@ from ..domain import (
     Interaction,
     Lead,
     ProfileField,
-    ScoreItem,
     Stage,
     StageChange,
 )
@@ -29,7 +28,6 @@ class MemoryLeadStore:
         self.by_identity: dict[Identity, str] = {}
         self.interaction_log: dict[str, list[Interaction]] = {}
         self.consent_ledger: list[tuple[str, ConsentStatus, datetime, str, str]] = []
-        self.items: dict[str, list[ScoreItem]] = {}
         self.history: dict[str, list[StageChange]] = {}
         self.offsets: dict[str, int] = {}
         self.event_keys: set[str] = set()
@@ -54,6 +52,9 @@ class MemoryLeadStore:
         self.leads[lead.id] = lead
         self.by_identity[identity] = lead.id
         return lead
+
+    async def create_leads(self, identities: Sequence[Identity], at: datetime) -> dict[Identity, Lead]:
+        return {identity: await self.create_lead(identity, at) for identity in identities}
 
     async def get_lead(self, lead_id: str) -> Lead:
         try:
@@ -123,8 +124,6 @@ class MemoryLeadStore:
         self.event_keys.update(batch.event_keys)
         for lead_id, interaction in batch.interactions:
             self.interaction_log.setdefault(lead_id, []).append(interaction)
-        for lead_id, item in batch.items:
-            self.items.setdefault(lead_id, []).append(item)
         for u in batch.updates:
             self._replace(u.lead_id, score=u.score, stage=u.stage)
             if u.stage_reason is not None:
@@ -133,8 +132,12 @@ class MemoryLeadStore:
         if batch.offset is not None:
             self.offsets[batch.offset[0]] = batch.offset[1]
 
-    async def score_items(self, lead_id: str) -> list[ScoreItem]:
-        return list(self.items.get(lead_id, []))
+    async def leads_for_identities(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+        return {i: self.leads[self.by_identity[i]] for i in identities if i in self.by_identity}
+
+    async def message_counts(self, lead_ids: Sequence[str]) -> dict[str, int]:
+        return {lead_id: sum(1 for i in self.interaction_log.get(lead_id, []) if i.kind == "message")
+                for lead_id in lead_ids}
 
     async def stage_history(self, lead_id: str) -> list[StageChange]:
         return list(self.history.get(lead_id, []))
@@ -146,7 +149,6 @@ class MemoryLeadStore:
         for identity in other.identities:
             self.by_identity[identity] = into_id
         self.interaction_log.setdefault(into_id, []).extend(self.interaction_log.pop(from_id, []))
-        self.items.setdefault(into_id, []).extend(self.items.pop(from_id, []))
         self.history.setdefault(into_id, []).extend(self.history.pop(from_id, []))
         del self.leads[from_id]
         self.merges.append((into_id, from_id, reason, at))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +73,12 @@ class SqlLeadStore(SqlScoringMixin):
         refused = (await conn.execute(select(t.refusals.c.field).where(t.refusals.c.lead_id == lead_id))).all()
         idents = (await conn.execute(
             select(t.identities).where(t.identities.c.lead_id == lead_id).order_by(t.identities.c.id))).all()
+        return self._build(row, fields, refused, idents)
+
+    @staticmethod
+    def _build(row: Row[Any], fields: Sequence[Row[Any]], refused: Sequence[Row[Any]],
+               idents: Sequence[Row[Any]]) -> Lead:
+        lead_id = row.id
         return Lead(
             id=lead_id, stage=Stage(row.stage), score=row.score,
             consent=Consent(status=ConsentStatus(row.consent_status), at=_utc(row.consent_at),
@@ -83,6 +90,34 @@ class SqlLeadStore(SqlScoringMixin):
             refused=frozenset(ProfileField(r.field) for r in refused),
             identities=tuple(Identity(channel=Channel(i.channel), sender_id=i.sender_id) for i in idents),
         )
+
+    async def leads_for_identities(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+        if not identities:
+            return {}
+        wanted = {(i.channel.value, i.sender_id) for i in identities}
+        async with self.engine.connect() as conn:
+            senders = sorted({i.sender_id for i in identities})
+            found = (await conn.execute(select(t.identities.c.lead_id, t.identities.c.channel,
+                                               t.identities.c.sender_id).where(
+                t.identities.c.sender_id.in_(senders)))).all()
+            owner = {(r.channel, r.sender_id): r.lead_id for r in found if (r.channel, r.sender_id) in wanted}
+            leads = await self._load_many(conn, sorted(set(owner.values())))
+        return {Identity(channel=Channel(c), sender_id=s): leads[lead_id] for (c, s), lead_id in owner.items()
+                if lead_id in leads}
+
+    async def _load_many(self, conn: AsyncConnection, lead_ids: list[str]) -> dict[str, Lead]:
+        if not lead_ids:
+            return {}
+        rows = (await conn.execute(select(t.leads).where(t.leads.c.id.in_(lead_ids)))).all()
+        fields = (await conn.execute(select(t.profile_fields).where(t.profile_fields.c.lead_id.in_(lead_ids)))).all()
+        refused = (await conn.execute(select(t.refusals).where(t.refusals.c.lead_id.in_(lead_ids)))).all()
+        idents = (await conn.execute(select(t.identities).where(t.identities.c.lead_id.in_(lead_ids))
+                                     .order_by(t.identities.c.id))).all()
+        by_lead: dict[str, tuple[list[Row[Any]], list[Row[Any]], list[Row[Any]]]] = {r.id: ([], [], []) for r in rows}
+        for position, group in enumerate((fields, refused, idents)):
+            for item in group:
+                by_lead[item.lead_id][position].append(item)
+        return {row.id: self._build(row, *by_lead[row.id]) for row in rows}
 
     async def lead_for_identity(self, identity: Identity) -> Lead | None:
         async with self.engine.connect() as conn:
@@ -115,6 +150,23 @@ class SqlLeadStore(SqlScoringMixin):
                 raise
             return existing
         return await self.get_lead(lead_id)
+
+    async def create_leads(self, identities: Sequence[Identity], at: datetime) -> dict[Identity, Lead]:
+        if not identities:
+            return {}
+        ids = {identity: uuid.uuid4().hex for identity in identities}
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(insert(t.leads), [
+                    {"id": lead_id, "stage": Stage.NEW.value, "score": 0.0,
+                     "consent_status": ConsentStatus.UNKNOWN.value, "created_at": _utc(at), "updated_at": _utc(at)}
+                    for lead_id in ids.values()])
+                await conn.execute(insert(t.identities), [
+                    {"lead_id": lead_id, "channel": i.channel.value, "sender_id": i.sender_id, "created_at": _utc(at)}
+                    for i, lead_id in ids.items()])
+        except IntegrityError:  # another process created some of them first
+            return {identity: await self.create_lead(identity, at) for identity in identities}
+        return await self.leads_for_identities(list(identities))
 
     async def get_lead(self, lead_id: str) -> Lead:
         async with self.engine.connect() as conn:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ..domain import ScoreItem, Stage, StageChange
+from ..domain import Stage, StageChange
 from ..errors import LeadNotFound
 from . import tables as t
 from .base import IngestBatch
@@ -41,16 +41,17 @@ class SqlScoringMixin:
                 await conn.execute(insert(t.interactions), [
                     {"lead_id": lead_id, "kind": i.kind, "intent": i.intent, "channel": i.channel.value,
                      "sender_id": i.sender_id, "data": i.data, "at": utc(i.at)} for lead_id, i in batch.interactions])
-            if batch.items:
-                await conn.execute(insert(t.score_items), [
-                    {"lead_id": lead_id, "signal": i.signal, "points": i.points, "reason": i.reason, "at": utc(i.at)}
-                    for lead_id, i in batch.items])
-            for u in batch.updates:
-                await conn.execute(update(t.leads).where(t.leads.c.id == u.lead_id).values(
-                    score=u.score, stage=u.stage.value, updated_at=utc(u.at)))
-                if u.stage_reason is not None:
-                    await conn.execute(insert(t.stage_history).values(
-                        lead_id=u.lead_id, stage=u.stage.value, reason=u.stage_reason, at=utc(u.at)))
+            if batch.updates:
+                await conn.execute(
+                    update(t.leads).where(t.leads.c.id == bindparam("b_id")).values(
+                        score=bindparam("b_score"), stage=bindparam("b_stage"), updated_at=bindparam("b_at")),
+                    [{"b_id": u.lead_id, "b_score": u.score, "b_stage": u.stage.value, "b_at": utc(u.at)}
+                     for u in batch.updates])
+            changes = [u for u in batch.updates if u.stage_reason is not None]
+            if changes:
+                await conn.execute(insert(t.stage_history), [
+                    {"lead_id": u.lead_id, "stage": u.stage.value, "reason": u.stage_reason, "at": utc(u.at)}
+                    for u in changes])
             if batch.offset is not None:
                 await self._set_offset(conn, *batch.offset, at=at)
 
@@ -60,12 +61,17 @@ class SqlScoringMixin:
         if done.rowcount == 0:
             await conn.execute(insert(t.consumer_offsets).values(name=name, position=position, updated_at=at))
 
-    async def score_items(self, lead_id: str) -> list[ScoreItem]:
+    async def message_counts(self, lead_ids: Sequence[str]) -> dict[str, int]:
+        counts = dict.fromkeys(lead_ids, 0)
+        if not lead_ids:
+            return counts
+        query = (select(t.interactions.c.lead_id, func.count()).where(
+            t.interactions.c.lead_id.in_(list(lead_ids)), t.interactions.c.kind == "message")
+            .group_by(t.interactions.c.lead_id))
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(t.score_items).where(t.score_items.c.lead_id == lead_id)
-                                       .order_by(t.score_items.c.id))).all()
-        return [ScoreItem(signal=r.signal, points=r.points, reason=r.reason, at=req_utc(r.at), decays=True)
-                for r in rows]
+            for lead_id, n in (await conn.execute(query)).all():
+                counts[lead_id] = int(n)
+        return counts
 
     async def stage_history(self, lead_id: str) -> list[StageChange]:
         async with self.engine.connect() as conn:
@@ -83,7 +89,7 @@ class SqlScoringMixin:
                 t.profile_fields.c.lead_id == into_id))).all()}
             await conn.execute(delete(t.profile_fields).where(
                 t.profile_fields.c.lead_id == from_id, t.profile_fields.c.field.in_(own)))
-            for table in (t.profile_fields, t.identities, t.interactions, t.score_items, t.consent_ledger,
+            for table in (t.profile_fields, t.identities, t.interactions, t.consent_ledger,
                           t.stage_history):
                 await conn.execute(update(table).where(table.c.lead_id == from_id).values(lead_id=into_id))
             await conn.execute(delete(t.refusals).where(t.refusals.c.lead_id == from_id))

@@ -37,7 +37,7 @@ identities = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("channel", String(16), nullable=False),
-    Column("sender_id", String(255), nullable=False),
+    Column("sender_id", String(255), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("channel", "sender_id", name="uq_identity"),
 )
@@ -79,16 +79,6 @@ consent_ledger = Table(
     Column("status", String(16), nullable=False),
     Column("channel", String(16), nullable=False),
     Column("text", Text, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
-
-score_items = Table(
-    "score_items", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("signal", String(64), nullable=False),
-    Column("points", Float, nullable=False),
-    Column("reason", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
 

@@ -1,4 +1,4 @@
-"""scoring: behaviour score items, stage history, consumer offsets, processed events, lead merges
+"""scoring: stage history, consumer offsets, processed events, lead merges
 
 Revision ID: 0002
 Revises: 0001
@@ -20,16 +20,7 @@ def _lead_fk() -> sa.Column:
 
 
 def upgrade() -> None:
-    op.create_table(
-        "score_items",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        _lead_fk(),
-        sa.Column("signal", sa.String(64), nullable=False),
-        sa.Column("points", sa.Float, nullable=False),
-        sa.Column("reason", sa.Text, nullable=False),
-        sa.Column("at", TS, nullable=False),
-    )
-    op.create_index("ix_score_items_lead_id", "score_items", ["lead_id"])
+    op.create_index("ix_identities_sender_id", "identities", ["sender_id"])
     op.create_table(
         "stage_history",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -62,5 +53,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("lead_merges", "processed_events", "consumer_offsets", "stage_history", "score_items"):
+    op.drop_index("ix_identities_sender_id", "identities")
+    for table in ("lead_merges", "processed_events", "consumer_offsets", "stage_history"):
         op.drop_table(table)
