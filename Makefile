@@ -48,5 +48,10 @@ test-fast: $(VENV)/.installed
 test-e2e: $(VENV)/.installed $(MODEL)
 	$(BIN)/pytest -q -m e2e
 
+# Benchmarks print ratios against a baseline measured in the same run (see bench/RESULTS.md).
+bench: $(VENV)/.installed $(MODEL)
+	$(BIN)/python bench/bench_events.py --json bench/events.json
+	$(BIN)/python bench/nlu_eval.py
+
 clean:
 	rm -rf models var/*.db var/log

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -134,15 +135,50 @@ class SqlEventSource:
         return out
 
 
-class EventConsumer:
+class BatchLoop(ABC):
+    """The run loop shared by the consumers: batches until empty, then poll; a failed batch is
+    retried after a pause; `interrupt` stops it even in the middle of a batch (as a crash would)."""
+
+    stopping = False
+    poll_seconds = 0.5
+
+    @abstractmethod
+    async def run_once(self) -> int:
+        """Consumes one batch; returns how many broker messages it covered."""
+
+    async def drain(self) -> int:
+        done = 0
+        while (n := await self.run_once()) > 0:
+            done += n
+        return done
+
+    def interrupt(self, task: asyncio.Task[None]) -> None:
+        self.stopping = True
+        task.cancel()
+
+    async def run_forever(self) -> None:
+        self.stopping = False
+        while not self.stopping:
+            try:
+                if await self.run_once() == 0:
+                    await asyncio.sleep(self.poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if self.stopping:  # the client library may turn a cancellation into its own error
+                    return
+                log.exception("%s failed on a batch; retrying", type(self).__name__)
+                await asyncio.sleep(max(self.poll_seconds, 2.0))
+
+
+class EventConsumer(BatchLoop):
     def __init__(self, source: EventSource, service: NurtureService, *, batch_size: int = 500,
                  poll_seconds: float = 0.5) -> None:
         self._source = source
         self._service = service
         self._batch_size = batch_size
-        self._poll = poll_seconds
+        self.poll_seconds = poll_seconds
         self._channels: dict[str, Channel] = {}
-        self.stopping = False
 
     async def start(self) -> None:
         await self._source.start()
@@ -161,30 +197,6 @@ class EventConsumer:
         await self._service.ingest(records, offset=(self._source.name, rows[-1].position), dedupe=False)
         return len(rows)
 
-    async def drain(self) -> int:
-        done = 0
-        while (n := await self.run_once()) > 0:
-            done += n
-        return done
-
-    def interrupt(self, task: asyncio.Task[None]) -> None:
-        """Stops `run_forever` now, even in the middle of a batch (as a crash would)."""
-        self.stopping = True
-        task.cancel()
-
-    async def run_forever(self) -> None:
-        self.stopping = False
-        while not self.stopping:
-            try:
-                if await self.run_once() == 0:
-                    await asyncio.sleep(self._poll)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if self.stopping:  # the client library may turn a cancellation into its own error
-                    return  # a bad batch must not stop tracking; it is retried after a pause
-                log.exception("event consumer failed on a batch; retrying")
-                await asyncio.sleep(max(self._poll, 2.0))
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,6 @@ the second delivery a no-op, so nothing is lost or counted twice.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -16,22 +15,21 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from .domain import Channel
-from .events import to_record
+from .events import BatchLoop, to_record
 from .service import NurtureService
 
 log = logging.getLogger(__name__)
 
 
-class RabbitEventConsumer:
+class RabbitEventConsumer(BatchLoop):
     def __init__(self, url: str, queue: str, service: NurtureService, *, batch_size: int = 500,
                  poll_seconds: float = 0.2) -> None:
         self._url = url
         self._queue_name = queue
         self._service = service
         self._batch_size = batch_size
-        self._poll = poll_seconds
+        self.poll_seconds = poll_seconds
         self._channels: dict[str, Channel] = {}
-        self.stopping = False
         self._connection: Any = None
         self._queue: Any = None
 
@@ -74,28 +72,3 @@ class RabbitEventConsumer:
         for message in messages:
             await message.ack()
         return len(messages)
-
-    async def drain(self) -> int:
-        done = 0
-        while (n := await self.run_once()) > 0:
-            done += n
-        return done
-
-    def interrupt(self, task: asyncio.Task[None]) -> None:
-        """Stops `run_forever` now, even in the middle of a batch (as a crash would)."""
-        self.stopping = True
-        task.cancel()
-
-    async def run_forever(self) -> None:
-        self.stopping = False
-        while not self.stopping:
-            try:
-                if await self.run_once() == 0:
-                    await asyncio.sleep(self._poll)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if self.stopping:  # the client library may turn a cancellation into its own error
-                    return  # retried after a pause; messages were requeued
-                log.exception("RabbitMQ event consumer failed on a batch; retrying")
-                await asyncio.sleep(2.0)
