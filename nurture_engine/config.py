@@ -93,8 +93,9 @@ def _profiling(raw: Mapping[str, Any]) -> Profiling:
 
 
 def load_settings(env: Mapping[str, str] | None = None, root: Path | None = None) -> Settings:
-    env = os.environ if env is None else env
-    root = (root or Path(env.get("NURTURE_HOME", ".")) ).resolve()
+    # an empty variable (as copied from .env.example) means "not set"
+    env = {k: v for k, v in (os.environ if env is None else env).items() if v != ""}
+    root = (root or Path(env.get("NURTURE_HOME", "."))).resolve()
     config_path = Path(env.get("NURTURE_CONFIG", root / "nurture.yml"))
     try:
         raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}

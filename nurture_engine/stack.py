@@ -46,7 +46,7 @@ def ensure_tokens(env: dict[str, str], var_dir: Path) -> list[str]:
 
 def stack_env(settings: Settings, base: Mapping[str, str], *, action_port: int = ACTION_PORT) -> dict[str, str]:
     """Environment for Rasa (endpoints.yml interpolation), the action server and the service."""
-    env = dict(base)
+    env = {k: v for k, v in base.items() if v != ""}  # empty means unset, as in load_settings
     env.setdefault("NURTURE_HOME", str(settings.root))
     env.setdefault("NURTURE_ACTION_URL", f"http://127.0.0.1:{action_port}/webhook")
     env.setdefault("NURTURE_TRACKER_URL", "sqlite:///" + str(settings.var_dir / "rasa_tracker.db"))

@@ -19,7 +19,7 @@ from .serialize import lead_json, lead_summary
 log = logging.getLogger(__name__)
 SERVICE: web.AppKey[NurtureService] = web.AppKey("service", NurtureService)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PUBLIC = {"/api/health", "/", "/demo"}
+PUBLIC = {"/api/health", "/"}
 MAX_LIMIT = 200
 
 

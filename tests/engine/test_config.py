@@ -51,3 +51,10 @@ def test_bad_budget_is_refused(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(env={}, root=tmp_path)
+
+
+def test_empty_variables_mean_unset() -> None:
+    settings = test_settings(NURTURE_BUDGET_PER_VISIT="", NURTURE_DATABASE_URL="", NURTURE_ADMIN_TOKEN="")
+    assert settings.profiling.budget_per_visit == 3
+    assert settings.database_url == "sqlite:///var/nurture.db"
+    assert settings.admin_token is None
