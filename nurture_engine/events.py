@@ -38,8 +38,9 @@ def event_key(event: Mapping[str, Any]) -> str:
     return hashlib.sha1(json.dumps(event, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
 
 
-def to_record(event: Mapping[str, Any], channels: dict[str, Channel]) -> EventRecord | None:
-    """An interaction for a user or bot event; None for the rest (slots, actions, ...)."""
+def to_record(event: Mapping[str, Any], channels: dict[str, Channel], key: str | None = None) -> EventRecord | None:
+    """An interaction for a user or bot event; None for the rest (slots, actions, ...). Without a
+    `key` from the transport, the event's content key is used."""
     kind = event.get("event")
     sender = event.get("sender_id")
     if kind not in SCORED_EVENTS or not isinstance(sender, str) or not sender:
@@ -60,9 +61,9 @@ def to_record(event: Mapping[str, Any], channels: dict[str, Channel]) -> EventRe
         channel = channels.get(sender, Channel.REST)
         interaction = Interaction(kind="bot_message", channel=channel, sender_id=sender, at=at,
                                   data={"length": len(event.get("text") or "")})
-        return EventRecord(key=event_key(event), identity=Identity(channel=channel, sender_id=sender),
+        return EventRecord(key=key or event_key(event), identity=Identity(channel=channel, sender_id=sender),
                            interaction=interaction, channel_known=known)
-    return EventRecord(key=event_key(event), identity=Identity(channel=channel, sender_id=sender),
+    return EventRecord(key=key or event_key(event), identity=Identity(channel=channel, sender_id=sender),
                        interaction=interaction)
 
 
@@ -179,6 +180,7 @@ class EventConsumer(BatchLoop):
         self._batch_size = batch_size
         self.poll_seconds = poll_seconds
         self._channels: dict[str, Channel] = {}
+        self._offset: int | None = None  # this consumer is the offset's only writer
 
     async def start(self) -> None:
         await self._source.start()
@@ -188,13 +190,20 @@ class EventConsumer(BatchLoop):
 
     async def run_once(self) -> int:
         """Consumes one batch; returns how many broker rows it covered."""
-        after = await self._service.event_offset(self._source.name)
-        rows = await self._source.fetch(after, self._batch_size)
+        if self._offset is None:
+            self._offset = await self._service.event_offset(self._source.name)
+        rows = await self._source.fetch(self._offset, self._batch_size)
         if not rows:
             return 0
-        records = [r for r in (to_record(row.event, self._channels) for row in rows) if r is not None]
+        records = [r for r in (to_record(row.event, self._channels, key=f"sql:{row.position}") for row in rows)
+                   if r is not None]
         # the offset commits with the batch, so redelivery cannot happen: no dedup keys needed
-        await self._service.ingest(records, offset=(self._source.name, rows[-1].position), dedupe=False)
+        try:
+            await self._service.ingest(records, offset=(self._source.name, rows[-1].position), dedupe=False)
+        except BaseException:
+            self._offset = None  # read it back from the store: the batch may or may not have committed
+            raise
+        self._offset = rows[-1].position
         return len(rows)
 
 

@@ -47,22 +47,28 @@ class LeadEngine:
         self._ledgers: dict[str, tuple[BehaviourLedger, int]] = {}
         self._cache_size = cache_size
 
-    def _update(self, lead: Lead, behaviour: Sequence[ScoreItem]) -> LeadUpdate:
+    def _update(self, lead: Lead, ledger: BehaviourLedger) -> LeadUpdate:
         now = self._clock.now()
-        items = fit_items(lead.profile, self._settings.scoring) + list(behaviour)
-        score = total(items, now, self._settings.scoring.half_life_days)
-        stage, reason = next_stage(lead, score, items, self._settings.stages)
+        fit = fit_items(lead.profile, self._settings.scoring)
+        score = round(total(fit, now, self._settings.scoring.half_life_days) + ledger.behaviour_total(now), 2)
+        stage, reason = next_stage(lead, score, {i.signal for i in fit} | ledger.signals, self._settings.stages)
         return LeadUpdate(lead_id=lead.id, score=score, stage=stage,
                           stage_reason=reason if stage is not lead.stage else None, at=now)
 
     async def _behaviour(self, lead_id: str) -> list[ScoreItem]:
-        """Full recompute from the stored history (the read path and profile changes)."""
+        """Full recompute from the stored history (the read path)."""
         return behaviour_items(await self._store.interactions(lead_id), self._settings.scoring)
+
+    async def _ledger(self, lead_id: str) -> BehaviourLedger:
+        ledger = BehaviourLedger(self._settings.scoring)
+        for interaction in await self._store.interactions(lead_id):
+            ledger.apply(interaction)
+        return ledger
 
     async def rescore(self, lead_id: str) -> Lead:
         """Re-evaluates score and stage after a profile change or a demo request."""
         lead = await self._store.get_lead(lead_id)
-        update = self._update(lead, await self._behaviour(lead_id))
+        update = self._update(lead, await self._ledger(lead_id))
         await self._store.commit_ingest(IngestBatch(updates=[update], at=update.at))
         if update.stage_reason:
             log.info("lead %s -> %s (%s)", lead_id, update.stage.value, update.stage_reason)
@@ -74,10 +80,7 @@ class LeadEngine:
         for lead_id in lead_ids:
             cached = self._ledgers.get(lead_id)
             if cached is None or cached[1] != counts[lead_id]:
-                ledger = BehaviourLedger(self._settings.scoring)
-                for interaction in await self._store.interactions(lead_id):
-                    ledger.apply(interaction)
-                cached = (ledger, counts[lead_id])
+                cached = (await self._ledger(lead_id), counts[lead_id])
             ledgers[lead_id] = cached[0]
         return ledgers, counts
 
@@ -114,7 +117,7 @@ class LeadEngine:
                 ledgers[lead.id].apply(record.interaction)
                 added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
         unique = {lead.id: lead for lead in leads.values()}
-        batch.updates.extend(self._update(lead, ledgers[lead.id].items) for lead in unique.values())
+        batch.updates.extend(self._update(lead, ledgers[lead.id]) for lead in unique.values())
         try:
             await self._store.commit_ingest(batch)
         except BaseException:

@@ -42,6 +42,33 @@ class BehaviourLedger:
         self._seen: set[str] = set()
         self._last_message_at: datetime | None = None
         self.items: list[ScoreItem] = []
+        self.signals: set[str] = set()
+        # running sum of points * 2^(age at anchor / half-life): the decayed total at any time is
+        # one multiplication, without walking the history
+        self._anchor: datetime | None = None
+        self._latest: datetime | None = None
+        self._weighted = 0.0
+
+    def _add(self, item: ScoreItem) -> None:
+        if self._anchor is None:
+            self._anchor = item.at
+        exponent = (item.at - self._anchor).total_seconds() / SECONDS_PER_DAY / self._rules.half_life_days
+        if exponent > 500:  # re-anchor long before floats could overflow
+            self._weighted *= 2.0 ** -exponent
+            self._anchor, exponent = item.at, 0.0
+        self._weighted += item.points * 2.0 ** exponent
+        self._latest = item.at if self._latest is None else max(self._latest, item.at)
+        self.signals.add(item.signal)
+        self.items.append(item)
+
+    def behaviour_total(self, now: datetime) -> float:
+        """The decayed behaviour points at `now` (equal to `total(self.items, now, ...)`)."""
+        if self._anchor is None or self._latest is None:
+            return 0.0
+        if now < self._latest:  # items dated after `now` do not decay yet: add them up one by one
+            return sum(decayed(i, now, self._rules.half_life_days) for i in self.items)
+        age = (now - self._anchor).total_seconds() / SECONDS_PER_DAY
+        return float(self._weighted * 2.0 ** -(age / self._rules.half_life_days))
 
     def apply(self, interaction: Interaction) -> list[ScoreItem]:
         earned = []
@@ -59,7 +86,8 @@ class BehaviourLedger:
             earned.append(ScoreItem(signal=signal, points=rule.points, reason=reason, at=interaction.at, decays=True))
         if interaction.kind == "message":
             self._last_message_at = interaction.at
-        self.items.extend(earned)
+        for item in earned:
+            self._add(item)
         return earned
 
 

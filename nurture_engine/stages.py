@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection
 
-from .domain import Lead, ProfileField, ScoreItem, Stage
+from .domain import Lead, ProfileField, Stage
 from .scoring_rules import StageRules
 
 _ORDER = (Stage.NEW, Stage.ENGAGED, Stage.MQL, Stage.SQL, Stage.CUSTOMER)
 
 
-def disqualifier(lead: Lead, items: Sequence[ScoreItem], rules: StageRules) -> str | None:
+def disqualifier(lead: Lead, signals: Collection[str], rules: StageRules) -> str | None:
     role = lead.profile.get(ProfileField.ROLE)
-    if role is not None and isinstance(role.value, dict) and role.value.get("seniority") in rules.disqualify_seniority:
+    seniority = role.value.get("seniority") if role is not None and isinstance(role.value, dict) else None
+    if role is not None and seniority in rules.disqualify_seniority:
         return f"role {role.value.get('title')} is outside the buying audience"
-    if rules.disqualify_competitor and any(i.signal == "competitor" for i in items):
+    if rules.disqualify_competitor and "competitor" in signals:
         return "works at a competitor"
     return None
 
 
-def next_stage(lead: Lead, score: float, items: Sequence[ScoreItem], rules: StageRules) -> tuple[Stage, str]:
-    """The stage the lead should be in now, with the reason. Stages only move forward on their own;
-    customer and disqualified are kept (changing them is a human decision)."""
+def next_stage(lead: Lead, score: float, signals: Collection[str], rules: StageRules) -> tuple[Stage, str]:
+    """The stage the lead should be in now, with the reason; `signals` are the score signals earned.
+    Stages only move forward on their own; customer and disqualified are kept (a human decision)."""
     if lead.stage in (Stage.CUSTOMER, Stage.DISQUALIFIED):
         return lead.stage, "unchanged"
-    reason = disqualifier(lead, items, rules)
+    reason = disqualifier(lead, signals, rules)
     if reason:
         return Stage.DISQUALIFIED, reason
     target, why = Stage.NEW, "no activity yet"
-    if score >= rules.engaged or any(i.signal == "reply" for i in items):
+    if score >= rules.engaged or "reply" in signals:
         target, why = Stage.ENGAGED, "talked with the assistant"
     if score >= rules.mql:
         target, why = Stage.MQL, f"score {score:.0f} reached the mql threshold {rules.mql:.0f}"

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nurture_engine.domain import Channel, FieldValue, Interaction, Lead, ProfileField, Stage
-from nurture_engine.scoring import BehaviourLedger, behaviour_items, fit_items, total
+from nurture_engine.scoring import BehaviourLedger, behaviour_items, decayed, fit_items, total
 from nurture_engine.stages import next_stage
 from nurture_engine.testing import T0, test_settings
 
@@ -102,3 +102,14 @@ def test_a_demo_request_with_an_email_is_sql() -> None:
 def test_job_seekers_are_disqualified() -> None:
     seeker = lead(role=fv(ProfileField.ROLE, {"title": "Job seeker", "seniority": "none"}))
     assert next_stage(seeker, 90, [], STAGES)[0] is Stage.DISQUALIFIED
+
+
+@settings(max_examples=200, deadline=None)
+@given(interactions, st.floats(min_value=-2, max_value=60))
+def test_the_running_decayed_sum_equals_summing_every_item(history: list[Interaction], days_later: float) -> None:
+    ledger = BehaviourLedger(RULES)
+    for interaction in history:
+        ledger.apply(interaction)
+    now = T0 + timedelta(days=days_later)
+    exact = sum(decayed(item, now, RULES.half_life_days) for item in ledger.items)
+    assert abs(ledger.behaviour_total(now) - exact) < 1e-6
