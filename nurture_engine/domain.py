@@ -104,6 +104,7 @@ class Lead:
     refused: frozenset[ProfileField] = frozenset()
     identities: tuple[Identity, ...] = ()
     demo_requested_at: datetime | None = None
+    message_count: int = 0  # user messages scored so far (kept by the behaviour consumer)
 
     def known(self, f: ProfileField) -> bool:
         return f in self.profile

@@ -74,15 +74,14 @@ class LeadEngine:
             log.info("lead %s -> %s (%s)", lead_id, update.stage.value, update.stage_reason)
         return await self._store.get_lead(lead_id)
 
-    async def _ledgers_for(self, lead_ids: Sequence[str]) -> tuple[dict[str, BehaviourLedger], dict[str, int]]:
-        counts = await self._store.message_counts(lead_ids)
+    async def _ledgers_for(self, leads: Sequence[Lead]) -> dict[str, BehaviourLedger]:
         ledgers = {}
-        for lead_id in lead_ids:
-            cached = self._ledgers.get(lead_id)
-            if cached is None or cached[1] != counts[lead_id]:
-                cached = (await self._ledger(lead_id), counts[lead_id])
-            ledgers[lead_id] = cached[0]
-        return ledgers, counts
+        for lead in leads:
+            cached = self._ledgers.get(lead.id)
+            if cached is None or cached[1] != lead.message_count:
+                cached = (await self._ledger(lead.id), lead.message_count)
+            ledgers[lead.id] = cached[0]
+        return ledgers
 
     async def ingest(self, records: Sequence[EventRecord], offset: tuple[str, int] | None = None, *,
                      dedupe: bool = True) -> int:
@@ -105,9 +104,10 @@ class LeadEngine:
                 record = dataclasses.replace(record, identity=identity, interaction=dataclasses.replace(
                     record.interaction, channel=identity.channel))
             groups.setdefault(record.identity, []).append(record)
-        leads = await self._store.leads_for_identities(list(groups))
+        leads = await self._store.leads_for_scoring(list(groups))
         leads.update(await self._store.create_leads([i for i in groups if i not in leads], self._clock.now()))
-        ledgers, counts = await self._ledgers_for(sorted({lead.id for lead in leads.values()}))
+        unique = {lead.id: lead for lead in leads.values()}
+        ledgers = await self._ledgers_for(list(unique.values()))
         batch = IngestBatch(event_keys=list(fresh) if dedupe else [], offset=offset, at=self._clock.now())
         added: dict[str, int] = {}
         for identity, group in groups.items():
@@ -116,8 +116,8 @@ class LeadEngine:
                 batch.interactions.append((lead.id, record.interaction))
                 ledgers[lead.id].apply(record.interaction)
                 added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
-        unique = {lead.id: lead for lead in leads.values()}
-        batch.updates.extend(self._update(lead, ledgers[lead.id]) for lead in unique.values())
+        batch.updates.extend(dataclasses.replace(self._update(lead, ledgers[lead.id]),
+                                                 messages_added=added.get(lead.id, 0)) for lead in unique.values())
         try:
             await self._store.commit_ingest(batch)
         except BaseException:
@@ -125,7 +125,7 @@ class LeadEngine:
                 self._ledgers.pop(lead_id, None)
             raise
         for lead_id, ledger in ledgers.items():
-            self._ledgers[lead_id] = (ledger, counts[lead_id] + added.get(lead_id, 0))
+            self._ledgers[lead_id] = (ledger, unique[lead_id].message_count + added.get(lead_id, 0))
         if len(self._ledgers) > self._cache_size:
             self._ledgers.clear()
         return len(fresh)

@@ -73,6 +73,7 @@ class LeadUpdate:
     stage: Stage
     stage_reason: str | None  # set when the stage changed
     at: datetime
+    messages_added: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,12 +96,9 @@ class ScoringStore(Protocol):
 
     async def commit_ingest(self, batch: IngestBatch) -> None: ...
 
-    async def leads_for_identities(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
-        """The leads of these identities (missing ones are left out), in a few queries."""
-        ...
-
-    async def message_counts(self, lead_ids: Sequence[str]) -> dict[str, int]:
-        """How many user messages each lead has (0 when none)."""
+    async def leads_for_scoring(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+        """The leads of these identities (missing ones are left out) with what scoring needs: stage,
+        profile, demo request, message count. Refusals and other identities are not loaded."""
         ...
 
     async def stage_history(self, lead_id: str) -> list[StageChange]: ...

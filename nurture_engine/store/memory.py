@@ -125,19 +125,16 @@ class MemoryLeadStore:
         for lead_id, interaction in batch.interactions:
             self.interaction_log.setdefault(lead_id, []).append(interaction)
         for u in batch.updates:
-            self._replace(u.lead_id, score=u.score, stage=u.stage)
+            count = self.leads[u.lead_id].message_count + u.messages_added
+            self._replace(u.lead_id, score=u.score, stage=u.stage, message_count=count)
             if u.stage_reason is not None:
                 change = StageChange(stage=u.stage, reason=u.stage_reason, at=u.at)
                 self.history.setdefault(u.lead_id, []).append(change)
         if batch.offset is not None:
             self.offsets[batch.offset[0]] = batch.offset[1]
 
-    async def leads_for_identities(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+    async def leads_for_scoring(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
         return {i: self.leads[self.by_identity[i]] for i in identities if i in self.by_identity}
-
-    async def message_counts(self, lead_ids: Sequence[str]) -> dict[str, int]:
-        return {lead_id: sum(1 for i in self.interaction_log.get(lead_id, []) if i.kind == "message")
-                for lead_id in lead_ids}
 
     async def stage_history(self, lead_id: str) -> list[StageChange]:
         return list(self.history.get(lead_id, []))
@@ -145,7 +142,8 @@ class MemoryLeadStore:
     async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> None:
         into, other = await self.get_lead(into_id), await self.get_lead(from_id)
         profile = {**other.profile, **into.profile}
-        self._replace(into_id, profile=profile, identities=into.identities + other.identities)
+        self._replace(into_id, profile=profile, identities=into.identities + other.identities,
+                      message_count=into.message_count + other.message_count)
         for identity in other.identities:
             self.by_identity[identity] = into_id
         self.interaction_log.setdefault(into_id, []).extend(self.interaction_log.pop(from_id, []))

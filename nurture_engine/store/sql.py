@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -89,21 +90,30 @@ class SqlLeadStore(SqlScoringMixin):
                      for f in fields},
             refused=frozenset(ProfileField(r.field) for r in refused),
             identities=tuple(Identity(channel=Channel(i.channel), sender_id=i.sender_id) for i in idents),
+            message_count=row.message_count,
         )
 
-    async def leads_for_identities(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+    async def leads_for_scoring(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
         if not identities:
             return {}
         wanted = {(i.channel.value, i.sender_id) for i in identities}
+        query = (select(t.leads, t.identities.c.channel.label("i_channel"),
+                        t.identities.c.sender_id.label("i_sender"))
+                 .join(t.identities, t.identities.c.lead_id == t.leads.c.id)
+                 .where(t.identities.c.sender_id.in_(sorted({i.sender_id for i in identities}))))
         async with self.engine.connect() as conn:
-            senders = sorted({i.sender_id for i in identities})
-            found = (await conn.execute(select(t.identities.c.lead_id, t.identities.c.channel,
-                                               t.identities.c.sender_id).where(
-                t.identities.c.sender_id.in_(senders)))).all()
-            owner = {(r.channel, r.sender_id): r.lead_id for r in found if (r.channel, r.sender_id) in wanted}
-            leads = await self._load_many(conn, sorted(set(owner.values())))
-        return {Identity(channel=Channel(c), sender_id=s): leads[lead_id] for (c, s), lead_id in owner.items()
-                if lead_id in leads}
+            rows = [r for r in (await conn.execute(query)).all() if (r.i_channel, r.i_sender) in wanted]
+            lead_ids = sorted({r.id for r in rows})
+            fields = (await conn.execute(select(t.profile_fields).where(
+                t.profile_fields.c.lead_id.in_(lead_ids)))).all() if lead_ids else []
+        by_lead: dict[str, list[Row[Any]]] = {lead_id: [] for lead_id in lead_ids}
+        for f in fields:
+            by_lead[f.lead_id].append(f)
+        out = {}
+        for r in rows:
+            identity = Identity(channel=Channel(r.i_channel), sender_id=r.i_sender)
+            out[identity] = dataclasses.replace(self._build(r, by_lead[r.id], [], []), identities=(identity,))
+        return out
 
     async def _load_many(self, conn: AsyncConnection, lead_ids: list[str]) -> dict[str, Lead]:
         if not lead_ids:
@@ -166,7 +176,7 @@ class SqlLeadStore(SqlScoringMixin):
                     for i, lead_id in ids.items()])
         except IntegrityError:  # another process created some of them first
             return {identity: await self.create_lead(identity, at) for identity in identities}
-        return await self.leads_for_identities(list(identities))
+        return await self.leads_for_scoring(list(identities))
 
     async def get_lead(self, lead_id: str) -> Lead:
         async with self.engine.connect() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain import Stage, StageChange
@@ -44,9 +44,10 @@ class SqlScoringMixin:
             if batch.updates:
                 await conn.execute(
                     update(t.leads).where(t.leads.c.id == bindparam("b_id")).values(
-                        score=bindparam("b_score"), stage=bindparam("b_stage"), updated_at=bindparam("b_at")),
-                    [{"b_id": u.lead_id, "b_score": u.score, "b_stage": u.stage.value, "b_at": utc(u.at)}
-                     for u in batch.updates])
+                        score=bindparam("b_score"), stage=bindparam("b_stage"), updated_at=bindparam("b_at"),
+                        message_count=t.leads.c.message_count + bindparam("b_added")),
+                    [{"b_id": u.lead_id, "b_score": u.score, "b_stage": u.stage.value, "b_at": utc(u.at),
+                      "b_added": u.messages_added} for u in batch.updates])
             changes = [u for u in batch.updates if u.stage_reason is not None]
             if changes:
                 await conn.execute(insert(t.stage_history), [
@@ -60,18 +61,6 @@ class SqlScoringMixin:
             position=position, updated_at=at))
         if done.rowcount == 0:
             await conn.execute(insert(t.consumer_offsets).values(name=name, position=position, updated_at=at))
-
-    async def message_counts(self, lead_ids: Sequence[str]) -> dict[str, int]:
-        counts = dict.fromkeys(lead_ids, 0)
-        if not lead_ids:
-            return counts
-        query = (select(t.interactions.c.lead_id, func.count()).where(
-            t.interactions.c.lead_id.in_(list(lead_ids)), t.interactions.c.kind == "message")
-            .group_by(t.interactions.c.lead_id))
-        async with self.engine.connect() as conn:
-            for lead_id, n in (await conn.execute(query)).all():
-                counts[lead_id] = int(n)
-        return counts
 
     async def stage_history(self, lead_id: str) -> list[StageChange]:
         async with self.engine.connect() as conn:
@@ -92,6 +81,9 @@ class SqlScoringMixin:
             for table in (t.profile_fields, t.identities, t.interactions, t.consent_ledger,
                           t.stage_history):
                 await conn.execute(update(table).where(table.c.lead_id == from_id).values(lead_id=into_id))
+            moved = (await conn.execute(select(t.leads.c.message_count).where(t.leads.c.id == from_id))).scalar_one()
+            await conn.execute(update(t.leads).where(t.leads.c.id == into_id).values(
+                message_count=t.leads.c.message_count + moved))
             await conn.execute(delete(t.refusals).where(t.refusals.c.lead_id == from_id))
             await conn.execute(delete(t.leads).where(t.leads.c.id == from_id))
             await conn.execute(insert(t.lead_merges).values(into_lead_id=into_id, from_lead_id=from_id,

@@ -28,6 +28,7 @@ leads = Table(
     Column("consent_source", String(32)),
     Column("demo_requested_at", DateTime(timezone=True)),
     Column("email", String(254), index=True),
+    Column("message_count", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

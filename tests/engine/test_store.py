@@ -10,7 +10,8 @@ import pytest
 
 from nurture_engine.domain import Channel, ConsentStatus, FieldValue, Identity, Interaction, ProfileField, Stage
 from nurture_engine.errors import LeadNotFound
-from nurture_engine.store import LeadStore, MemoryLeadStore
+from nurture_engine.store import MemoryLeadStore
+from nurture_engine.store.base import NurtureStore as LeadStore
 from nurture_engine.store.migrate import upgrade
 from nurture_engine.store.sql import SqlLeadStore
 from nurture_engine.testing import T0
@@ -110,3 +111,27 @@ async def test_listing_filters_and_pages(store: LeadStore) -> None:
     found = await store.list_leads(q="company 3")
     assert [lead.id for lead in found.leads] == [ids[3]]
     assert (await store.list_leads(stage="sql")).leads == []
+
+
+async def test_merge_keeps_the_richer_profile_and_unites_everything(store: LeadStore) -> None:
+    from nurture_engine.store.base import IngestBatch, LeadUpdate
+
+    rest = Identity(channel=Channel.REST, sender_id="r-1")
+    into = await store.create_lead(WEB, T0)
+    other = await store.create_lead(rest, T0)
+    await store.set_field(into.id, fv(ProfileField.EMAIL, "a@b.io"))
+    await store.set_field(other.id, fv(ProfileField.EMAIL, "a@b.io"))
+    await store.set_field(other.id, fv(ProfileField.COMPANY, "Globex"))
+    message = Interaction(kind="message", intent="greet", channel=Channel.REST, sender_id="r-1", at=T0, data={})
+    await store.commit_ingest(IngestBatch(interactions=[(other.id, message)], at=T0, updates=[
+        LeadUpdate(lead_id=other.id, score=1, stage=Stage.ENGAGED, stage_reason="talked", at=T0, messages_added=1)]))
+    await store.merge_leads(into.id, other.id, "same email", T0)
+    merged = await store.get_lead(into.id)
+    assert set(merged.identities) == {WEB, rest}
+    assert merged.profile[ProfileField.COMPANY].value == "Globex"
+    assert merged.message_count == 1
+    assert len(await store.interactions(into.id)) == 1
+    with pytest.raises(LeadNotFound):
+        await store.get_lead(other.id)
+    scoring = await store.leads_for_scoring([rest])
+    assert scoring[rest].id == into.id and scoring[rest].message_count == 1

@@ -1,4 +1,4 @@
-"""scoring: stage history, consumer offsets, processed events, lead merges
+"""scoring: message count, stage history, consumer offsets, processed events, lead merges
 
 Revision ID: 0002
 Revises: 0001
@@ -20,6 +20,8 @@ def _lead_fk() -> sa.Column:
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("leads") as leads:
+        leads.add_column(sa.Column("message_count", sa.Integer, nullable=False, server_default="0"))
     op.create_index("ix_identities_sender_id", "identities", ["sender_id"])
     op.create_table(
         "stage_history",
@@ -54,5 +56,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_identities_sender_id", "identities")
+    with op.batch_alter_table("leads") as leads:
+        leads.drop_column("message_count")
     for table in ("lead_merges", "processed_events", "consumer_offsets", "stage_history"):
         op.drop_table(table)
