@@ -47,13 +47,14 @@ class LeadEngine:
         self._ledgers: dict[str, tuple[BehaviourLedger, int]] = {}
         self._cache_size = cache_size
 
-    def _update(self, lead: Lead, ledger: BehaviourLedger) -> LeadUpdate:
+    def _update(self, lead: Lead, ledger: BehaviourLedger, messages_added: int = 0) -> LeadUpdate:
         now = self._clock.now()
         fit = fit_items(lead.profile, self._settings.scoring)
         score = round(total(fit, now, self._settings.scoring.half_life_days) + ledger.behaviour_total(now), 2)
         stage, reason = next_stage(lead, score, {i.signal for i in fit} | ledger.signals, self._settings.stages)
         return LeadUpdate(lead_id=lead.id, score=score, stage=stage,
-                          stage_reason=reason if stage is not lead.stage else None, at=now)
+                          stage_reason=reason if stage is not lead.stage else None, at=now,
+                          messages_added=messages_added)
 
     async def _behaviour(self, lead_id: str) -> list[ScoreItem]:
         """Full recompute from the stored history (the read path)."""
@@ -116,8 +117,7 @@ class LeadEngine:
                 batch.interactions.append((lead.id, record.interaction))
                 ledgers[lead.id].apply(record.interaction)
                 added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
-        batch.updates.extend(dataclasses.replace(self._update(lead, ledgers[lead.id]),
-                                                 messages_added=added.get(lead.id, 0)) for lead in unique.values())
+        batch.updates.extend(self._update(lead, ledgers[lead.id], added.get(lead.id, 0)) for lead in unique.values())
         try:
             await self._store.commit_ingest(batch)
         except BaseException:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -78,7 +77,7 @@ class SqlLeadStore(SqlScoringMixin):
 
     @staticmethod
     def _build(row: Row[Any], fields: Sequence[Row[Any]], refused: Sequence[Row[Any]],
-               idents: Sequence[Row[Any]]) -> Lead:
+               idents: Sequence[Row[Any]], identities: tuple[Identity, ...] | None = None) -> Lead:
         lead_id = row.id
         return Lead(
             id=lead_id, stage=Stage(row.stage), score=row.score,
@@ -89,7 +88,8 @@ class SqlLeadStore(SqlScoringMixin):
                                                        conversation_id=f.conversation_id, at=_req(f.at))
                      for f in fields},
             refused=frozenset(ProfileField(r.field) for r in refused),
-            identities=tuple(Identity(channel=Channel(i.channel), sender_id=i.sender_id) for i in idents),
+            identities=identities if identities is not None else tuple(
+                Identity(channel=Channel(i.channel), sender_id=i.sender_id) for i in idents),
             message_count=row.message_count,
         )
 
@@ -112,7 +112,7 @@ class SqlLeadStore(SqlScoringMixin):
         out = {}
         for r in rows:
             identity = Identity(channel=Channel(r.i_channel), sender_id=r.i_sender)
-            out[identity] = dataclasses.replace(self._build(r, by_lead[r.id], [], []), identities=(identity,))
+            out[identity] = self._build(r, by_lead[r.id], [], [], identities=(identity,))
         return out
 
     async def _load_many(self, conn: AsyncConnection, lead_ids: list[str]) -> dict[str, Lead]:
