@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
@@ -31,15 +32,26 @@ def _requested(tracker: Tracker) -> ProfileField | None:
     return ProfileField(name) if name in ProfileField._value2member_map_ else None
 
 
-def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, result: ProfileTurnResult) -> None:
+def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str]) -> None:
+    """Re-asks with the reason: `utter_invalid_<field>_<reason>` when the domain has it."""
     responses = domain.get("responses", {})
-    for field, reason in result.invalid.items():
+    for field, reason in invalid.items():
         specific = f"utter_invalid_{field.value}_{reason}"
         dispatcher.utter_message(response=specific if specific in responses else f"utter_invalid_{field.value}")
 
 
 def _slot_events(result: ProfileTurnResult) -> list[EventType]:
     return [SlotSet(f.value, v) for f, v in result.slots.items()]
+
+
+async def _store_answers(tracker: Tracker) -> tuple[list[EventType], dict[ProfileField, str]]:
+    """Stores this turn's answers: slot events (rejected ones cleared) and the rejection reasons."""
+    answers = _answers(tracker)
+    if not answers:
+        return [], {}
+    outcome = await (await service()).record_answers(conversation(tracker), answers)
+    values: dict[ProfileField, Any] = {**outcome.accepted, **{f: None for f in outcome.rejected}}
+    return [SlotSet(f.value, v) for f, v in values.items()], outcome.rejected
 
 
 class ValidateProfileForm(FormValidationAction):
@@ -54,7 +66,7 @@ class ValidateProfileForm(FormValidationAction):
                            intent=tracker.latest_message.get("intent", {}).get("name"),
                            visit=visit_state(tracker))
         result = await (await service()).profile_turn(conversation(tracker), turn)
-        _utter_invalid(dispatcher, domain, result)
+        _utter_invalid(dispatcher, domain, result.invalid)
         if result.refused:
             dispatcher.utter_message(response="utter_refusal_ok")
         events = _slot_events(result)
@@ -75,16 +87,9 @@ class ValidateDemoForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        answers = _answers(tracker)
-        if not answers:
-            return []
-        outcome = await (await service()).record_answers(conversation(tracker), answers)
-        for field in outcome.rejected:
-            specific = f"utter_invalid_{field.value}_{outcome.rejected[field]}"
-            dispatcher.utter_message(response=specific if specific in domain.get("responses", {})
-                                     else f"utter_invalid_{field.value}")
-        values: dict[ProfileField, Any] = {**outcome.accepted, **{f: None for f in outcome.rejected}}
-        return [SlotSet(f.value, v) for f, v in values.items()]
+        events, rejected = await _store_answers(tracker)
+        _utter_invalid(dispatcher, domain, rejected)
+        return events
 
 
 class ValidateSlotMappings(ValidationAction):
@@ -97,12 +102,8 @@ class ValidateSlotMappings(ValidationAction):
                   domain: DomainDict) -> list[EventType]:
         if tracker.active_loop.get("name"):
             return []  # the active form validates its own turn
-        answers = _answers(tracker)
-        if not answers:
-            return []
-        outcome = await (await service()).record_answers(conversation(tracker), answers)
-        values: dict[ProfileField, Any] = {**outcome.accepted, **{f: None for f in outcome.rejected}}
-        return [SlotSet(f.value, v) for f, v in values.items()]
+        events, _ = await _store_answers(tracker)  # nothing was asked: an unclear value is just dropped
+        return events
 
 
 class ActionExplainField(Action):

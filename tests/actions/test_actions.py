@@ -140,3 +140,25 @@ async def test_a_sales_ready_lead_is_offered_the_meeting_link(service: NurtureSe
     assert responses(dispatcher) == ["utter_profile_thanks", "utter_offer_meeting"]
     assert dispatcher.messages[1]["meeting_link"] == service.business.meeting_link
     assert SlotSet("meeting_offered", True) in events
+
+
+async def test_the_demo_form_validates_the_email_like_the_profile(service: NurtureService) -> None:
+    from actions.profiling import ValidateDemoForm
+
+    dispatcher = CollectingDispatcher()
+    bad = tracker(slots={"requested_slot": "email"}, new_slots={"email": "lena at hooli"}, active_loop="demo_form")
+    assert await ValidateDemoForm().run(dispatcher, bad, DOMAIN) == [SlotSet("email", None)]
+    assert responses(dispatcher) == ["utter_invalid_email_missing_at"]
+    good = tracker(slots={"requested_slot": "email"}, new_slots={"email": "Lena@Hooli.io"}, active_loop="demo_form")
+    assert await ValidateDemoForm().run(CollectingDispatcher(), good, DOMAIN) == [SlotSet("email", "lena@hooli.io")]
+
+
+async def test_facts_volunteered_outside_a_form_are_stored(service: NurtureService) -> None:
+    from actions.profiling import ValidateSlotMappings
+
+    t = tracker(new_slots={"company": "Globex", "email": "not an email"}, active_loop=None)
+    events = await ValidateSlotMappings().run(CollectingDispatcher(), t, DOMAIN)
+    assert SlotSet("company", "Globex") in events and SlotSet("email", None) in events
+    assert (await service.lead_for(CONV)).profile[ProfileField.COMPANY].value == "Globex"
+    inside = tracker(new_slots={"company": "Initech"}, active_loop="profile_form")
+    assert await ValidateSlotMappings().run(CollectingDispatcher(), inside, DOMAIN) == []
