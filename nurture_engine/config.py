@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .domain import ProfileField
+from .domain import QUALIFYING_FIELDS, ProfileField
 from .errors import ConfigError
 from .scoring_rules import ScoringRules, StageRules, parse_scoring, parse_stages
 
@@ -84,7 +84,7 @@ def _profiling(raw: Mapping[str, Any]) -> Profiling:
     budget = raw.get("budget_per_visit", 3)
     if not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 8:
         raise ConfigError("nurture.yml: profiling.budget_per_visit must be an integer from 0 to 8")
-    names = raw.get("order", [f.value for f in ProfileField if f is not ProfileField.PHONE])
+    names = raw.get("order", [f.value for f in QUALIFYING_FIELDS])
     try:
         order = tuple(ProfileField(n) for n in names)
     except ValueError as exc:

@@ -106,12 +106,6 @@ class Lead:
     demo_requested_at: datetime | None = None
     message_count: int = 0  # user messages scored so far (kept by the behaviour consumer)
 
-    def known(self, f: ProfileField) -> bool:
-        return f in self.profile
-
-    def profile_values(self) -> dict[str, JSONValue]:
-        return {f.value: v.value for f, v in self.profile.items()}
-
 
 @dataclass(frozen=True, kw_only=True)
 class ScoreItem:
