@@ -84,6 +84,15 @@ class LeadEngine:
             ledgers[lead.id] = cached[0]
         return ledgers
 
+    async def _resolve_senders(self, records: Sequence[EventRecord]) -> dict[str, Identity]:
+        """The identity of each sender whose events carry no channel: from the batch's own user
+        events first, else the store (one query for the whole batch)."""
+        unknown = {r.identity.sender_id for r in records if not r.channel_known}
+        resolved = {r.identity.sender_id: r.identity for r in records
+                    if r.channel_known and r.identity.sender_id in unknown}
+        missing = [s for s in unknown if s not in resolved]
+        return {**await self._store.identities_for_senders(missing), **resolved} if missing else resolved
+
     async def ingest(self, records: Sequence[EventRecord], offset: tuple[str, int] | None = None, *,
                      dedupe: bool = True) -> int:
         """Scores a batch of events in one transaction. With `dedupe`, events whose key was seen
@@ -95,13 +104,10 @@ class LeadEngine:
             if record.key not in seen:
                 fresh.setdefault(record.key, record)
         groups: dict[Identity, list[EventRecord]] = {}
-        resolved: dict[str, Identity | None] = {}
+        resolved = await self._resolve_senders(list(fresh.values()))
         for record in fresh.values():
             if not record.channel_known:
-                sender = record.identity.sender_id
-                if sender not in resolved:
-                    resolved[sender] = await self._store.identity_for_sender(sender)
-                identity = resolved[sender] or record.identity
+                identity = resolved.get(record.identity.sender_id, record.identity)
                 record = dataclasses.replace(record, identity=identity, interaction=dataclasses.replace(
                     record.interaction, channel=identity.channel))
             groups.setdefault(record.identity, []).append(record)

@@ -32,8 +32,8 @@ class LeadStore(Protocol):
 
     async def lead_for_identity(self, identity: Identity) -> Lead | None: ...
 
-    async def identity_for_sender(self, sender_id: str) -> Identity | None:
-        """The most recent identity with this sender id, on any channel."""
+    async def identities_for_senders(self, sender_ids: Sequence[str]) -> dict[str, Identity]:
+        """For each sender id with a known identity, the most recent one, on any channel."""
         ...
 
     async def create_lead(self, identity: Identity, at: datetime) -> Lead: ...

@@ -43,8 +43,12 @@ class MemoryLeadStore:
         lead_id = self.by_identity.get(identity)
         return self.leads[lead_id] if lead_id else None
 
-    async def identity_for_sender(self, sender_id: str) -> Identity | None:
-        return next((i for i in reversed(list(self.by_identity)) if i.sender_id == sender_id), None)
+    async def identities_for_senders(self, sender_ids: Sequence[str]) -> dict[str, Identity]:
+        wanted, found = set(sender_ids), {}
+        for identity in self.by_identity:  # insertion order: later identities win
+            if identity.sender_id in wanted:
+                found[identity.sender_id] = identity
+        return found
 
     async def create_lead(self, identity: Identity, at: datetime) -> Lead:
         lead = Lead(id=uuid.uuid4().hex, stage=Stage.NEW, score=0.0,

@@ -137,11 +137,16 @@ class SqlLeadStore(SqlScoringMixin):
                     t.identities.c.sender_id == identity.sender_id))).first()
             return await self._load(conn, row) if row else None
 
-    async def identity_for_sender(self, sender_id: str) -> Identity | None:
+    async def identities_for_senders(self, sender_ids: Sequence[str]) -> dict[str, Identity]:
+        found: dict[str, Identity] = {}
+        if not sender_ids:
+            return found
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(t.identities).where(t.identities.c.sender_id == sender_id)
-                                      .order_by(t.identities.c.id.desc()).limit(1))).first()
-        return Identity(channel=Channel(row.channel), sender_id=row.sender_id) if row else None
+            rows = (await conn.execute(select(t.identities.c.channel, t.identities.c.sender_id).where(
+                t.identities.c.sender_id.in_(sorted(set(sender_ids)))).order_by(t.identities.c.id))).all()
+        for row in rows:  # ascending ids: the most recent identity of a sender wins
+            found[row.sender_id] = Identity(channel=Channel(row.channel), sender_id=row.sender_id)
+        return found
 
     async def create_lead(self, identity: Identity, at: datetime) -> Lead:
         """A new lead for this identity; if another process created it first, that one."""

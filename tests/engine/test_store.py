@@ -50,6 +50,15 @@ async def test_create_and_find_by_identity(store: LeadStore) -> None:
     assert await store.lead_for_identity(Identity(channel=Channel.TELEGRAM, sender_id="v-1")) is None
 
 
+async def test_identities_for_senders_prefers_the_latest_identity(store: LeadStore) -> None:
+    await store.create_lead(WEB, T0)
+    await store.create_lead(Identity(channel=Channel.TELEGRAM, sender_id="v-2"), T0)
+    await store.create_lead(Identity(channel=Channel.SLACK, sender_id="v-2"), T0)
+    found = await store.identities_for_senders(["v-1", "v-2", "nobody"])
+    assert found == {"v-1": WEB, "v-2": Identity(channel=Channel.SLACK, sender_id="v-2")}
+    assert await store.identities_for_senders([]) == {}
+
+
 async def test_typed_fields_round_trip_with_provenance(store: LeadStore) -> None:
     lead = await store.create_lead(WEB, T0)
     await store.set_field(lead.id, fv(ProfileField.COMPANY_SIZE, {"min": 50, "max": 200}, "50-200"))
