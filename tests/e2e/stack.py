@@ -41,6 +41,8 @@ class Stack:
     serve_port: int = field(default_factory=free_port)
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.new_event_loop)
     supervisor: Supervisor | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """More environment for every process (channel tokens, fake API base URLs)."""
 
     @property
     def rasa_url(self) -> str:
@@ -60,10 +62,11 @@ class Stack:
         env = {"NURTURE_DATABASE_URL": self.database_url, "NURTURE_TRACKER_URL": self.tracker_url,
                "NURTURE_EVENTS_URL": self.events_url,
                "NURTURE_ADMIN_TOKEN": ADMIN_TOKEN, "NURTURE_ACTION_TOKEN": ACTION_TOKEN,
-               "RASA_TOKEN": RASA_TOKEN, "NURTURE_HOME": str(PROJECT_ROOT)}
+               "RASA_TOKEN": RASA_TOKEN, "NURTURE_HOME": str(PROJECT_ROOT), **self.extra_env}
         import os
 
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("NURTURE_", "RASA_"))}
+        base = {k: v for k, v in os.environ.items()
+                if not k.startswith(("NURTURE_", "RASA_", "TELEGRAM_", "SLACK_"))}
         settings = load_settings(env=env, root=PROJECT_ROOT)
         upgrade(self.database_url)
         full_env = stack_env(settings, {**base, **env}, action_port=self.action_port)
