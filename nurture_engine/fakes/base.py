@@ -7,6 +7,7 @@ It runs either on the caller's event loop (`await fake.start()`) or on a thread 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import threading
 import time
@@ -24,6 +25,8 @@ class RecordedCall:
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
     headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+    """The HTTP status the fake answered (an injected fault's, or 200)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +66,9 @@ class FakeApiServer:
                 return self._rng.choice(self._ratio_faults)
         return None
 
-    def record(self, call: RecordedCall, *, failed: bool = False) -> None:
+    def record(self, call: RecordedCall, *, failed: bool = False, status: int | None = None) -> None:
+        if status is not None:
+            call = dataclasses.replace(call, status=status)
         with self._lock:
             (self.faults if failed else self.calls).append(call)
 

@@ -1,0 +1,1 @@
+"""Channel adapters (Telegram, Slack, web) and the Rasa input connectors beside them."""

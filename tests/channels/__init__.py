@@ -1,0 +1,1 @@
+"""Tests of the channel connectors against local protocol-level fakes."""
