@@ -39,14 +39,18 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check nurture_engine actions tests bench
 	$(BIN)/mypy
 
-test: $(VENV)/.installed $(MODEL) lint
+test: $(VENV)/.installed $(MODEL) browser lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -q -m "not e2e"
 
-test-e2e: $(VENV)/.installed $(MODEL)
+test-e2e: $(VENV)/.installed $(MODEL) browser
 	$(BIN)/pytest -q -m e2e
+
+# The widget's browser tests drive Debian's chromium (installed with apt-get when missing).
+browser:
+	scripts/ensure-chromium.sh
 
 # Benchmarks print ratios against a baseline measured in the same run (see bench/RESULTS.md).
 bench: $(VENV)/.installed $(MODEL)
