@@ -32,8 +32,9 @@ from nurture_engine.events import EventConsumer, SqlEventSource, _events, _metad
 from nurture_engine.scoring import BehaviourLedger  # noqa: E402
 from nurture_engine.service import NurtureService  # noqa: E402
 from nurture_engine.store import tables as t  # noqa: E402
+from nurture_engine.store.engine import async_url  # noqa: E402
 from nurture_engine.store.migrate import upgrade  # noqa: E402
-from nurture_engine.store.sql import SqlLeadStore, async_url  # noqa: E402
+from nurture_engine.store.sql import SqlLeadStore  # noqa: E402
 from nurture_engine.testing import test_settings  # noqa: E402
 
 INTENTS = ["ask_pricing", "inform", "ask_features", "request_content", "greet", "affirm", "request_demo"]

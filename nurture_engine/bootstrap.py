@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .clock import Clock, SystemClock
 from .config import Settings
 from .events import Consumer, EventConsumer, SqlEventSource
+from .inbox import InboxStore
+from .scheduler.dispatcher import Dispatcher
 from .service import NurtureService
 from .store.base import NurtureStore
 from .store.sql import SqlLeadStore
+
+if TYPE_CHECKING:
+    from .alert_watch import AlertWatcher
+    from .alerts import SalesAlerter
 
 
 def resolve_sqlite(url: str, root: Path) -> str:
@@ -37,7 +45,40 @@ def build_store(settings: Settings) -> NurtureStore:
     return SqlLeadStore(resolve_database_url(settings))
 
 
+def build_inbox(settings: Settings) -> InboxStore:
+    """The web inbox, in the lead store's database (migration 0003)."""
+    from .store.inbox_sql import SqlInboxStore
+
+    return SqlInboxStore(resolve_database_url(settings))
+
+
+def build_dispatcher(settings: Settings, store: NurtureStore, clock: Clock, inbox: InboxStore | None, *,
+                     batch_size: int = 200) -> Dispatcher:
+    from .scheduler.wiring import build_dispatcher as build
+
+    return build(settings, store, clock, inbox, batch_size=batch_size)
+
+
 def build_service(settings: Settings, *, clock: Clock | None = None,
                   store: NurtureStore | None = None) -> NurtureService:
     return NurtureService(store=store or build_store(settings), clock=clock or SystemClock(),
                           settings=settings)
+
+
+def build_alerts(settings: Settings, store: NurtureStore, service: NurtureService, clock: Clock,
+                 env: Mapping[str, str]) -> tuple[SalesAlerter, AlertWatcher]:
+    """Sales alerts (Slack, optional CRM webhook) and the watcher that raises them from durable rows."""
+    from .alert_watch import AlertWatcher
+    from .alerts import SalesAlerter
+    from .alerts_model import parse_alert_rules
+    from .alerts_slack import AlertDelivery, build_sinks
+    from .scheduler.tracker import RasaConversations
+    from .store.alerts_sql import SqlAlertStore
+
+    rules = parse_alert_rules(settings.raw.get("alerts"))
+    sinks = build_sinks(AlertDelivery.from_env(env), clock=clock, rules=rules)
+    alerter = SalesAlerter(store=SqlAlertStore(resolve_database_url(settings)), clock=clock, lead_actions=service,
+                           rules=rules, sinks=sinks)
+    conversations = RasaConversations(settings.rasa_url, settings.rasa_token) if settings.rasa_token else None
+    watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock, conversations=conversations)
+    return alerter, watcher

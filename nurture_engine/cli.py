@@ -10,9 +10,19 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
-from .bootstrap import build_consumer, build_service, resolve_database_url
+from .bootstrap import (
+    build_alerts,
+    build_consumer,
+    build_dispatcher,
+    build_inbox,
+    build_service,
+    build_store,
+    resolve_database_url,
+)
+from .clock import SystemClock
 from .config import Settings, load_settings
 from .errors import LeadNotFound, NurtureError
 from .redact import RedactingFilter
@@ -63,11 +73,72 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from .api import create_app
 
-    service = build_service(settings)
+    store = build_store(settings)
+    service = build_service(settings, store=store)
     consumer = None if args.no_worker else build_consumer(settings, service)
-    app = create_app(service, settings, consumer=consumer)
+    inbox = build_inbox(settings)
+    clock = SystemClock()
+    dispatcher = None if args.no_worker else build_dispatcher(settings, store, clock, inbox)
+    alerter, watcher = build_alerts(settings, store, service, clock, os.environ)
+    from .channels.telegram_bot import TelegramSettings
+
+    app = create_app(service, settings, consumer=consumer, inbox=inbox, dispatcher=dispatcher,
+                     telegram_username=TelegramSettings.from_env(os.environ).bot_username,
+                     sales_alerts=alerter, slack_signing_secret=settings.channels.slack_signing_secret,
+                     alerts=(alerter, None if args.no_worker else watcher))
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
+
+
+async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    """`dispatch --once [--now]` delivers what is due at that instant; `worker` runs dispatchers until stopped."""
+    import signal
+
+    from .scheduler.dispatcher import DispatchReport
+
+    clock = SystemClock()
+    store, inbox = build_store(settings), build_inbox(settings)
+    await store.start()
+    await inbox.start()
+    dispatchers = [build_dispatcher(settings, store, clock, inbox, batch_size=args.batch)
+                   for _ in range(1 if args.command == "dispatch" else args.dispatchers)]
+    for d in dispatchers:
+        await d.start()
+    try:
+        if args.command == "dispatch":
+            now = parse_instant(args.now) if args.now else clock.now()
+            report: DispatchReport = await dispatchers[0].drain(now)
+            print(json.dumps({"now": now.isoformat(), "claimed": report.claimed, **report.counts}))
+            return 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("%d dispatcher(s) running; Ctrl-C stops them", len(dispatchers))
+        await asyncio.gather(*(d.run_forever(stop, idle=args.idle) for d in dispatchers))
+        return 0
+    finally:
+        for d in dispatchers:
+            await d.stop()
+        await inbox.stop()
+        await store.stop()
+
+
+def parse_instant(text: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise NurtureError(f"--now must be an ISO 8601 time like 2026-11-26T09:00:00+00:00, got {text!r}") from exc
+    if at.tzinfo is None:
+        raise NurtureError("--now needs a time zone (e.g. +00:00 or Z): a bare time is ambiguous")
+    return at
+
+
+def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "dispatch" and not args.once:
+        print("nurture dispatch needs --once (use `nurture worker` to keep dispatching)", file=sys.stderr)
+        return 2
+    return asyncio.run(_dispatch(settings, args))
 
 
 def cmd_actions(settings: Settings, args: argparse.Namespace) -> int:
@@ -114,6 +185,24 @@ def cmd_leads(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_leads(settings, args))
 
 
+def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
+    from telegram.error import TelegramError
+
+    from .channels.telegram_bot import TelegramSettings, describe, set_webhook, webhook_info
+
+    telegram = TelegramSettings.from_env(os.environ)
+    try:
+        if args.telegram_command == "set-webhook":
+            info = asyncio.run(set_webhook(telegram, args.url, drop_pending=args.drop_pending_updates))
+        else:
+            info = asyncio.run(webhook_info(telegram))
+    except TelegramError as exc:
+        print(f"nurture: Telegram refused: {describe(exc)}", file=sys.stderr)
+        return 1
+    print(json.dumps(info, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nurture", description="Conversational lead-nurturing service")
     parser.add_argument("--log-level", default=os.environ.get("NURTURE_LOG_LEVEL", "INFO"))
@@ -126,6 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=SERVE_PORT)
     serve.add_argument("--no-worker", action="store_true", help="do not consume Rasa's event broker here")
     serve.set_defaults(func=cmd_serve)
+    dispatch = sub.add_parser("dispatch", help="deliver the follow-ups due now (or at --now), then exit")
+    dispatch.add_argument("--once", action="store_true", help="one pass over what is due, then exit")
+    dispatch.add_argument("--now", help="ISO 8601 instant to deliver at (tests, operators)")
+    dispatch.add_argument("--batch", type=int, default=200)
+    dispatch.set_defaults(func=cmd_dispatch)
+    worker = sub.add_parser("worker", help="run follow-up dispatchers only (extra workers at scale)")
+    worker.add_argument("--dispatchers", type=int, default=1, help="dispatchers in this process")
+    worker.add_argument("--batch", type=int, default=200)
+    worker.add_argument("--idle", type=float, default=1.0, help="seconds to wait when nothing is due")
+    worker.set_defaults(func=cmd_dispatch)
     actions = sub.add_parser("actions", help="the rasa-sdk action server, behind NURTURE_ACTION_TOKEN")
     actions.add_argument("--host", default="127.0.0.1")
     actions.add_argument("--port", type=int, default=5055)
@@ -146,6 +245,13 @@ def build_parser() -> argparse.ArgumentParser:
     show = leads_sub.add_parser("show")
     show.add_argument("lead_id")
     show.set_defaults(func=cmd_leads)
+    telegram = sub.add_parser("telegram", help="the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET)")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    hook = telegram_sub.add_parser("set-webhook", help="point Telegram at Rasa's /webhooks/telegram/webhook")
+    hook.add_argument("--url", required=True, help="public HTTPS URL of /webhooks/telegram/webhook")
+    hook.add_argument("--drop-pending-updates", action="store_true")
+    hook.set_defaults(func=cmd_telegram)
+    telegram_sub.add_parser("webhook-info", help="what Telegram knows of the webhook").set_defaults(func=cmd_telegram)
     return parser
 
 

@@ -13,13 +13,14 @@ import yaml
 from .domain import QUALIFYING_FIELDS, ProfileField
 from .errors import ConfigError
 from .scoring_rules import ScoringRules, StageRules, parse_scoring, parse_stages
+from .sequences import NurturePlan, parse_plan
 
 DEFAULT_DATABASE_URL = "sqlite:///var/nurture.db"
 DEFAULT_EVENTS_URL = "sqlite:///var/rasa_events.db"
 _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content", "quiet_hours",
-             "caps", "channels", "alerts", "retention"}
+             "caps", "channels", "alerts", "retention", "retries"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
-                  "meeting_link", "privacy_url", "contact_email"}
+                  "meeting_link", "privacy_url", "contact_email", "unknown_name"}
 _PROFILING_KEYS = {"budget_per_visit", "order"}
 
 
@@ -34,12 +35,37 @@ class Business:
     meeting_link: str
     privacy_url: str
     contact_email: str
+    unknown_name: str
+    """How follow-ups address a lead whose name is not known (e.g. "there")."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Profiling:
     budget_per_visit: int
     order: tuple[ProfileField, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSettings:
+    """Outbound channel credentials (env). A channel whose token is unset is off."""
+
+    telegram_token: str | None = None
+    telegram_base_url: str | None = None
+    slack_token: str | None = None
+    slack_base_url: str | None = None
+    slack_sales_channel: str | None = None
+    slack_signing_secret: str | None = None
+    recording_url: str | None = None
+    """Tests and benchmarks only: every follow-up goes to this HTTP endpoint instead of its channel."""
+
+
+def _channels(env: Mapping[str, str]) -> ChannelSettings:
+    return ChannelSettings(telegram_token=env.get("TELEGRAM_BOT_TOKEN"),
+                           telegram_base_url=env.get("TELEGRAM_API_BASE_URL"),
+                           slack_token=env.get("SLACK_BOT_TOKEN"), slack_base_url=env.get("SLACK_API_BASE_URL"),
+                           slack_sales_channel=env.get("SLACK_SALES_CHANNEL"),
+                           slack_signing_secret=env.get("SLACK_SIGNING_SECRET"),
+                           recording_url=env.get("NURTURE_RECORDING_URL"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +83,8 @@ class Settings:
     events_url: str
     rabbitmq_url: str | None
     rabbitmq_queue: str
+    plan: NurturePlan
+    channels: ChannelSettings
     raw: Mapping[str, Any]
 
     @property
@@ -127,5 +155,7 @@ def load_settings(env: Mapping[str, str] | None = None, root: Path | None = None
         events_url=env.get("NURTURE_EVENTS_URL", DEFAULT_EVENTS_URL),
         rabbitmq_url=env.get("NURTURE_RABBITMQ_URL") or None,
         rabbitmq_queue=env.get("NURTURE_RABBITMQ_QUEUE", "rasa_events"),
+        plan=parse_plan(raw),
+        channels=_channels(env),
         raw=raw,
     )

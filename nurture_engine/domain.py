@@ -105,6 +105,7 @@ class Lead:
     identities: tuple[Identity, ...] = ()
     demo_requested_at: datetime | None = None
     message_count: int = 0  # user messages scored so far (kept by the behaviour consumer)
+    owner: str | None = None  # the sales person who claimed the lead (automated follow-ups stop)
 
 
 @dataclass(frozen=True, kw_only=True)

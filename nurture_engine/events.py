@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from .domain import Channel, Identity, Interaction
 from .lead_engine import EventRecord
 from .service import NurtureService, channel_of
-from .store.sql import async_url
+from .store.engine import async_url
 
 log = logging.getLogger(__name__)
 SCORED_EVENTS = ("user", "bot")

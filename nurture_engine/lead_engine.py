@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from .clock import Clock
 from .config import Settings
-from .domain import Identity, Interaction, Lead, ProfileField, ScoreItem, StageChange
+from .domain import Identity, Interaction, Lead, ProfileField, ScoreItem, Stage, StageChange
+from .scheduler.jobs import Exit, FollowUp, SequencePlan
 from .scoring import BehaviourLedger, behaviour_items, fit_items, total
+from .sequencer import LeadChange, Sequencer
 from .stages import next_stage
 from .store.base import IngestBatch, LeadUpdate, NurtureStore
 
@@ -33,6 +35,7 @@ class LeadView:
     score: float
     items: list[ScoreItem]
     history: list[StageChange]
+    followups: list[FollowUp] = dataclasses.field(default_factory=list)
 
 
 class LeadEngine:
@@ -46,6 +49,37 @@ class LeadEngine:
         self._settings = settings
         self._ledgers: dict[str, tuple[BehaviourLedger, int]] = {}
         self._cache_size = cache_size
+        self._sequencer = Sequencer(settings.plan)
+
+    async def _sequencing(self, changes: Sequence[LeadChange]) -> SequencePlan:
+        """Sequence entries and exits caused by these changes (one read for the whole batch)."""
+        plan = SequencePlan()
+        if not self._settings.plan.sequences or not changes:
+            return plan
+        enrolled = await self._store.enrollments_for([c.lead.id for c in changes])
+        now = self._clock.now()
+        for change in changes:
+            part = self._sequencer.plan(change, enrolled.get(change.lead.id, []), now, owner=change.lead.owner)
+            plan.enrollments += part.enrollments
+            plan.followups += part.followups
+            plan.exits += part.exits
+        return plan
+
+    async def disqualify(self, lead_id: str, reason: str, feedback: Interaction) -> Lead:
+        """Sales says the lead is not a fit: disqualified, sequences ended, the feedback kept for scoring."""
+        lead = await self._store.get_lead(lead_id)
+        now = self._clock.now()
+        await self._store.add_interaction(lead_id, feedback)
+        update = LeadUpdate(lead_id=lead_id, score=lead.score, stage=Stage.DISQUALIFIED,
+                            stage_reason=None if lead.stage is Stage.DISQUALIFIED else reason, at=now)
+        exits = SequencePlan(exits=[Exit(lead_id=lead_id, reason=reason, at=now)])
+        await self._store.commit_ingest(IngestBatch(updates=[update], at=now, sequencing=exits))
+        return await self._store.get_lead(lead_id)
+
+    async def exit_sequences(self, lead_id: str, reason: str) -> None:
+        """Ends every active sequence of the lead (opt-out, sales claim): scheduled follow-ups are cancelled."""
+        await self._store.apply_sequencing(SequencePlan(exits=[Exit(lead_id=lead_id, reason=reason,
+                                                                    at=self._clock.now())]))
 
     def _update(self, lead: Lead, ledger: BehaviourLedger, messages_added: int = 0) -> LeadUpdate:
         now = self._clock.now()
@@ -70,7 +104,10 @@ class LeadEngine:
         """Re-evaluates score and stage after a profile change or a demo request."""
         lead = await self._store.get_lead(lead_id)
         update = self._update(lead, await self._ledger(lead_id))
-        await self._store.commit_ingest(IngestBatch(updates=[update], at=update.at))
+        identity = lead.identities[-1] if lead.identities else None
+        sequencing = await self._sequencing([LeadChange(lead=lead, stage=update.stage, score=update.score,
+                                                        identity=identity)])
+        await self._store.commit_ingest(IngestBatch(updates=[update], at=update.at, sequencing=sequencing))
         if update.stage_reason:
             log.info("lead %s -> %s (%s)", lead_id, update.stage.value, update.stage_reason)
         return await self._store.get_lead(lead_id)
@@ -124,6 +161,8 @@ class LeadEngine:
                 ledgers[lead.id].apply(record.interaction)
                 added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
         batch.updates.extend(self._update(lead, ledgers[lead.id], added.get(lead.id, 0)) for lead in unique.values())
+        batch = dataclasses.replace(batch, sequencing=await self._sequencing(
+            self._changes(groups, leads, batch.updates)))
         try:
             await self._store.commit_ingest(batch)
         except BaseException:
@@ -136,12 +175,32 @@ class LeadEngine:
             self._ledgers.clear()
         return len(fresh)
 
+    @staticmethod
+    def _changes(groups: dict[Identity, list[EventRecord]], leads: dict[Identity, Lead],
+                 updates: Sequence[LeadUpdate]) -> list[LeadChange]:
+        by_lead = {u.lead_id: u for u in updates}
+        changes: dict[str, LeadChange] = {}
+        for identity, group in groups.items():
+            lead = leads[identity]
+            messages = [r.interaction for r in group if r.interaction.kind == "message"]
+            previous = changes.get(lead.id)
+            if previous is not None:
+                messages = [*previous.interactions, *messages]
+            update = by_lead[lead.id]
+            seen_at = identity if messages else (previous.identity if previous else None)
+            changes[lead.id] = LeadChange(lead=lead, stage=update.stage, score=update.score,
+                                          identity=seen_at or (lead.identities[-1] if lead.identities else None),
+                                          interactions=messages,
+                                          first_contact=lead.message_count == 0 and bool(messages))
+        return list(changes.values())
+
     async def view(self, lead_id: str) -> LeadView:
         lead = await self._store.get_lead(lead_id)
         items = fit_items(lead.profile, self._settings.scoring) + await self._behaviour(lead_id)
         now = self._clock.now()
         return LeadView(lead=lead, score=total(items, now, self._settings.scoring.half_life_days), items=items,
-                        history=await self._store.stage_history(lead_id))
+                        history=await self._store.stage_history(lead_id),
+                        followups=await self._store.followups_of(lead_id))
 
     async def merge_on_email(self, lead: Lead) -> Lead:
         """The same email on another channel or session: one lead, the richest profile kept."""

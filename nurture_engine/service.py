@@ -22,10 +22,12 @@ from .domain import (
 )
 from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
+from .linking import verify_link_payload
 from .normalize import normalise
 from .profiling import VisitState, plan_questions
 from .redact import redact
-from .store.base import LeadPage, NurtureStore
+from .scheduler.jobs import FollowUp
+from .store.base import IngestBatch, LeadPage, NurtureStore
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,57 @@ class NurtureService:
         lead = await self.lead_for(conv)
         await self._store.set_consent(lead.id, status, self._clock.now(), conv.channel.value, text)
         log.info("lead %s consent %s via %s", lead.id, status.value, conv.channel.value)
+        if status is ConsentStatus.OPTED_OUT:
+            await self._engine.exit_sequences(lead.id, "opted out")
+
+    async def claim(self, lead_id: str, owner: str) -> Lead:
+        """A sales person takes the lead over: automated follow-ups stop (human hand-off)."""
+        await self._store.get_lead(lead_id)
+        await self._store.set_owner(lead_id, owner, self._clock.now())
+        await self._engine.exit_sequences(lead_id, f"claimed by {owner}")
+        log.info("lead %s claimed by sales", lead_id)
+        return await self._store.get_lead(lead_id)
+
+    async def not_a_fit(self, lead_id: str, by: str, feedback: str = "") -> Lead:
+        """Sales marks the lead as not a fit: it is disqualified and the feedback is kept with its history."""
+        note = Interaction(kind="sales_feedback", intent="not_a_fit", channel=Channel.SLACK, sender_id=by,
+                           data={"feedback": feedback[:2000]}, at=self._clock.now())
+        lead = await self._engine.disqualify(lead_id, f"not a fit (sales: {by})", note)
+        log.info("lead %s disqualified by sales", lead_id)
+        return lead
+
+    async def followups(self, lead_id: str) -> list[FollowUp]:
+        return await self._store.followups_of(lead_id)
+
+    async def link_identity(self, conv: Conversation, web_sender_id: str) -> Lead | None:
+        """Attach `conv` (a Telegram chat opened from a deep link) to the lead of web session
+        `web_sender_id`: one lead, the richest profile kept, as for a shared email. None when that
+        session has no lead (it never chatted)."""
+        web: Lead | None = None
+        for channel in (Channel.WEB, Channel.REST):
+            web = await self._store.lead_for_identity(Identity(channel=channel, sender_id=web_sender_id))
+            if web is not None:
+                break
+        if web is None:
+            log.info("deep link on %s names a web session without a lead: nothing to link", conv.channel.value)
+            return None
+        lead = await self.lead_for(conv)
+        if lead.id == web.id:
+            return lead
+        into, source = (web, lead) if len(web.profile) >= len(lead.profile) else (lead, web)
+        await self._store.merge_leads(into.id, source.id, f"deep link from {conv.channel.value}", self._clock.now())
+        log.info("merged lead %s into %s (deep link from %s)", source.id, into.id, conv.channel.value)
+        merged = await self._engine.merge_on_email(await self._store.get_lead(into.id))
+        return await self._engine.rescore(merged.id)
+
+    async def redeem_link(self, conv: Conversation, payload: str) -> Lead | None:
+        """Verify a deep-link payload (signed with NURTURE_ACTION_TOKEN) and link its web session."""
+        secret = self._settings.action_token
+        web_sender_id = verify_link_payload(secret, payload) if secret else None
+        if web_sender_id is None:
+            log.warning("deep link on %s with an invalid payload ignored", conv.channel.value)
+            return None
+        return await self.link_identity(conv, web_sender_id)
 
     async def ingest(self, records: list[EventRecord], offset: tuple[str, int] | None = None, *,
                      dedupe: bool = True) -> int:
@@ -158,6 +211,15 @@ class NurtureService:
 
     async def event_offset(self, name: str) -> int:
         return await self._store.get_offset(name)
+
+    async def save_offsets(self, offsets: Mapping[str, int]) -> None:
+        at = self._clock.now()
+        for name, position in offsets.items():
+            await self._store.commit_ingest(IngestBatch(offset=(name, position), at=at))
+
+    async def snooze(self, alert_id: str, until: datetime) -> None:
+        """Sales snoozed an alert: the alerter re-posts it at `until`; the lead itself is unchanged."""
+        log.info("alert %s snoozed until %s", alert_id, until.isoformat())
 
     async def view(self, lead_id: str) -> LeadView:
         return await self._engine.view(lead_id)

@@ -44,11 +44,13 @@ def ensure_tokens(env: dict[str, str], var_dir: Path) -> list[str]:
     return generated
 
 
-def stack_env(settings: Settings, base: Mapping[str, str], *, action_port: int = ACTION_PORT) -> dict[str, str]:
+def stack_env(settings: Settings, base: Mapping[str, str], *, action_port: int = ACTION_PORT,
+              serve_port: int = SERVE_PORT) -> dict[str, str]:
     """Environment for Rasa (endpoints.yml interpolation), the action server and the service."""
     env = {k: v for k, v in base.items() if v != ""}  # empty means unset, as in load_settings
     env.setdefault("NURTURE_HOME", str(settings.root))
     env.setdefault("NURTURE_ACTION_URL", f"http://127.0.0.1:{action_port}/webhook")
+    env.setdefault("NURTURE_SERVICE_URL", f"http://127.0.0.1:{serve_port}")  # Rasa forwards sales clicks here
     env.setdefault("NURTURE_TRACKER_URL", "sqlite:///" + str(settings.var_dir / "rasa_tracker.db"))
     env["NURTURE_DATABASE_URL"] = resolve_database_url(settings)
     env["NURTURE_EVENTS_URL"] = resolve_sqlite(env.get("NURTURE_EVENTS_URL", settings.events_url), settings.root)

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
+from ..alert_watch import AlertWatcher
+from ..alerts import SalesAlerter
+from ..alerts_model import alert_json
 from ..config import Settings
 from ..domain import Channel, Stage
 from ..errors import LeadNotFound
 from ..events import Consumer, running
+from ..inbox import InboxStore
+from ..linking import LinkError, link_payload
+from ..scheduler.dispatcher import Dispatcher
 from ..service import Conversation, NurtureService
+from .inbox_routes import INBOX_PATHS, add_inbox_routes
 from .serialize import lead_json, lead_summary
+from .slack_actions import ClickHandler, add_slack_action_routes
+from .widget_routes import add_widget_routes
 
 log = logging.getLogger(__name__)
 SERVICE: web.AppKey[NurtureService] = web.AppKey("service", NurtureService)
+ALERTER: web.AppKey[SalesAlerter] = web.AppKey("alerter", SalesAlerter)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-PUBLIC = {"/api/health", "/"}
+TELEGRAM_LINK_PATH = "/api/visitor/telegram-link"
+PUBLIC = {"/api/health", "/", *INBOX_PATHS, TELEGRAM_LINK_PATH}
 MAX_LIMIT = 200
 
 
@@ -92,25 +106,51 @@ async def _lead_response(request: web.Request, lead_id: str) -> web.Response:
         view = await service.view(lead_id)
     except LeadNotFound:
         return _error(404, "no such lead")
-    return web.json_response(lead_json(view, service.now(), service.half_life_days))
+    alerter = request.app.get(ALERTER)
+    alerts = [alert_json(a) for a in await alerter.alerts_for(lead_id)] if alerter is not None else []
+    return web.json_response(lead_json(view, service.now(), service.half_life_days, alerts=alerts))
+
+
+def telegram_link(session_id: str | None, secret: str | None, username: str | None) -> web.Response:
+    """A signed deep link that continues this web session on Telegram (public: the widget asks for it;
+    it names only the session id the caller already holds)."""
+    if not secret:
+        return _error(503, "deep links are off: NURTURE_ACTION_TOKEN is not set")
+    if not session_id:
+        return _error(400, "session_id is required")
+    try:
+        payload = link_payload(secret, session_id)
+    except LinkError as exc:
+        return _error(400, str(exc))
+    body = {"payload": payload}
+    if username:
+        body["url"] = f"https://t.me/{username}?start={payload}"
+    return web.json_response(body)
 
 
 def create_app(service: NurtureService, settings: Settings, *, manage_service: bool = True,
-               consumer: Consumer | None = None) -> web.Application:
+               consumer: Consumer | None = None, inbox: InboxStore | None = None,
+               telegram_username: str | None = None, sales_alerts: ClickHandler | None = None,
+               slack_signing_secret: str | None = None, dispatcher: Dispatcher | None = None,
+               alerts: tuple[SalesAlerter, AlertWatcher | None] | None = None) -> web.Application:
     app = web.Application(middlewares=[auth_middleware(settings.admin_token)], client_max_size=64 * 1024)
     app[SERVICE] = service
     web_dir = Path(__file__).resolve().parents[2] / "web"
-    demo = web_dir / "demo.html"
-
-    async def demo_page(request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(demo)
-
     app.router.add_get("/api/health", health)
     app.router.add_get("/api/leads", list_leads)
     app.router.add_get("/api/leads/lookup", lookup)
     app.router.add_get("/api/leads/{lead_id}", get_lead)
-    app.router.add_get("/", demo_page)
+
+    async def telegram_link_route(request: web.Request) -> web.Response:
+        return telegram_link(request.query.get("session_id"), settings.action_token, telegram_username)
+
+    app.router.add_get(TELEGRAM_LINK_PATH, telegram_link_route)
+    if inbox is not None:
+        add_inbox_routes(app, inbox, service.now, manage=manage_service)
+    if sales_alerts is not None:
+        add_slack_action_routes(app, sales_alerts, slack_signing_secret)
     if web_dir.is_dir():
+        add_widget_routes(app, settings, web_dir)
         app.router.add_static("/static/", web_dir)
     if manage_service:
         async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]
@@ -125,4 +165,45 @@ def create_app(service: NurtureService, settings: Settings, *, manage_service: b
             await service.stop()
 
         app.cleanup_ctx.append(lifecycle)
+    if alerts is not None:
+        app[ALERTER] = alerts[0]
+    if dispatcher is not None or alerts is not None:
+        app.cleanup_ctx.append(background(dispatcher, alerts))
     return app
+
+
+def background(dispatcher: Dispatcher | None, alerts: tuple[SalesAlerter, AlertWatcher | None] | None) -> Any:
+    """Runs the follow-up dispatcher and the sales-alert watcher for the life of the app (after the store
+    and inbox started); the alerter itself is up whenever the app is, for Slack button clicks."""
+
+    async def watch(watcher: AlertWatcher, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await watcher.run_once()
+            except Exception:  # a database or Slack hiccup: try again on the next tick
+                log.exception("alert watcher: pass failed; retrying")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 2.0)
+
+    async def ctx(app: web.Application) -> Any:
+        stop = asyncio.Event()
+        tasks = []
+        if alerts is not None:
+            await alerts[0].start()
+            if alerts[1] is not None:
+                await alerts[1].start()
+                tasks.append(asyncio.create_task(watch(alerts[1], stop)))
+        if dispatcher is not None:
+            await dispatcher.start()
+            tasks.append(asyncio.create_task(dispatcher.run_forever(stop)))
+        yield
+        stop.set()
+        await asyncio.gather(*tasks)
+        if dispatcher is not None:
+            await dispatcher.stop()
+        if alerts is not None:
+            if alerts[1] is not None:
+                await alerts[1].stop()
+            await alerts[0].stop()
+
+    return ctx

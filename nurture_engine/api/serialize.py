@@ -14,7 +14,8 @@ def iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def lead_json(view: LeadView, now: datetime, half_life_days: float) -> dict[str, Any]:
+def lead_json(view: LeadView, now: datetime, half_life_days: float, *,
+              alerts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     lead = view.lead
     return {
         "id": lead.id,
@@ -31,8 +32,12 @@ def lead_json(view: LeadView, now: datetime, half_life_days: float) -> dict[str,
                     "source": lead.consent.source},
         "demo_requested_at": iso(lead.demo_requested_at),
         "created_at": iso(lead.created_at),
-        "followups": [],
-        "alerts": [],
+        "owner": lead.owner,
+        "followups": [{"id": f.id, "sequence": f.sequence, "step": f.step, "variant": f.variant,
+                       "channel": f.channel.value, "due_at": iso(f.due_at), "status": f.status.value,
+                       "attempts": f.attempts, "last_error": f.last_error, "sent_at": iso(f.sent_at)}
+                      for f in view.followups],
+        "alerts": alerts or [],
     }
 
 

@@ -17,6 +17,7 @@ from ..domain import (
     Stage,
     StageChange,
 )
+from ..scheduler.jobs import AlertCandidate, Enrollment, FollowUp, LeadState, Outcome, SequencePlan
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +86,7 @@ class IngestBatch:
     event_keys: list[str] = field(default_factory=list)
     offset: tuple[str, int] | None = None
     at: datetime | None = None
+    sequencing: SequencePlan = field(default_factory=SequencePlan)
 
 
 class ScoringStore(Protocol):
@@ -106,5 +108,41 @@ class ScoringStore(Protocol):
     async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> None: ...
 
 
-class NurtureStore(LeadStore, ScoringStore, Protocol):
+class FollowUpStore(Protocol):
+    """Sequence enrollments and follow-up rows: the durable scheduler's state."""
+
+    async def enrollments_for(self, lead_ids: Sequence[str]) -> dict[str, list[Enrollment]]: ...
+
+    async def apply_sequencing(self, plan: SequencePlan) -> None:
+        """Enrollments, their follow-ups and exits (which cancel scheduled follow-ups), in one transaction."""
+        ...
+
+    async def claim_due(self, now: datetime, limit: int, token: str, lease_until: datetime) -> list[FollowUp]:
+        """Marks up to `limit` due follow-ups (or ones whose claim lease expired) as sending, for this
+        claimer only; concurrent claimers never get the same row."""
+        ...
+
+    async def lead_states(self, lead_ids: Sequence[str], now: datetime,
+                          intents: Sequence[str]) -> dict[str, LeadState]: ...
+
+    async def active_enrollments(self, enrollment_ids: Sequence[str]) -> set[str]: ...
+
+    async def finish(self, outcomes: Sequence[Outcome]) -> None:
+        """Records what happened to claimed follow-ups."""
+        ...
+
+    async def followups_of(self, lead_id: str) -> list[FollowUp]: ...
+
+    async def set_owner(self, lead_id: str, owner: str | None, at: datetime) -> None: ...
+
+
+class AlertSource(Protocol):
+    async def alert_candidates(self, after_stage: int, after_interaction: int,
+                               limit: int = 200) -> list[AlertCandidate]:
+        """Stage changes to sql after `after_stage` and hand-off requests after `after_interaction`
+        (positions are the rows' ids), oldest first."""
+        ...
+
+
+class NurtureStore(LeadStore, ScoringStore, FollowUpStore, AlertSource, Protocol):
     """Everything the service needs from its store."""

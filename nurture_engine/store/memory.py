@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..domain import (
+    Channel,
     Consent,
     ConsentStatus,
     FieldValue,
@@ -19,10 +20,12 @@ from ..domain import (
     StageChange,
 )
 from ..errors import LeadNotFound
+from ..scheduler.jobs import HANDOFF_INTENTS, AlertCandidate
 from .base import IngestBatch, LeadPage
+from .memory_followups import MemoryFollowUpMixin
 
 
-class MemoryLeadStore:
+class MemoryLeadStore(MemoryFollowUpMixin):
     def __init__(self) -> None:
         self.leads: dict[str, Lead] = {}
         self.by_identity: dict[Identity, str] = {}
@@ -32,6 +35,8 @@ class MemoryLeadStore:
         self.offsets: dict[str, int] = {}
         self.event_keys: set[str] = set()
         self.merges: list[tuple[str, str, str, datetime]] = []
+        self._followup_state()
+        self.watch_log: list[tuple[str, str, str | None, Channel | None]] = []
 
     async def start(self) -> None:
         return None
@@ -93,6 +98,8 @@ class MemoryLeadStore:
     async def add_interaction(self, lead_id: str, interaction: Interaction) -> None:
         await self.get_lead(lead_id)
         self.interaction_log.setdefault(lead_id, []).append(interaction)
+        if interaction.kind == "message" and interaction.intent in HANDOFF_INTENTS:
+            self.watch_log.append(("interaction", lead_id, interaction.intent, interaction.channel))
 
     async def interactions(self, lead_id: str) -> list[Interaction]:
         return list(self.interaction_log.get(lead_id, []))
@@ -127,15 +134,26 @@ class MemoryLeadStore:
     async def commit_ingest(self, batch: IngestBatch) -> None:
         self.event_keys.update(batch.event_keys)
         for lead_id, interaction in batch.interactions:
-            self.interaction_log.setdefault(lead_id, []).append(interaction)
+            await self.add_interaction(lead_id, interaction)
         for u in batch.updates:
             count = self.leads[u.lead_id].message_count + u.messages_added
             self._replace(u.lead_id, score=u.score, stage=u.stage, message_count=count)
             if u.stage_reason is not None:
                 change = StageChange(stage=u.stage, reason=u.stage_reason, at=u.at)
                 self.history.setdefault(u.lead_id, []).append(change)
+                if u.stage is Stage.SQL:
+                    self.watch_log.append(("stage", u.lead_id, None, None))
         if batch.offset is not None:
             self.offsets[batch.offset[0]] = batch.offset[1]
+        await self.apply_sequencing(batch.sequencing)
+
+    async def alert_candidates(self, after_stage: int, after_interaction: int,
+                               limit: int = 200) -> list[AlertCandidate]:
+        """Positions are places in one log (1-based), for both sources."""
+        found = [AlertCandidate(source=source, position=i, lead_id=lead_id, intent=intent, channel=channel)
+                 for i, (source, lead_id, intent, channel) in enumerate(self.watch_log, start=1)
+                 if i > (after_stage if source == "stage" else after_interaction)]
+        return found[:limit]
 
     async def leads_for_scoring(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
         return {i: self.leads[self.by_identity[i]] for i in identities if i in self.by_identity}
@@ -152,5 +170,6 @@ class MemoryLeadStore:
             self.by_identity[identity] = into_id
         self.interaction_log.setdefault(into_id, []).extend(self.interaction_log.pop(from_id, []))
         self.history.setdefault(into_id, []).extend(self.history.pop(from_id, []))
+        self._merge_followups(into_id, from_id)
         del self.leads[from_id]
         self.merges.append((into_id, from_id, reason, at))

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain import (
     Channel,
@@ -26,46 +26,18 @@ from ..domain import (
 from ..errors import LeadNotFound
 from . import tables as t
 from .base import LeadPage
+from .engine import SqlEngineHolder
 from .sql_scoring import SqlScoringMixin
+from .sql_watch import SqlAlertSourceMixin
 from .timeutil import req_utc, utc
-
-
-def async_url(url: str) -> str:
-    """The asyncio driver URL for a plain `sqlite:///` or `postgresql://` URL."""
-    if url.startswith("sqlite:///"):
-        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
-    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
-        if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url.removeprefix(prefix)
-    return url
-
 
 _utc = utc
 _req = req_utc
 
 
-class SqlLeadStore(SqlScoringMixin):
-    def __init__(self, url: str, *, echo: bool = False) -> None:
-        self._url = async_url(url)
-        self._echo = echo
-        self._engine: AsyncEngine | None = None
+class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlAlertSourceMixin):
+    pool = (10, 10)
 
-    @property
-    def engine(self) -> AsyncEngine:
-        if self._engine is None:
-            raise RuntimeError("SqlLeadStore used before start()")
-        return self._engine
-
-    async def start(self) -> None:
-        kwargs: dict[str, Any] = {"echo": self._echo, "future": True}
-        if self._url.startswith("postgresql"):
-            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        self._engine = create_async_engine(self._url, **kwargs)
-
-    async def stop(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
-            self._engine = None
 
     async def _load(self, conn: AsyncConnection, row: Row[Any]) -> Lead:
         lead_id = row.id
@@ -90,7 +62,7 @@ class SqlLeadStore(SqlScoringMixin):
             refused=frozenset(ProfileField(r.field) for r in refused),
             identities=identities if identities is not None else tuple(
                 Identity(channel=Channel(i.channel), sender_id=i.sender_id) for i in idents),
-            message_count=row.message_count,
+            message_count=row.message_count, owner=row.owner,
         )
 
     async def leads_for_scoring(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:

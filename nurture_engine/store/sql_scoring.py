@@ -12,10 +12,11 @@ from ..domain import Stage, StageChange
 from ..errors import LeadNotFound
 from . import tables as t
 from .base import IngestBatch
+from .sql_followups import SqlFollowUpMixin
 from .timeutil import req_utc, utc
 
 
-class SqlScoringMixin:
+class SqlScoringMixin(SqlFollowUpMixin):
     engine: AsyncEngine
 
     async def processed(self, keys: Sequence[str]) -> set[str]:
@@ -53,6 +54,8 @@ class SqlScoringMixin:
                 await conn.execute(insert(t.stage_history), [
                     {"lead_id": u.lead_id, "stage": u.stage.value, "reason": u.stage_reason, "at": utc(u.at)}
                     for u in changes])
+            if batch.sequencing:
+                await self._write_sequencing(conn, batch.sequencing)
             if batch.offset is not None:
                 await self._set_offset(conn, *batch.offset, at=at)
 
@@ -84,6 +87,10 @@ class SqlScoringMixin:
             moved = (await conn.execute(select(t.leads.c.message_count).where(t.leads.c.id == from_id))).scalar_one()
             await conn.execute(update(t.leads).where(t.leads.c.id == into_id).values(
                 message_count=t.leads.c.message_count + moved))
+            await self._merge_followups(conn, into_id, from_id)
+            from .alerts_sql import move_alerts  # alerts_sql builds on this module's store
+
+            await move_alerts(conn, from_id, into_id)
             await conn.execute(delete(t.refusals).where(t.refusals.c.lead_id == from_id))
             await conn.execute(delete(t.leads).where(t.leads.c.id == from_id))
             await conn.execute(insert(t.lead_merges).values(into_lead_id=into_id, from_lead_id=from_id,

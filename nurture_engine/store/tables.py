@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -29,6 +31,9 @@ leads = Table(
     Column("demo_requested_at", DateTime(timezone=True)),
     Column("email", String(254), index=True),
     Column("message_count", Integer, nullable=False, server_default="0"),
+    Column("owner", String(255)),
+    Column("owner_at", DateTime(timezone=True)),
+    Column("timezone", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -112,4 +117,40 @@ lead_merges = Table(
     Column("from_lead_id", String(32), nullable=False),
     Column("reason", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+enrollments = Table(
+    "enrollments", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("sequence", String(64), nullable=False),
+    Column("variant", String(32), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("exit_reason", Text),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("exited_at", DateTime(timezone=True)),
+    Column("last_sent_at", DateTime(timezone=True)),
+    UniqueConstraint("lead_id", "sequence", name="uq_enrollment"),
+)
+
+followups = Table(
+    "followups", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("lead_id", String(32), ForeignKey("leads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("enrollment_id", String(32), ForeignKey("enrollments.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("sequence", String(64), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("variant", String(32), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("sender_id", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("claim_token", String(32)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("text", Text),
+    Index("ix_followups_due", "status", "due_at"),
 )

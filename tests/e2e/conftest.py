@@ -6,6 +6,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from nurture_engine.fakes.slack import FakeSlackApi
+
+from .slack_user import SALES_CHANNEL, SECRET, TOKEN
 from .stack import Stack
 
 
@@ -42,3 +45,20 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory, pg_database_factory: Call
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def slack_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, FakeSlackApi]]:
+    fake = FakeSlackApi(token=TOKEN)
+    fake_url = fake.start_in_thread()
+    var = tmp_path_factory.mktemp("stack-slack")
+    stack = Stack(var_dir=var, database_url=f"sqlite:///{var / 'nurture.db'}",
+                  tracker_url=f"sqlite:///{var / 'tracker.db'}", events_url=f"sqlite:///{var / 'events.db'}",
+                  extra_env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                             "SLACK_API_BASE_URL": f"{fake_url}/api/",
+                             "SLACK_SALES_CHANNEL": SALES_CHANNEL})
+    try:
+        for running in _run(stack):
+            yield running, fake
+    finally:
+        fake.stop_thread()

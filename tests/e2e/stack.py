@@ -43,6 +43,8 @@ class Stack:
     supervisor: Supervisor | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     """More environment for every process (channel tokens, fake API base URLs)."""
+    env: dict[str, str] = field(default_factory=dict)
+    """The environment the stack's processes run with (set by start())."""
 
     @property
     def rasa_url(self) -> str:
@@ -62,16 +64,18 @@ class Stack:
         env = {"NURTURE_DATABASE_URL": self.database_url, "NURTURE_TRACKER_URL": self.tracker_url,
                "NURTURE_EVENTS_URL": self.events_url,
                "NURTURE_ADMIN_TOKEN": ADMIN_TOKEN, "NURTURE_ACTION_TOKEN": ACTION_TOKEN,
-               "RASA_TOKEN": RASA_TOKEN, "NURTURE_HOME": str(PROJECT_ROOT), **self.extra_env}
+               "RASA_TOKEN": RASA_TOKEN, "NURTURE_HOME": str(PROJECT_ROOT),
+               "NURTURE_RASA_URL": self.rasa_url, **self.extra_env}
         import os
 
         base = {k: v for k, v in os.environ.items()
                 if not k.startswith(("NURTURE_", "RASA_", "TELEGRAM_", "SLACK_"))}
         settings = load_settings(env=env, root=PROJECT_ROOT)
         upgrade(self.database_url)
-        full_env = stack_env(settings, {**base, **env}, action_port=self.action_port)
+        full_env = stack_env(settings, {**base, **env}, action_port=self.action_port, serve_port=self.serve_port)
         specs = stack_processes(settings, model=MODEL, rasa_port=self.rasa_port, action_port=self.action_port,
                                 serve_port=self.serve_port)
+        self.env = full_env
         self.supervisor = Supervisor(specs, full_env, self.var_dir / "log")
         try:
             self.loop.run_until_complete(self.supervisor.start(timeout=240))
@@ -84,6 +88,17 @@ class Stack:
             self.loop.run_until_complete(self.supervisor.stop())
             self.supervisor = None
         self.loop.close()
+
+    def nurture(self, *args: str, timeout: float = 120) -> str:
+        """Runs a `nurture` command against this stack's databases and services; returns its stdout."""
+        import subprocess
+
+        from nurture_engine.stack import bin_path
+
+        done = subprocess.run([bin_path("nurture"), *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        assert done.returncode == 0, f"nurture {' '.join(args)} failed: {done.stderr[-3000:]}"
+        return done.stdout
 
     def logs(self) -> str:
         out = []
@@ -155,7 +170,8 @@ class SocketVisitor(Visitor):
         await self.sio.disconnect()
 
     async def say(self, text: str) -> list[str]:
-        await self.sio.emit("user_uttered", {"message": text, "session_id": self.sender})
+        await self.sio.emit("user_uttered", {"message": text, "session_id": self.sender,
+                                             "metadata": {"input_channel": "socketio"}})  # as the widget does
         replies = [await asyncio.wait_for(self.replies.get(), 30)]
         while True:  # the channel has no end-of-turn marker: collect until it is quiet
             try:

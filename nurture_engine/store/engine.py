@@ -1,0 +1,44 @@
+"""One SQLAlchemy asyncio engine per store, created on start() and disposed on stop()."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def async_url(url: str) -> str:
+    """The asyncio driver URL for a plain `sqlite:///` or `postgresql://` URL."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    return url
+
+
+class SqlEngineHolder:
+    pool: ClassVar[tuple[int, int]] = (2, 4)
+    """PostgreSQL pool size and overflow."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self._url = async_url(url)
+        self._echo = echo
+        self._engine: AsyncEngine | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError(f"{type(self).__name__} used before start()")
+        return self._engine
+
+    async def start(self) -> None:
+        kwargs: dict[str, Any] = {"echo": self._echo, "future": True}
+        if self._url.startswith("postgresql"):
+            kwargs.update(pool_size=self.pool[0], max_overflow=self.pool[1], pool_pre_ping=True)
+        self._engine = create_async_engine(self._url, **kwargs)
+
+    async def stop(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
