@@ -133,6 +133,22 @@ async def test_a_qualification_on_telegram_fills_the_lead(telegram_stack: Telegr
     assert lead["identities"] == [{"channel": "telegram", "sender_id": str(user.chat_id)}]
 
 
+async def test_the_bots_own_quick_replies_are_an_inline_keyboard(telegram_stack: Telegram,
+                                                                 http: aiohttp.ClientSession) -> None:
+    user = TelegramUser(telegram_stack, http)
+    await user.say("hi")
+    await user.say("we need better pipeline forecasting")
+    assert asked(await user.say("I'm the head of revops")) == ["company_size"]
+    question = telegram_stack[1].sent(user.chat_id)[-1]
+    markup = question["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    keys = {b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row}
+    assert set(keys) == {"Just me", "2-50", "51-200", "201-1000", "1000+"}
+    replies = await user.press("51-200", keys["51-200"])
+    assert said(replies, "utter_profile_thanks"), replies
+    assert (await user.lead())["profile"]["company_size"] == {"min": 51, "max": 200}
+
+
 async def deep_link(stack: Stack, http: aiohttp.ClientSession, session_id: str) -> str:
     async with http.get(f"{stack.serve_url}/api/visitor/telegram-link", params={"session_id": session_id}) as resp:
         assert resp.status == 200, await resp.text()

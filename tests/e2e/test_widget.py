@@ -103,7 +103,8 @@ async def test_widget_journey(sqlite_stack: Stack, browser: Browser, http: aioht
     await bot_says(page, line("utter_ask_role"))
     await type_message(page, "I'm the head of revops")
     await bot_says(page, line("utter_ask_company_size"))
-    await type_message(page, "about 450 people")
+    # the bot's own quick replies: clicking one sends its payload and shows its title
+    await page.get_by_role("group", name="Suggested replies").get_by_role("button", name="201-1000").click()
     await bot_says(page, line("utter_profile_thanks"))
     await shot(page, "qualified")
 
@@ -111,7 +112,7 @@ async def test_widget_journey(sqlite_stack: Stack, browser: Browser, http: aioht
                           lambda lead: {"use_case", "role", "company_size"} <= set(lead["profile"]))
     assert lead["identities"] == [{"channel": "web", "sender_id": sid}]
     assert lead["profile"]["role"] == {"title": "Head of Revenue Operations", "seniority": "director"}
-    assert lead["profile"]["company_size"] == {"min": 450, "max": 450}
+    assert lead["profile"]["company_size"] == {"min": 201, "max": 1000}
 
     # reload: same session id, same history, the panel stays open, and Rasa still talks to the same sender
     before = await page.locator("#nurture-widget .nw-msg").all_inner_texts()
