@@ -50,20 +50,33 @@ class LeadEngine:
         self._ledgers: dict[str, tuple[BehaviourLedger, int]] = {}
         self._cache_size = cache_size
         self._sequencer = Sequencer(settings.plan)
+        self._entered: dict[str, set[str]] = {}
 
     async def _sequencing(self, changes: Sequence[LeadChange]) -> SequencePlan:
         """Sequence entries and exits caused by these changes (one read for the whole batch)."""
         plan = SequencePlan()
         if not self._settings.plan.sequences or not changes:
             return plan
-        enrolled = await self._store.enrollments_for([c.lead.id for c in changes])
+        ids = [c.lead.id for c in changes]
+        # sequences a lead entered never go away, so their names are cached; a stale cache only means an
+        # enrollment the store refuses as a duplicate. Sent-and-active enrollments are read every batch.
+        loaded, awaiting = await self._store.sequencing_state(ids, [i for i in ids if i not in self._entered])
+        self._entered.update(loaded)
         now = self._clock.now()
         for change in changes:
-            part = self._sequencer.plan(change, enrolled.get(change.lead.id, []), now, owner=change.lead.owner)
+            part = self._sequencer.plan(change, self._entered[change.lead.id], awaiting.get(change.lead.id, []), now,
+                                        owner=change.lead.owner)
             plan.enrollments += part.enrollments
             plan.followups += part.followups
             plan.exits += part.exits
         return plan
+
+    def _remember_entered(self, plan: SequencePlan) -> None:
+        """After a commit: the new enrollments join the cached names."""
+        for e in plan.enrollments:
+            self._entered.setdefault(e.lead_id, set()).add(e.sequence)
+        if len(self._entered) > self._cache_size:
+            self._entered.clear()
 
     async def disqualify(self, lead_id: str, reason: str, feedback: Interaction) -> Lead:
         """Sales says the lead is not a fit: disqualified, sequences ended, the feedback kept for scoring."""
@@ -108,6 +121,7 @@ class LeadEngine:
         sequencing = await self._sequencing([LeadChange(lead=lead, stage=update.stage, score=update.score,
                                                         identity=identity)])
         await self._store.commit_ingest(IngestBatch(updates=[update], at=update.at, sequencing=sequencing))
+        self._remember_entered(sequencing)
         if update.stage_reason:
             log.info("lead %s -> %s (%s)", lead_id, update.stage.value, update.stage_reason)
         return await self._store.get_lead(lead_id)
@@ -169,6 +183,7 @@ class LeadEngine:
             for lead_id in ledgers:  # the ledgers saw events the store did not keep
                 self._ledgers.pop(lead_id, None)
             raise
+        self._remember_entered(batch.sequencing)
         for lead_id, ledger in ledgers.items():
             self._ledgers[lead_id] = (ledger, unique[lead_id].message_count + added.get(lead_id, 0))
         if len(self._ledgers) > self._cache_size:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,8 +60,10 @@ class Sequencer:
             return seq.trigger_value in intents
         return change.stage.value == seq.trigger_value and change.lead.stage is not change.stage
 
-    def plan(self, change: LeadChange, enrollments: Sequence[Enrollment], now: datetime,
+    def plan(self, change: LeadChange, known: Collection[str], awaiting: Sequence[Enrollment], now: datetime,
              owner: str | None = None) -> SequencePlan:
+        """`known`: the sequences the lead ever entered; `awaiting`: its active enrollments that sent
+        something (a message after that is a reply)."""
         out = SequencePlan()
         lead_id = change.lead.id
         if change.stage in EXIT_STAGES and change.lead.stage is not change.stage:
@@ -69,14 +71,13 @@ class Sequencer:
             return out
         replies = [i.at for i in change.interactions if i.kind == "message"]
         by_name = {s.name: s for s in self._plan.sequences}
-        replied = {e.sequence for e in enrollments if e.active and e.last_sent_at is not None
+        replied = {e.sequence for e in awaiting if e.active and e.last_sent_at is not None
                    and by_name.get(e.sequence) is not None and by_name[e.sequence].exit_on_reply
                    and any(at > e.last_sent_at for at in replies)}
         if replied:
             out.exits.append(Exit(lead_id=lead_id, reason="reply", at=now, sequences=frozenset(replied)))
         if change.stage in EXIT_STAGES or owner is not None:
             return out
-        known = {e.sequence for e in enrollments}
         for seq in self._plan.sequences:
             if seq.name in known or not self._triggered(seq, change) or not entry_ok(seq.entry, change):
                 continue

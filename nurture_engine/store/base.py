@@ -113,6 +113,12 @@ class FollowUpStore(Protocol):
 
     async def enrollments_for(self, lead_ids: Sequence[str]) -> dict[str, list[Enrollment]]: ...
 
+    async def sequencing_state(self, lead_ids: Sequence[str], names_for: Sequence[str]
+                               ) -> tuple[dict[str, set[str]], dict[str, list[Enrollment]]]:
+        """What the sequencer needs for a batch: the sequence names each lead of `names_for` ever entered,
+        and the active enrollments of `lead_ids` that have sent something (a message may be a reply)."""
+        ...
+
     async def apply_sequencing(self, plan: SequencePlan) -> None:
         """Enrollments, their follow-ups and exits (which cancel scheduled follow-ups), in one transaction."""
         ...

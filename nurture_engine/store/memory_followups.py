@@ -37,6 +37,18 @@ class MemoryFollowUpMixin:
                 found.setdefault(e.lead_id, []).append(e)
         return found
 
+    async def sequencing_state(self, lead_ids: Sequence[str], names_for: Sequence[str]
+                               ) -> tuple[dict[str, set[str]], dict[str, list[Enrollment]]]:
+        names: dict[str, set[str]] = {lead_id: set() for lead_id in names_for}
+        sent: dict[str, list[Enrollment]] = {}
+        wanted = set(lead_ids)
+        for e in self.enrollments.values():
+            if e.lead_id in names:
+                names[e.lead_id].add(e.sequence)
+            if e.lead_id in wanted and e.active and e.last_sent_at is not None:
+                sent.setdefault(e.lead_id, []).append(e)
+        return names, sent
+
     def _exit(self, ex: Exit) -> None:
         for e in list(self.enrollments.values()):
             if e.lead_id == ex.lead_id and e.active and (ex.sequences is None or e.sequence in ex.sequences):

@@ -65,6 +65,25 @@ class SqlFollowUpMixin:
                 found.setdefault(r.lead_id, []).append(_enrollment(r))
         return found
 
+    async def sequencing_state(self, lead_ids: Sequence[str], names_for: Sequence[str]
+                               ) -> tuple[dict[str, set[str]], dict[str, list[Enrollment]]]:
+        names: dict[str, set[str]] = {lead_id: set() for lead_id in names_for}
+        sent: dict[str, list[Enrollment]] = {}
+        if not lead_ids and not names_for:
+            return names, sent
+        async with self.engine.connect() as conn:
+            if names_for:
+                rows = (await conn.execute(select(E.c.lead_id, E.c.sequence).where(
+                    E.c.lead_id.in_(sorted(set(names_for)))))).all()
+                for r in rows:
+                    names[r.lead_id].add(r.sequence)
+            if lead_ids:
+                rows = (await conn.execute(select(E).where(E.c.lead_id.in_(sorted(set(lead_ids))),
+                                                           E.c.active.is_(True), E.c.last_sent_at.is_not(None)))).all()
+                for r in rows:
+                    sent.setdefault(r.lead_id, []).append(_enrollment(r))
+        return names, sent
+
     async def apply_sequencing(self, plan: SequencePlan) -> None:
         if plan:
             async with self.engine.begin() as conn:
