@@ -52,10 +52,10 @@ test-e2e: $(VENV)/.installed $(MODEL) browser
 browser:
 	scripts/ensure-chromium.sh
 
-# Benchmarks print ratios against a baseline measured in the same run (see bench/RESULTS.md).
+# Every benchmark, one after the other (events, dispatch, NLU, load test, training time; under 10 minutes);
+# ratios are against baselines measured in the same run. Figures: bench/results.json, bench/RESULTS.md.
 bench: $(VENV)/.installed $(MODEL)
-	$(BIN)/python bench/bench_events.py --json bench/events.json
-	$(BIN)/python bench/nlu_eval.py
+	$(BIN)/python bench/run_all.py --out bench/results.json
 
 clean:
 	rm -rf models var/*.db var/log

@@ -30,6 +30,9 @@ def create_action_app(token: str, package: str = "actions") -> Sanic:
     if not token:
         raise ValueError("NURTURE_ACTION_TOKEN must be set: the action server refuses to run unprotected")
     app = create_app(package, cors_origins=[])
+    # Rasa keeps idle connections to the action server for up to 15 s; Sanic's default 5 s keep-alive
+    # closes them under it ("Cannot write to closing transport")
+    app.config.KEEP_ALIVE_TIMEOUT = 30
 
     @app.middleware("request")
     async def require_token(request: Request) -> HTTPResponse | None:

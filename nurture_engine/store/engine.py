@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 
 def async_url(url: str) -> str:
@@ -36,6 +37,10 @@ class SqlEngineHolder:
         kwargs: dict[str, Any] = {"echo": self._echo, "future": True}
         if self._url.startswith("postgresql"):
             kwargs.update(pool_size=self.pool[0], max_overflow=self.pool[1], pool_pre_ping=True)
+        elif self._url.startswith("sqlite+aiosqlite:///") and ":memory:" not in self._url:
+            # SQLAlchemy 1.4 opens a new aiosqlite connection (and thread) per checkout of a file
+            # database; keeping a few open removes most of the per-transaction cost
+            kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=self.pool[0], max_overflow=self.pool[1])
         self._engine = create_async_engine(self._url, **kwargs)
 
     async def stop(self) -> None:

@@ -1,0 +1,361 @@
+"""Load test: K concurrent simulated visitors hold qualification conversations over Rasa's REST channel
+against the real stack (one Rasa server + the action server + `nurture serve`), K = 10 and 50.
+
+Baseline in the same run: the same conversations against the same Rasa process and model with the no-op
+action server (bench/noop_actions.py) on the action server's port, so Rasa still calls an action server
+over HTTP but nothing is done. `nurture serve` runs only in the real phases (its consumer catches up on the
+baseline's events before a real phase starts). Phases alternate baseline / real for each K.
+
+Reports turns/s, p50/p95 turn latency, errors (non-200, timeouts), replies that did not follow the
+script (real phases), the p50/p95 ratios real/baseline, and the peak RSS (MB, VmRSS of every process in
+the action server's and the service's process groups) sampled every 100 ms during the real phases.
+
+Usage: .venv/bin/python bench/bench_load.py [--db sqlite|pg] [--concurrency 10 50] [--conversations 2]
+       [--json out.json] [--profile out.prof] (cProfile of the action server during the real phases)
+       [--profile-rasa out.prof] (cProfile of the Rasa server)
+       [--rasa-validate-once] (experiment: Rasa's action response schema checked once, not on every call)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+import aiohttp  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from nurture_engine.config import load_settings  # noqa: E402
+from nurture_engine.stack import ProcessSpec, bin_path, stack_env, stack_processes  # noqa: E402
+from nurture_engine.store.migrate import upgrade  # noqa: E402
+from nurture_engine.supervisor import Supervisor  # noqa: E402
+
+MODEL = ROOT / "models" / "nurture.tar.gz"
+PG_ADMIN = os.environ.get("NURTURE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SCRIPT = [("hi", ["use_case"]), ("we need better pipeline forecasting", ["role"]),
+          ("I'm the head of revops", ["company_size"]), ("about 450 people", [])]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Phase:
+    mode: str
+    concurrency: int
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    off_script: int = 0
+    wall: float = 0.0
+    peak_rss_mb: float = 0.0
+    senders: list[str] = field(default_factory=list)
+    cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
+    """CPU time per measured turn of each process (group) during the phase."""
+    actions: dict[str, int] = field(default_factory=dict)
+    """The action events Rasa logged in one of the phase's conversations (what the turns cost Rasa)."""
+
+    def summary(self) -> dict[str, Any]:
+        ms = sorted(x * 1000 for x in self.latencies)
+        pct = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else ms * 99
+        return {"mode": self.mode, "concurrency": self.concurrency, "turns": len(ms),
+                "turns_per_s": round(len(ms) / self.wall, 1) if self.wall else 0.0,
+                "p50_ms": round(pct[49], 1), "p95_ms": round(pct[94], 1), "max_ms": round(ms[-1], 1),
+                "errors": len(self.errors), "error_samples": self.errors[:3], "off_script": self.off_script,
+                "peak_rss_mb": round(self.peak_rss_mb, 1) if self.mode == "real" else None,
+                "actions_in_one_conversation": self.actions, "cpu_ms_per_turn": self.cpu_ms_per_turn}
+
+
+class Asked:
+    """Which profile fields a reply asks for (from the domain's utter_ask_* texts)."""
+
+    def __init__(self) -> None:
+        import yaml
+
+        self.heads: dict[str, str] = {}
+        for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
+            for name, variants in ((yaml.safe_load(path.read_text()) or {}).get("responses") or {}).items():
+                if name.startswith("utter_ask_"):
+                    for v in variants:
+                        self.heads[v["text"].split("{", 1)[0].strip()] = name.removeprefix("utter_ask_")
+
+    def __call__(self, replies: list[str]) -> list[str]:
+        return [field for head, field in self.heads.items() if head and any(r.startswith(head) for r in replies)]
+
+
+async def converse(http: aiohttp.ClientSession, rasa_url: str, phase: Phase, asked: Asked, n: int) -> None:
+    for _ in range(n):
+        sender = "load-" + uuid.uuid4().hex[:12]
+        phase.senders.append(sender)
+        for message, expected in SCRIPT:
+            start = time.perf_counter()
+            try:
+                async with http.post(f"{rasa_url}/webhooks/rest/webhook",
+                                     json={"sender": sender, "message": message}) as resp:
+                    body = await resp.json() if resp.status == 200 else await resp.text()
+                    status = resp.status
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                phase.errors.append(f"{type(exc).__name__}: {exc}")
+                continue
+            phase.latencies.append(time.perf_counter() - start)
+            if status != 200 or not isinstance(body, list):
+                phase.errors.append(f"HTTP {status}: {str(body)[:200]}")
+            elif phase.mode == "real" and asked([str(m.get("text", "")) for m in body]) != expected:
+                phase.off_script += 1
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of one process group."""
+    ticks = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ... utime (12), stime (13)
+                ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def group_rss_kb(pgids: set[int]) -> int:
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) not in pgids:
+                continue
+            with open(f"/proc/{entry.name}/status") as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+        except (OSError, ValueError):
+            continue  # the process ended while we looked
+    return total
+
+
+async def sample_rss(pgids: set[int], phase: Phase, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        phase.peak_rss_mb = max(phase.peak_rss_mb, await asyncio.to_thread(group_rss_kb, pgids) / 1024)
+        try:
+            await asyncio.wait_for(stop.wait(), 0.1)
+        except asyncio.TimeoutError:
+            pass
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, tmp: Path) -> None:
+        self.args, self.tmp = args, tmp
+        self.rasa_port, self.action_port, self.serve_port = free_port(), free_port(), free_port()
+        self.created_pg: list[str] = []
+        if args.db == "pg":
+            db, tracker, events = self.pg_db(), self.pg_db(), self.pg_db()
+        else:
+            db, tracker, events = (f"sqlite:///{tmp / n}" for n in ("nurture.db", "tracker.db", "events.db"))
+        self.db_url, self.events_url = db, events
+        env = {"NURTURE_DATABASE_URL": db, "NURTURE_TRACKER_URL": tracker, "NURTURE_EVENTS_URL": events,
+               "NURTURE_HOME": str(ROOT), "NURTURE_ADMIN_TOKEN": uuid.uuid4().hex,
+               "NURTURE_ACTION_TOKEN": uuid.uuid4().hex, "RASA_TOKEN": uuid.uuid4().hex,
+               "NURTURE_RASA_URL": f"http://127.0.0.1:{self.rasa_port}"}
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("NURTURE_", "RASA_", "TELEGRAM_", "SLACK_"))}
+        self.settings = load_settings(env=env, root=ROOT)
+        upgrade(db)
+        self.env = stack_env(self.settings, {**base, **env}, action_port=self.action_port, serve_port=self.serve_port)
+        self.specs = {s.name: s for s in stack_processes(self.settings, model=MODEL, rasa_port=self.rasa_port,
+                                                         action_port=self.action_port, serve_port=self.serve_port)}
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.asked = Asked()
+        self.rasa_pid = 0
+
+    def pg_db(self) -> str:
+        import psycopg2
+
+        name = f"bench_load_{uuid.uuid4().hex[:10]}"
+        conn = psycopg2.connect(PG_ADMIN)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        conn.close()
+        self.created_pg.append(name)
+        return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+    def drop_pg(self) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(PG_ADMIN)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for name in self.created_pg:
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+    def action_side(self, mode: str) -> list[ProcessSpec]:
+        if mode == "noop":
+            return [ProcessSpec(name="noop", argv=[sys.executable, str(ROOT / "bench" / "noop_actions.py"), "--port",
+                                                   str(self.action_port)],
+                                health_url=f"http://127.0.0.1:{self.action_port}/health")]
+        actions = self.specs["actions"]
+        if self.args.profile:
+            actions = ProcessSpec(name="actions", health_url=actions.health_url,
+                                  argv=[sys.executable, "-m", "cProfile", "-o", self.args.profile,
+                                        bin_path("nurture"), *actions.argv[1:]])
+        return [actions, self.specs["serve"]]
+
+    def caught_up(self) -> bool:
+        """The service's consumer has read every event Rasa wrote (SQL broker table)."""
+        events, leads = create_engine(self.events_url), create_engine(self.db_url)
+        try:
+            with events.connect() as e, leads.connect() as lead:
+                last = e.execute(text("SELECT max(id) FROM events")).scalar() or 0
+                done = lead.execute(text("SELECT max(position) FROM consumer_offsets")).scalar() or 0
+            return int(done) >= int(last)
+        finally:
+            events.dispose()
+            leads.dispose()
+
+    async def wait_caught_up(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for _ in range(int(timeout * 2)):
+            if await asyncio.to_thread(self.caught_up) or time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.5)
+
+    async def actions_of(self, http: aiohttp.ClientSession, sender: str) -> dict[str, int]:
+        async with http.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                            params={"token": self.env["RASA_TOKEN"]}) as resp:
+            events = (await resp.json()).get("events") or []
+        found: dict[str, int] = {}
+        for e in events:
+            if e.get("event") == "action":
+                found[e["name"]] = found.get(e["name"], 0) + 1
+        return found
+
+    async def run_phase(self, http: aiohttp.ClientSession, mode: str, k: int) -> Phase:
+        side = Supervisor(self.action_side(mode), self.env, self.tmp / "log")
+        await side.start(timeout=120)
+        phase = Phase(mode=mode, concurrency=k)
+        try:
+            if mode == "real":
+                await self.wait_caught_up()
+            warm = Phase(mode=mode, concurrency=2)  # not measured: connection pools, first-call costs
+            await asyncio.gather(*(converse(http, self.rasa_url, warm, self.asked, 1) for _ in range(2)))
+            stop = asyncio.Event()
+            sampler = asyncio.create_task(sample_rss({p.pid for p in side.procs.values()}, phase, stop))
+            groups = {"rasa": self.rasa_pid, **{name: p.pid for name, p in side.procs.items()}}
+            cpu_before = {name: group_cpu_s(pid) for name, pid in groups.items()}
+            start = time.perf_counter()
+            await asyncio.gather(*(converse(http, self.rasa_url, phase, self.asked, self.args.conversations)
+                                   for _ in range(k)))
+            phase.wall = time.perf_counter() - start
+            turns = max(1, len(phase.latencies))
+            phase.cpu_ms_per_turn = {name: round(1000 * (group_cpu_s(pid) - cpu_before[name]) / turns, 1)
+                                     for name, pid in groups.items()}
+            stop.set()
+            await sampler
+            phase.actions = await self.actions_of(http, phase.senders[0])
+            if mode == "noop":
+                async with http.get(f"http://127.0.0.1:{self.action_port}/stats") as resp:
+                    calls = await resp.json()
+                print(f"  no-op action server calls so far: {calls}", file=sys.stderr)
+        finally:
+            await side.stop()
+        print(f"  {json.dumps(phase.summary())}", file=sys.stderr)
+        return phase
+
+    async def run(self) -> dict[str, Any]:
+        spec = self.specs["rasa"]
+        if self.args.rasa_validate_once:
+            spec = ProcessSpec(name="rasa", health_url=spec.health_url,
+                               argv=[sys.executable, str(ROOT / "bench" / "rasa_validate_once.py"), *spec.argv[1:]])
+        if self.args.profile_rasa:
+            spec = ProcessSpec(name="rasa", health_url=spec.health_url,
+                               argv=[sys.executable, "-m", "cProfile", "-o", self.args.profile_rasa, *spec.argv])
+        rasa = Supervisor([spec], self.env, self.tmp / "log")
+        await rasa.start(timeout=300)
+        self.rasa_pid = rasa.procs["rasa"].pid
+        phases: list[Phase] = []
+        try:
+            timeout = aiohttp.ClientTimeout(total=120)
+            async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
+                for k in self.args.concurrency:
+                    for mode in ("noop", "real"):
+                        phases.append(await self.run_phase(http, mode, k))
+        finally:
+            await rasa.stop()
+        out = self.report(phases)
+        out["log_errors"] = self.log_errors()
+        return out
+
+    def log_errors(self) -> dict[str, Any]:
+        """ERROR lines of the processes' logs (counted per process; a few samples, secrets never logged)."""
+        found: dict[str, Any] = {}
+        for path in sorted((self.tmp / "log").glob("*.log")):
+            lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if " ERROR " in line]
+            if lines:
+                found[path.stem] = {"count": len(lines), "samples": sorted(set(x[:300] for x in lines))[:4]}
+        return found
+
+    def report(self, phases: list[Phase]) -> dict[str, Any]:
+        out: dict[str, Any] = {"db": self.args.db, "rasa_validate_once": self.args.rasa_validate_once,
+                               "conversations_per_visitor": self.args.conversations,
+                               "turns_per_conversation": len(SCRIPT), "phases": [p.summary() for p in phases]}
+        for k in self.args.concurrency:
+            real = next(p.summary() for p in phases if p.mode == "real" and p.concurrency == k)
+            noop = next(p.summary() for p in phases if p.mode == "noop" and p.concurrency == k)
+            out[f"turn_p50_ratio_{k}c"] = round(real["p50_ms"] / noop["p50_ms"], 2)
+            out[f"turn_p95_ratio_{k}c"] = round(real["p95_ms"] / noop["p95_ms"], 2)
+            out[f"turn_p50_ms_{k}c"], out[f"turn_p95_ms_{k}c"] = real["p50_ms"], real["p95_ms"]
+            out[f"noop_p50_ms_{k}c"], out[f"noop_p95_ms_{k}c"] = noop["p50_ms"], noop["p95_ms"]
+            out[f"turns_per_s_{k}c"] = real["turns_per_s"]
+        top = max(self.args.concurrency)
+        out["turn_p50_ratio"] = out[f"turn_p50_ratio_{top}c"]
+        out["load_errors"] = sum(len(p.errors) for p in phases)
+        out["load_off_script"] = sum(p.off_script for p in phases if p.mode == "real")
+        out["engine_rss_mb"] = round(max(p.peak_rss_mb for p in phases if p.mode == "real"), 1)
+        return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--conversations", type=int, default=2, help="conversations per visitor per phase")
+    parser.add_argument("--json")
+    parser.add_argument("--profile", help="write a cProfile of the action server (real phases) here")
+    parser.add_argument("--profile-rasa", help="write a cProfile of the Rasa server (all phases) here")
+    parser.add_argument("--rasa-validate-once", action="store_true",
+                        help="experiment: Rasa checks its action response schema once (bench/rasa_validate_once.py)")
+    args = parser.parse_args()
+    if not MODEL.exists():
+        raise SystemExit(f"no trained model at {MODEL}: run `make train`")
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        bench = Bench(args, Path(tmp))
+        try:
+            result = asyncio.run(bench.run())
+        finally:
+            bench.drop_pg()
+    print(json.dumps(result, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
