@@ -144,7 +144,8 @@ async def test_a_dm_reaches_rasa_and_the_reply_goes_to_the_dm(rig: Rig) -> None:
     await rig.settle()
     [message] = rig.received
     assert (message.sender_id, message.input_channel, message.text) == ("U1", "slack", "my email is ana@globex.com")
-    assert message.metadata == {"input_channel": "slack", "slack": {"channel": "D1", "thread_ts": None, "team": "T0FAKE"}}
+    assert message.metadata == {"input_channel": "slack",
+                                "slack": {"channel": "D1", "thread_ts": None, "team": "T0FAKE"}}
     assert isinstance(message.output_channel, SlackOutput)
     assert [m["text"] for m in rig.fake.messages("D1")] == ["echo: my email is ana@globex.com"]
     assert len(rig.fake.calls_to("auth.test")) == 1  # bolt learns our bot user id once

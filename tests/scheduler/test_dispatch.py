@@ -192,3 +192,32 @@ async def test_variants_are_sticky_per_lead() -> None:
     drip = next(s for s in test_settings().plan.sequences if s.name == "welcome_drip")
     assert {sticky_variant("lead-1", drip) for _ in range(5)} == {sticky_variant("lead-1", drip)}
     assert {sticky_variant(f"lead-{i}", drip) for i in range(50)} == {"a", "b"}
+
+
+async def test_a_slow_channel_hands_back_its_claim_before_the_lease_ends() -> None:
+    import asyncio
+    import dataclasses
+
+    from nurture_engine.scheduler.adapters import Outgoing
+
+    class SlowTelegram(RecordingAdapter):
+        async def send(self, message: Outgoing) -> None:
+            await asyncio.sleep(0.15)
+            await super().send(message)
+
+    w = World()
+    for i in range(100):
+        await w.service.ingest([said(Identity(channel=Channel.TELEGRAM, sender_id=str(5000 + i)), "greet", T0)])
+    slow = SlowTelegram(Channel.TELEGRAM)
+    delivery = dataclasses.replace(w.settings.plan.delivery, lease_seconds=0.2)
+    plan = dataclasses.replace(w.settings.plan, delivery=delivery)
+    dispatcher = Dispatcher(store=w.store, adapters={Channel.TELEGRAM: slow}, plan=plan, business=w.settings.business,
+                            clock=w.clock, batch_size=100, concurrency=32)
+    w.clock.set(T0 + H)
+    report = await dispatcher.run_once(T0 + H)
+    assert report.claimed == 100 and report.counts == {"sent": 32, "defer": 68}
+    released = [f for f in w.store.followups.values() if f.last_error == "released: claim lease running out"]
+    assert len(released) == 68 and {f.status for f in released} == {FollowUpStatus.SCHEDULED}
+    assert all(f.due_at == T0 + H for f in released)  # due as before: the next claim takes them at once
+    await dispatcher.drain(T0 + H)
+    assert len({m.key for m in slow.sent}) == len(slow.sent) == 100  # everyone once, nobody twice

@@ -77,8 +77,8 @@ async def test_429_and_5xx_on_30_percent_of_sends_still_deliver_everything(fake:
         all_sent = asyncio.Event()
 
         async def watch() -> None:
-            while len({c.params["chat_id"] for c in fake.calls_to("sendMessage")}) < len(rows):
-                await asyncio.sleep(0.05)
+            while len({c.params["chat_id"] for c in fake.calls_to("sendMessage")}) < len(rows):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)  # the fake records calls on its own: polled, not awaited
             all_sent.set()
 
         watcher = asyncio.create_task(watch())
@@ -100,7 +100,7 @@ async def test_429_and_5xx_on_30_percent_of_sends_still_deliver_everything(fake:
 
 
 async def test_a_send_that_never_succeeds_is_dead_lettered_with_the_reason(fake: FakeTelegramApi) -> None:
-    store, rows = await seeded(3)
+    store, _ = await seeded(3)
     fake.fail_ratio(1.0, (Fault(status=502),))
     d = dispatcher(store, fake, max_attempts=3)
     await d.start()
