@@ -36,6 +36,7 @@ from .alerts_model import (
 from .clock import Clock
 from .domain import Stage
 from .errors import NurtureError
+from .metrics import NO_METRICS, Metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,7 +124,9 @@ class LeadActions(Protocol):
 
 class SalesAlerter:
     def __init__(self, *, store: AlertStore, clock: Clock, lead_actions: LeadActions,
-                 rules: AlertRules | None = None, sinks: Sequence[AlertSink] = ()) -> None:
+                 rules: AlertRules | None = None, sinks: Sequence[AlertSink] = (),
+                 metrics: Metrics = NO_METRICS) -> None:
+        self._metrics = metrics
         self._store = store
         self._clock = clock
         self._actions = lead_actions
@@ -159,6 +162,7 @@ class SalesAlerter:
             return None
         log.info("alerts: alert %s for lead %s (%s, stage %s, score %.0f)", stored.id, context.lead_id,
                  context.trigger.value, context.stage.value, context.score)
+        self._metrics.alert("raised")
         return await self._publish(stored)
 
     async def handle_click(self, click: AlertClick) -> Alert | None:
@@ -179,6 +183,7 @@ class SalesAlerter:
                      alert.id, alert.status.value)
             return alert
         log.info("alerts: alert %s of lead %s %s by %s", alert.id, alert.lead_id, updated.status.value, click.by)
+        self._metrics.alert("clicked")
         await self._act(click, updated)
         for sink in self._sinks:
             await self._guard(sink.update(updated, click.message or updated.message), f"update of {alert.id}")

@@ -10,6 +10,7 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .events import Consumer, EventConsumer, SqlEventSource
 from .inbox import InboxStore
+from .metrics import NO_METRICS, Metrics
 from .scheduler.dispatcher import Dispatcher
 from .service import NurtureService
 from .store.base import NurtureStore
@@ -18,6 +19,7 @@ from .store.sql import SqlLeadStore
 if TYPE_CHECKING:
     from .alert_watch import AlertWatcher
     from .alerts import SalesAlerter
+    from .privacy import Privacy
 
 
 def resolve_sqlite(url: str, root: Path) -> str:
@@ -32,13 +34,14 @@ def resolve_database_url(settings: Settings) -> str:
     return resolve_sqlite(settings.database_url, settings.root)
 
 
-def build_consumer(settings: Settings, service: NurtureService) -> Consumer:
+def build_consumer(settings: Settings, service: NurtureService, metrics: Metrics = NO_METRICS) -> Consumer:
     """The behaviour consumer: RabbitMQ when NURTURE_RABBITMQ_URL is set, else Rasa's SQL broker table."""
     if settings.rabbitmq_url:
         from .events_rabbit import RabbitEventConsumer
 
-        return RabbitEventConsumer(settings.rabbitmq_url, settings.rabbitmq_queue, service)
-    return EventConsumer(SqlEventSource(resolve_sqlite(settings.events_url, settings.root)), service)
+        return RabbitEventConsumer(settings.rabbitmq_url, settings.rabbitmq_queue, service, metrics=metrics)
+    return EventConsumer(SqlEventSource(resolve_sqlite(settings.events_url, settings.root)), service,
+                         metrics=metrics)
 
 
 def build_store(settings: Settings) -> NurtureStore:
@@ -53,10 +56,10 @@ def build_inbox(settings: Settings) -> InboxStore:
 
 
 def build_dispatcher(settings: Settings, store: NurtureStore, clock: Clock, inbox: InboxStore | None, *,
-                     batch_size: int = 200) -> Dispatcher:
+                     batch_size: int = 200, metrics: Metrics = NO_METRICS) -> Dispatcher:
     from .scheduler.wiring import build_dispatcher as build
 
-    return build(settings, store, clock, inbox, batch_size=batch_size)
+    return build(settings, store, clock, inbox, batch_size=batch_size, metrics=metrics)
 
 
 def build_service(settings: Settings, *, clock: Clock | None = None,
@@ -66,7 +69,7 @@ def build_service(settings: Settings, *, clock: Clock | None = None,
 
 
 def build_alerts(settings: Settings, store: NurtureStore, service: NurtureService, clock: Clock,
-                 env: Mapping[str, str]) -> tuple[SalesAlerter, AlertWatcher]:
+                 env: Mapping[str, str], metrics: Metrics = NO_METRICS) -> tuple[SalesAlerter, AlertWatcher]:
     """Sales alerts (Slack, optional CRM webhook) and the watcher that raises them from durable rows."""
     from .alert_watch import AlertWatcher
     from .alerts import SalesAlerter
@@ -78,7 +81,19 @@ def build_alerts(settings: Settings, store: NurtureStore, service: NurtureServic
     rules = parse_alert_rules(settings.raw.get("alerts"))
     sinks = build_sinks(AlertDelivery.from_env(env), clock=clock, rules=rules)
     alerter = SalesAlerter(store=SqlAlertStore(resolve_database_url(settings)), clock=clock, lead_actions=service,
-                           rules=rules, sinks=sinks)
+                           rules=rules, sinks=sinks, metrics=metrics)
     conversations = RasaConversations(settings.rasa_url, settings.rasa_token) if settings.rasa_token else None
     watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock, conversations=conversations)
     return alerter, watcher
+
+
+def build_privacy(settings: Settings, clock: Clock | None = None) -> Privacy:
+    """GDPR export/erase and retention over the lead store, Rasa's tracker store and its SQL event broker."""
+    from .privacy import Privacy
+    from .rasa_stores import RasaBrokerEvents, RasaTrackerEvents
+    from .store.sql_privacy import SqlPrivacyStore
+
+    conversations = (RasaTrackerEvents(resolve_sqlite(settings.tracker_url, settings.root)),
+                     RasaBrokerEvents(resolve_sqlite(settings.events_url, settings.root)))
+    return Privacy(leads=SqlPrivacyStore(resolve_database_url(settings)), conversations=conversations,
+                   clock=clock or SystemClock())

@@ -18,6 +18,7 @@ from .bootstrap import (
     build_consumer,
     build_dispatcher,
     build_inbox,
+    build_privacy,
     build_service,
     build_store,
     resolve_database_url,
@@ -25,17 +26,16 @@ from .bootstrap import (
 from .clock import SystemClock
 from .config import Settings, load_settings
 from .errors import LeadNotFound, NurtureError
-from .redact import RedactingFilter
 from .stack import SERVE_PORT, bin_path
 
 log = logging.getLogger("nurture")
 
 
-def setup_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
+    """Redacted (emails, phones) and secret-masked logs, as text or JSON lines (NURTURE_LOG_FORMAT)."""
+    from .logs import configure_logging
+
+    configure_logging(level, fmt, os.environ)
 
 
 def train_argv(root: Path, *, force: bool = False) -> list[str]:
@@ -72,20 +72,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .api import create_app
+    from .metrics import NurtureMetrics
+    from .store.sql_reports import SqlReportStore
 
+    metrics = NurtureMetrics()
     store = build_store(settings)
     service = build_service(settings, store=store)
-    consumer = None if args.no_worker else build_consumer(settings, service)
+    consumer = None if args.no_worker else build_consumer(settings, service, metrics)
     inbox = build_inbox(settings)
     clock = SystemClock()
-    dispatcher = None if args.no_worker else build_dispatcher(settings, store, clock, inbox)
-    alerter, watcher = build_alerts(settings, store, service, clock, os.environ)
+    dispatcher = None if args.no_worker else build_dispatcher(settings, store, clock, inbox, metrics=metrics)
+    alerter, watcher = build_alerts(settings, store, service, clock, os.environ, metrics)
     from .channels.telegram_bot import TelegramSettings
 
     app = create_app(service, settings, consumer=consumer, inbox=inbox, dispatcher=dispatcher,
                      telegram_username=TelegramSettings.from_env(os.environ).bot_username,
                      sales_alerts=alerter, slack_signing_secret=settings.channels.slack_signing_secret,
-                     alerts=(alerter, None if args.no_worker else watcher))
+                     alerts=(alerter, None if args.no_worker else watcher),
+                     reports=SqlReportStore(resolve_database_url(settings)),
+                     privacy=build_privacy(settings, clock), metrics=metrics)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
 
@@ -203,9 +208,20 @@ def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Configuration and environment checks as an OK/WARN/FAIL table; exit 1 on any FAIL."""
+    from .doctor import exit_code, render, run_checks
+
+    checks = run_checks({k: v for k, v in os.environ.items() if v != ""})
+    print(render(checks))
+    return exit_code(checks)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nurture", description="Conversational lead-nurturing service")
     parser.add_argument("--log-level", default=os.environ.get("NURTURE_LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-format", choices=("text", "json"),
+                        default=os.environ.get("NURTURE_LOG_FORMAT") or "text")
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start Rasa, the action server and the nurture service; Ctrl-C stops all")
     up.add_argument("--no-train", action="store_true", help="do not train when the model is missing")
@@ -229,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_argument("--host", default="127.0.0.1")
     actions.add_argument("--port", type=int, default=5055)
     actions.set_defaults(func=cmd_actions)
+    sub.add_parser("doctor", help="check configuration, tokens, database, model and unsafe settings")
     train = sub.add_parser("train", help="train the assistant (skipped by Rasa when nothing changed)")
     train.add_argument("--force", action="store_true")
     train.set_defaults(func=cmd_train)
@@ -245,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     show = leads_sub.add_parser("show")
     show.add_argument("lead_id")
     show.set_defaults(func=cmd_leads)
+    from .privacy_cli import add_privacy_commands
+
+    add_privacy_commands(sub, leads_sub)  # leads export, leads erase, retention run
     telegram = sub.add_parser("telegram", help="the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET)")
     telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
     hook = telegram_sub.add_parser("set-webhook", help="point Telegram at Rasa's /webhooks/telegram/webhook")
@@ -257,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(args.log_level)
+    setup_logging(args.log_level, args.log_format)
+    if args.command == "doctor":  # reports a broken nurture.yml in its table instead of stopping at it
+        return cmd_doctor(args)
     try:
         settings = load_settings()
         return int(args.func(settings, args))

@@ -17,11 +17,13 @@ from .sequences import NurturePlan, parse_plan
 
 DEFAULT_DATABASE_URL = "sqlite:///var/nurture.db"
 DEFAULT_EVENTS_URL = "sqlite:///var/rasa_events.db"
+DEFAULT_TRACKER_URL = "sqlite:///var/rasa_tracker.db"
 _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content", "quiet_hours",
-             "caps", "channels", "alerts", "retention", "retries"}
+             "caps", "channels", "alerts", "retention", "retries", "limits"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
                   "meeting_link", "privacy_url", "contact_email", "unknown_name"}
 _PROFILING_KEYS = {"budget_per_visit", "order"}
+_RETENTION_KEYS = {"conversations_days", "run_every_minutes"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +45,34 @@ class Business:
 class Profiling:
     budget_per_visit: int
     order: tuple[ProfileField, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retention:
+    """How long conversations are kept (tracker events, event-broker rows, interactions); 0 keeps them."""
+
+    conversations_days: int = 0
+    run_every_minutes: int = 60
+
+    @property
+    def enabled(self) -> bool:
+        return self.conversations_days > 0
+
+
+def _retention(raw: Any) -> Retention:
+    if raw is None:
+        return Retention()
+    if not isinstance(raw, dict):
+        raise ConfigError("nurture.yml: retention must be a mapping like {conversations_days: 90}")
+    _unknown("retention", raw, _RETENTION_KEYS)
+    values: dict[str, int] = {}
+    for key, low in (("conversations_days", 0), ("run_every_minutes", 1)):
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise ConfigError(f"nurture.yml: retention.{key} must be an integer of at least {low}")
+            values[key] = value
+    return Retention(**values)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +116,13 @@ class Settings:
     plan: NurturePlan
     channels: ChannelSettings
     raw: Mapping[str, Any]
+    metrics_token: str | None = None
+    """A bearer token for GET /metrics only (the admin token works too)."""
+    cors_origins: tuple[str, ...] = ()
+    """NURTURE_CORS_ORIGINS: origins the Rasa server accepts (socketio widget); empty: the serve origins."""
+    tracker_url: str = DEFAULT_TRACKER_URL
+    """Rasa's SQL tracker store (NURTURE_TRACKER_URL), read and erased by the privacy tools."""
+    retention: Retention = Retention()
 
     @property
     def var_dir(self) -> Path:
@@ -158,4 +195,8 @@ def load_settings(env: Mapping[str, str] | None = None, root: Path | None = None
         plan=parse_plan(raw),
         channels=_channels(env),
         raw=raw,
+        metrics_token=env.get("NURTURE_METRICS_TOKEN") or None,
+        cors_origins=tuple(o for o in env.get("NURTURE_CORS_ORIGINS", "").replace(",", " ").split() if o),
+        tracker_url=env.get("NURTURE_TRACKER_URL", DEFAULT_TRACKER_URL),
+        retention=_retention(raw.get("retention")),
     )

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .domain import Channel, Identity, Interaction
 from .lead_engine import EventRecord
+from .metrics import NO_METRICS, Metrics
 from .service import NurtureService, channel_of
 from .store.engine import async_url
 
@@ -36,6 +37,14 @@ SCORED_EVENTS = ("user", "bot")
 def event_key(event: Mapping[str, Any]) -> str:
     """A content key: the same event delivered twice (any broker) has the same key."""
     return hashlib.sha1(json.dumps(event, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
+
+
+def count_messages(metrics: Metrics, records: Sequence[EventRecord], scored: int) -> None:
+    """Messages in (user) and out (bot) per channel, and the interactions the engine scored."""
+    for record in records:
+        kind = record.interaction.kind
+        metrics.message("in" if kind == "message" else "out", record.interaction.channel.value)
+    metrics.score_updates(scored)
 
 
 def to_record(event: Mapping[str, Any], channels: dict[str, Channel], key: str | None = None) -> EventRecord | None:
@@ -174,7 +183,8 @@ class BatchLoop(ABC):
 
 class EventConsumer(BatchLoop):
     def __init__(self, source: EventSource, service: NurtureService, *, batch_size: int = 500,
-                 poll_seconds: float = 0.5) -> None:
+                 poll_seconds: float = 0.5, metrics: Metrics = NO_METRICS) -> None:
+        self._metrics = metrics
         self._source = source
         self._service = service
         self._batch_size = batch_size
@@ -199,11 +209,13 @@ class EventConsumer(BatchLoop):
                    if r is not None]
         # the offset commits with the batch, so redelivery cannot happen: no dedup keys needed
         try:
-            await self._service.ingest(records, offset=(self._source.name, rows[-1].position), dedupe=False)
+            scored = await self._service.ingest(records, offset=(self._source.name, rows[-1].position),
+                                                dedupe=False)
         except BaseException:
             self._offset = None  # read it back from the store: the batch may or may not have committed
             raise
         self._offset = rows[-1].position
+        count_messages(self._metrics, records, scored)
         return len(rows)
 
 

@@ -15,7 +15,8 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from .domain import Channel
-from .events import BatchLoop, to_record
+from .events import BatchLoop, count_messages, to_record
+from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 class RabbitEventConsumer(BatchLoop):
     def __init__(self, url: str, queue: str, service: NurtureService, *, batch_size: int = 500,
-                 poll_seconds: float = 0.2) -> None:
+                 poll_seconds: float = 0.2, metrics: Metrics = NO_METRICS) -> None:
+        self._metrics = metrics
         self._url = url
         self._queue_name = queue
         self._service = service
@@ -64,11 +66,12 @@ class RabbitEventConsumer(BatchLoop):
             if record is not None:
                 records.append(record)
         try:
-            await self._service.ingest(records)
+            scored = await self._service.ingest(records)
         except Exception:
             for message in messages:
                 await message.nack(requeue=True)
             raise
         for message in messages:
             await message.ack()
+        count_messages(self._metrics, records, scored)
         return len(messages)

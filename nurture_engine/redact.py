@@ -6,7 +6,10 @@ import logging
 import re
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+# A phone number stands alone: not glued to letters or digits on either side (so the digit runs inside hex ids
+# such as a5754a72f3456789e99... stay); an ISO date (2026-11-26) and an IPv4 address (127.0.0.1) are not one.
+_PHONE = re.compile(r"(?<![\w.-])(?!\d{4}-\d\d-\d\d(?!\d))(?!\d{1,3}(?:\.\d{1,3}){3}(?![\d.]))"
+                    r"(?:\+|\()?\d[\d\s().-]{6,}\d(?!\w)")
 
 
 def redact(text: str) -> str:

@@ -5,8 +5,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+
+# CI runs the property tests on a fixed set of examples (a red build must be reproducible); locally
+# they keep exploring new ones
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 PG_ADMIN_URL = os.environ.get("NURTURE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 

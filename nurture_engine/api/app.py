@@ -21,9 +21,15 @@ from ..errors import LeadNotFound
 from ..events import Consumer, running
 from ..inbox import InboxStore
 from ..linking import LinkError, link_payload
+from ..metrics import NO_METRICS, Metrics, NurtureMetrics
+from ..privacy import Privacy
+from ..reports import ReportStore
 from ..scheduler.dispatcher import Dispatcher
 from ..service import Conversation, NurtureService
+from .dashboard_routes import add_dashboard_routes, filtered_leads
 from .inbox_routes import INBOX_PATHS, add_inbox_routes
+from .middleware import add_metrics_route, limits_middleware, metrics_middleware, parse_limits
+from .privacy_routes import add_privacy_routes
 from .serialize import lead_json, lead_summary
 from .slack_actions import ClickHandler, add_slack_action_routes
 from .widget_routes import add_widget_routes
@@ -64,6 +70,8 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def list_leads(request: web.Request) -> web.Response:
+    if request.query.get("channel") or request.query.get("sort"):  # the dashboard's filters (dashboard_routes)
+        return await filtered_leads(request)
     stage = request.query.get("stage") or None
     if stage is not None and stage not in {s.value for s in Stage}:
         return _error(400, f"unknown stage {stage!r}")
@@ -132,8 +140,16 @@ def create_app(service: NurtureService, settings: Settings, *, manage_service: b
                consumer: Consumer | None = None, inbox: InboxStore | None = None,
                telegram_username: str | None = None, sales_alerts: ClickHandler | None = None,
                slack_signing_secret: str | None = None, dispatcher: Dispatcher | None = None,
-               alerts: tuple[SalesAlerter, AlertWatcher | None] | None = None) -> web.Application:
-    app = web.Application(middlewares=[auth_middleware(settings.admin_token)], client_max_size=64 * 1024)
+               alerts: tuple[SalesAlerter, AlertWatcher | None] | None = None,
+               reports: ReportStore | None = None, privacy: Privacy | None = None,
+               metrics: NurtureMetrics | None = None) -> web.Application:
+    limits = parse_limits(settings.raw.get("limits"))
+    observed: Metrics = metrics if metrics is not None else NO_METRICS
+    app = web.Application(middlewares=[metrics_middleware(observed), limits_middleware(limits, observed),
+                                       auth_middleware(settings.admin_token)],
+                          client_max_size=limits.max_body_bytes)
+    if metrics is not None:
+        add_metrics_route(app, metrics, admin_token=settings.admin_token, metrics_token=settings.metrics_token)
     app[SERVICE] = service
     web_dir = Path(__file__).resolve().parents[2] / "web"
     app.router.add_get("/api/health", health)
@@ -149,6 +165,10 @@ def create_app(service: NurtureService, settings: Settings, *, manage_service: b
         add_inbox_routes(app, inbox, service.now, manage=manage_service)
     if sales_alerts is not None:
         add_slack_action_routes(app, sales_alerts, slack_signing_secret)
+    if privacy is not None:  # GDPR export/erase; the retention job runs with the worker
+        add_privacy_routes(app, privacy, settings.retention if dispatcher is not None else None,
+                           manage=manage_service)
+    add_dashboard_routes(app, service, settings, reports, web_dir if web_dir.is_dir() else None)
     if web_dir.is_dir():
         add_widget_routes(app, settings, web_dir)
         app.router.add_static("/static/", web_dir)

@@ -23,12 +23,15 @@ def to_bolt_request(request: Request) -> AsyncBoltRequest:
     try:
         body = (request.body or b"").decode("utf-8")
         bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
-    except (ValueError, TypeError, AttributeError, KeyError) as error:
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as error:  # RecursionError: deep nesting
         # UnicodeDecodeError and json.JSONDecodeError are ValueErrors; the others come from payloads
         # of the wrong shape (e.g. a JSON array) that bolt's context extraction trips over.
         raise MalformedSlackRequest(f"{type(error).__name__}: {error}") from error
     if not isinstance(bolt_request.body, dict):
         raise MalformedSlackRequest(f"the payload is a {type(bolt_request.body).__name__}, not an object")
+    for key, kind in (("event", dict), ("authorizations", list)):  # bolt's authorization step reads these
+        if key in bolt_request.body and not isinstance(bolt_request.body[key], kind):
+            raise MalformedSlackRequest(f"{key} has the wrong type ({type(bolt_request.body[key]).__name__})")
     return bolt_request
 
 

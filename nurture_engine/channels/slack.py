@@ -32,6 +32,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from .bolt_sanic import MalformedSlackRequest, to_bolt_request, to_sanic_response
+from .guard import guarded
 from .slack_events import QUICK_REPLY_PREFIX, Inbound, RecentIds, inbound_from_click, inbound_from_event
 from .slack_output import DEFAULT_API_BASE_URL, SlackOutput, describe, make_client
 
@@ -102,7 +103,8 @@ class SlackInput(InputChannel):  # type: ignore[misc]  # rasa ships no type info
             return None
         app = AsyncApp(name="nurture-slack", client=self.client, signing_secret=self.settings.signing_secret,
                        process_before_response=True, raise_error_for_unhandled_request=False)
-        handler = _Handler(self, on_new_message)
+        # drops ids Rasa's tracker store cannot take (Slack allows 40,000 characters per message)
+        handler = _Handler(self, guarded(on_new_message, "slack", max_text=40_000))
         self.action_hooks.setdefault(QUICK_REPLY_PREFIX, handler.quick_reply)
         app.event("message")(handler.on_event)
         app.event("app_mention")(handler.on_event)

@@ -94,13 +94,13 @@ def _button_title(message: Message, data: str) -> str | None:
 def _decode(body: bytes) -> Update:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadUpdate(f"not JSON: {exc}") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: JSON nested too deeply
+        raise BadUpdate(f"not JSON: {type(exc).__name__}") from exc
     if not isinstance(data, dict) or not _is_int(data.get("update_id")):
         raise BadUpdate("not an Update: no integer update_id")
     try:
         return Update.de_json(data, None)
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError, OSError) as exc:
         raise BadUpdate(f"not an Update: {type(exc).__name__}: {exc}") from exc
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Protocol
 from ..clock import Clock
 from ..config import Business
 from ..domain import Channel
+from ..metrics import NO_METRICS, Metrics
 from ..sequences import NurturePlan
 from ..store.base import FollowUpStore
 from .adapters import ChannelAdapter, Outgoing, SendFailed
@@ -38,10 +40,13 @@ class TrackerSink(Protocol):
 @dataclass(kw_only=True)
 class DispatchReport:
     claimed: int = 0
+    released: int = 0
+    """Claimed rows handed back unsent because the claim's lease was running out."""
     counts: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: DispatchReport) -> None:
         self.claimed += other.claimed
+        self.released += other.released
         for k, v in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
 
@@ -49,7 +54,7 @@ class DispatchReport:
 class Dispatcher:
     def __init__(self, *, store: FollowUpStore, adapters: Mapping[Channel, ChannelAdapter], plan: NurturePlan,
                  business: Business, clock: Clock, tracker: TrackerSink | None = None, batch_size: int = 200,
-                 concurrency: int = 32, name: str | None = None) -> None:
+                 concurrency: int = 32, name: str | None = None, metrics: Metrics = NO_METRICS) -> None:
         self._store = store
         self._adapters = dict(adapters)
         self._rules = plan.delivery
@@ -59,6 +64,7 @@ class Dispatcher:
         self._batch = batch_size
         self._concurrency = concurrency
         self.name = name or uuid.uuid4().hex[:8]
+        self._metrics = metrics
 
     async def start(self) -> None:
         for adapter in self._adapters.values():
@@ -76,6 +82,7 @@ class Dispatcher:
         """Claims and handles one batch of follow-ups due at `now` (default: the clock)."""
         now = now or self._clock.now()
         token = uuid.uuid4().hex
+        started = time.monotonic()
         claimed = await self._store.claim_due(now, self._batch, token,
                                               now + timedelta(seconds=self._rules.lease_seconds))
         report = DispatchReport(claimed=len(claimed))
@@ -95,24 +102,35 @@ class Dispatcher:
                 state.sends.append(now)  # the caps count this batch's sends too
             else:
                 outcomes.append(decision)
-        await self._record(outcomes, report)
+        sent: list[Outcome] = []
+        await self._record(outcomes, report, sent)
         # sends go out `concurrency` at a time and each group is recorded before the next starts, so a
         # killed dispatcher can repeat at most one group of in-flight sends (not its whole claim)
         for i in range(0, len(sends), self._concurrency):
+            if time.monotonic() - started > self._rules.lease_seconds / 2:
+                # a slow channel: hand the rest back before the lease ends and another dispatcher
+                # takes them while this one might still send them
+                await self._record([Outcome(followup=s.followup, kind=OutcomeKind.DEFER, at=now,
+                                            due_at=s.followup.due_at, reason="released: claim lease running out")
+                                    for s in sends[i:]], report, sent)
+                report.released = len(sends) - i
+                break
             group = sends[i:i + self._concurrency]
-            await self._record(list(await asyncio.gather(*(self._send(s, now) for s in group))), report)
+            await self._record(list(await asyncio.gather(*(self._send(s, now) for s in group))), report, sent)
+        if self._tracker is not None:  # after every row is recorded: a slow Rasa cannot outlast the lease
+            await asyncio.gather(*(self._track(o) for o in sent))
         return report
 
-    async def _record(self, outcomes: list[Outcome], report: DispatchReport) -> None:
+    async def _record(self, outcomes: list[Outcome], report: DispatchReport, sent: list[Outcome]) -> None:
         if not outcomes:
             return
         await self._store.finish(outcomes)
         for o in outcomes:
             report.counts[o.kind.value] = report.counts.get(o.kind.value, 0) + 1
+            self._metrics.followups(o.kind.value, o.followup.channel.value)
             if o.kind in (OutcomeKind.DEAD, OutcomeKind.CANCELLED):
                 log.info("follow-up %s %s: %s", o.followup.id, o.kind.value, o.reason)
-        if self._tracker is not None:
-            await asyncio.gather(*(self._track(o) for o in outcomes if o.kind is OutcomeKind.SENT))
+        sent.extend(o for o in outcomes if o.kind is OutcomeKind.SENT)
 
     async def _send(self, s: Send, now: datetime) -> Outcome:
         f = s.followup
@@ -147,7 +165,7 @@ class Dispatcher:
         while True:
             report = await self.run_once(now)
             total.add(report)
-            if report.claimed < self._batch:
+            if report.claimed < self._batch and not report.released:
                 return total
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
@@ -157,7 +175,7 @@ class Dispatcher:
             except Exception:  # a database hiccup: wait and try again rather than die
                 log.exception("dispatcher %s: batch failed; retrying", self.name)
                 report = DispatchReport()
-            if report.claimed < self._batch:
+            if report.claimed < self._batch and not report.released:
                 try:
                     await asyncio.wait_for(stop.wait(), idle)
                 except asyncio.TimeoutError:

@@ -6,6 +6,7 @@ from ..clock import Clock
 from ..config import Settings
 from ..domain import Channel
 from ..inbox import InboxStore
+from ..metrics import NO_METRICS, Metrics
 from ..store.base import FollowUpStore
 from .adapters import ChannelAdapter, HttpRecordingAdapter
 from .dispatcher import Dispatcher
@@ -33,9 +34,10 @@ def channel_adapters(settings: Settings, inbox: InboxStore | None, clock: Clock)
 
 
 def build_dispatcher(settings: Settings, store: FollowUpStore, clock: Clock, inbox: InboxStore | None, *,
-                     batch_size: int = 200, tracker: bool = True) -> Dispatcher:
+                     batch_size: int = 200, tracker: bool = True, metrics: Metrics = NO_METRICS) -> Dispatcher:
     """A dispatcher on the configured channels; it appends what it sends to the Rasa conversation when
     RASA_TOKEN is known (without it, follow-ups still go out but replies lack their context)."""
     sink = RasaTracker(settings.rasa_url, settings.rasa_token) if tracker and settings.rasa_token else None
     return Dispatcher(store=store, adapters=channel_adapters(settings, inbox, clock), plan=settings.plan,
-                      business=settings.business, clock=clock, tracker=sink, batch_size=batch_size)
+                      business=settings.business, clock=clock, tracker=sink, batch_size=batch_size,
+                      metrics=metrics)
