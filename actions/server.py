@@ -30,9 +30,10 @@ def create_action_app(token: str, package: str = "actions") -> Sanic:
     if not token:
         raise ValueError("NURTURE_ACTION_TOKEN must be set: the action server refuses to run unprotected")
     app = create_app(package, cors_origins=[])
-    # Rasa keeps idle connections to the action server for up to 15 s; Sanic's default 5 s keep-alive
-    # closes them under it ("Cannot write to closing transport")
-    app.config.KEEP_ALIVE_TIMEOUT = 30
+    # Rasa reuses idle connections to the action server and sometimes writes to one Sanic is closing
+    # ("Cannot write to closing transport": the action's events are lost). A local connection per call
+    # costs a fraction of a millisecond, so none is kept alive.
+    app.config.KEEP_ALIVE = False
 
     @app.middleware("request")
     async def require_token(request: Request) -> HTTPResponse | None:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -86,20 +86,39 @@ class _RasaTable(SqlEngineHolder):
                 return []
             raise
 
+    keep_tail = False
+    """Keep the newest row as a blank tombstone instead of deleting it (see RasaBrokerEvents)."""
+
     async def erase(self, sender_ids: Sequence[str]) -> int:
         """Deletes every event of these conversations; returns how many."""
         if self._absent() or not sender_ids:
             return 0
+        c = self.table.c
         try:
             async with self.engine.begin() as conn:
                 await secure_delete(conn)
-                result = await conn.execute(delete(self.table).where(
-                    self.table.c.sender_id.in_(sorted(set(sender_ids)))))
-                return int(result.rowcount)
+                mine = c.sender_id.in_(sorted(set(sender_ids)))
+                tail = await self._blank_tail(conn, mine)
+                result = await conn.execute(delete(self.table).where(mine))
+                return int(result.rowcount) + tail
         except DBAPIError as exc:
             if _missing_table(exc):
                 return 0
             raise
+
+    async def _blank_tail(self, conn: AsyncConnection, condition: Any) -> int:
+        """SQLite hands the id of a deleted newest row to the next insert; the behaviour consumer, which
+        reads ids above its offset, would then skip new events. So the newest row, when it is to go, is
+        blanked (no sender, no data) rather than deleted."""
+        if not self.keep_tail:
+            return 0
+        c = self.table.c
+        newest = (await conn.execute(select(func.max(c.id)))).scalar()
+        if newest is None:
+            return 0
+        blanked = await conn.execute(update(self.table).where(c.id == newest, condition).values(
+            sender_id="", data="{}"))
+        return int(blanked.rowcount)
 
 
 class RasaTrackerEvents(_RasaTable):
@@ -133,6 +152,7 @@ class RasaBrokerEvents(_RasaTable):
 
     table = broker_events
     name = "event_broker"
+    keep_tail = True
 
     async def events_for(self, sender_ids: Sequence[str]) -> list[dict[str, Any]]:
         out = []
@@ -164,8 +184,10 @@ class RasaBrokerEvents(_RasaTable):
                         elif isinstance(stamp, int | float):
                             newer_seen = True
                     if old:
-                        await conn.execute(delete(broker_events).where(broker_events.c.id.in_(old)))
-                        deleted += len(old)
+                        blanked = await self._blank_tail(conn, broker_events.c.id.in_(old))
+                        result = await conn.execute(delete(broker_events).where(
+                            broker_events.c.id.in_(old), broker_events.c.sender_id != ""))
+                        deleted += int(result.rowcount) + blanked
                 if newer_seen or len(rows) < _CHUNK:
                     return deleted
                 after = rows[-1].id

@@ -9,7 +9,7 @@ from .stack import ACTION_TOKEN, Stack, Visitor
 
 
 @pytest.mark.parametrize("text", [
-    "forecasting " * 450,  # about 5 kB
+    "forecasting " * 330,  # about 4 kB, just under the limit
     "🚀🔥💯 ¿qué tal? שלום مرحبا",
     "<img src=x onerror=alert(1)><script>alert(1)</script>",
     "'; DROP TABLE leads; --",
@@ -20,6 +20,16 @@ async def test_odd_messages_get_a_reply_not_an_error(sqlite_stack: Stack, http: 
     v = Visitor(sqlite_stack, http)
     replies = await v.say(text)
     assert replies, "the assistant should always answer"
+
+
+async def test_an_oversized_message_is_refused_with_the_reason(sqlite_stack: Stack,
+                                                              http: aiohttp.ClientSession) -> None:
+    async with http.post(f"{sqlite_stack.rasa_url}/webhooks/rest/webhook",
+                         json={"sender": "long-1", "message": "forecasting " * 450}) as resp:  # about 5 kB
+        assert resp.status == 413
+        assert (await resp.json())["error"] == "the message is longer than 4000 characters"
+    v = Visitor(sqlite_stack, http, sender="long-1")
+    assert await v.say("hi"), "the conversation goes on"
 
 
 async def test_an_empty_message_is_not_an_error(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
