@@ -10,7 +10,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from .domain import Channel, ProfileField, ScoreItem, Stage
-from .errors import ConfigError
+from .errors import ConfigError, reject_unknown_keys
 from .scoring import decayed
 
 if TYPE_CHECKING:
@@ -67,10 +67,7 @@ class AlertRules:
 def parse_alert_rules(raw: Mapping[str, Any] | None) -> AlertRules:
     raw = raw or {}
     allowed = {"cooldown_hours", "snooze_hours", "top_reasons", "last_messages"}
-    extra = sorted(set(raw) - allowed)
-    if extra:
-        raise ConfigError(f"nurture.yml: unknown key(s) in alerts: {', '.join(extra)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
+    reject_unknown_keys("alerts", raw, allowed)
     defaults = AlertRules()
     values: dict[str, Any] = {}
     for key, low, high, kind in (("cooldown_hours", 0, 24 * 365, float), ("snooze_hours", 0.25, 24 * 30, float),

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .domain import QUALIFYING_FIELDS, ProfileField
-from .errors import ConfigError
+from .errors import ConfigError, reject_unknown_keys
 from .scoring_rules import ScoringRules, StageRules, parse_scoring, parse_stages
 from .sequences import NurturePlan, parse_plan
 
@@ -64,7 +64,7 @@ def _retention(raw: Any) -> Retention:
         return Retention()
     if not isinstance(raw, dict):
         raise ConfigError("nurture.yml: retention must be a mapping like {conversations_days: 90}")
-    _unknown("retention", raw, _RETENTION_KEYS)
+    reject_unknown_keys("retention", raw, _RETENTION_KEYS)
     values: dict[str, int] = {}
     for key, low in (("conversations_days", 0), ("run_every_minutes", 1)):
         if key in raw:
@@ -129,15 +129,8 @@ class Settings:
         return self.root / "var"
 
 
-def _unknown(section: str, got: Mapping[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(got) - allowed)
-    if extra:
-        raise ConfigError(f"nurture.yml: unknown key(s) in {section}: {', '.join(extra)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
-
-
 def _business(raw: Mapping[str, Any]) -> Business:
-    _unknown("business", raw, _BUSINESS_KEYS)
+    reject_unknown_keys("business", raw, _BUSINESS_KEYS)
     missing = sorted(_BUSINESS_KEYS - set(raw))
     if missing:
         raise ConfigError(f"nurture.yml: business is missing {', '.join(missing)}")
@@ -145,7 +138,7 @@ def _business(raw: Mapping[str, Any]) -> Business:
 
 
 def _profiling(raw: Mapping[str, Any]) -> Profiling:
-    _unknown("profiling", raw, _PROFILING_KEYS)
+    reject_unknown_keys("profiling", raw, _PROFILING_KEYS)
     budget = raw.get("budget_per_visit", 3)
     if not isinstance(budget, int) or isinstance(budget, bool) or not 0 <= budget <= 8:
         raise ConfigError("nurture.yml: profiling.budget_per_visit must be an integer from 0 to 8")
@@ -170,7 +163,7 @@ def load_settings(env: Mapping[str, str] | None = None, root: Path | None = None
         raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"{config_path}: expected a mapping at the top level")
-    _unknown("the top level", raw, _TOP_KEYS)
+    reject_unknown_keys("the top level", raw, _TOP_KEYS)
     budget_env = env.get("NURTURE_BUDGET_PER_VISIT")
     profiling_raw = dict(raw.get("profiling") or {})
     if budget_env is not None:

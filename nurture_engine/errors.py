@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 
 class NurtureError(Exception):
     """Nurture engine error."""
@@ -12,6 +15,14 @@ class NurtureError(Exception):
 
 class ConfigError(NurtureError):
     """The configuration is invalid."""
+
+
+def reject_unknown_keys(section: str, raw: Mapping[str, Any], allowed: Collection[str]) -> None:
+    """Every nurture.yml section refuses keys it does not know, naming the ones it does."""
+    extra = sorted(set(raw) - set(allowed))
+    if extra:
+        raise ConfigError(f"nurture.yml: unknown key(s) in {section}: {', '.join(extra)} "
+                          f"(allowed: {', '.join(sorted(allowed))})")
 
 
 class InvalidValue(NurtureError):

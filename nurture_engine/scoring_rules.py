@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, reject_unknown_keys
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,13 +46,6 @@ class StageRules:
     disqualify_competitor: bool
 
 
-def _keys(section: str, raw: Mapping[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(raw) - allowed)
-    if extra:
-        raise ConfigError(f"nurture.yml: unknown key(s) in {section}: {', '.join(extra)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
-
-
 def _buckets(section: str, raw: Any, key: str) -> tuple[Bucket, ...]:
     if not isinstance(raw, list) or not raw:
         raise ConfigError(f"nurture.yml: {section} must be a non-empty list of {{{key}, points}}")
@@ -60,21 +53,21 @@ def _buckets(section: str, raw: Any, key: str) -> tuple[Bucket, ...]:
     for item in raw:
         if not isinstance(item, dict):
             raise ConfigError(f"nurture.yml: {section} entries must be mappings")
-        _keys(section, item, {key, "points"})
+        reject_unknown_keys(section, item, {key, "points"})
         buckets.append(Bucket(bound=item.get(key), points=float(item["points"])))
     return tuple(buckets)
 
 
 def parse_scoring(raw: Mapping[str, Any]) -> ScoringRules:
-    _keys("scoring", raw, {"half_life_days", "fit", "behaviour"})
+    reject_unknown_keys("scoring", raw, {"half_life_days", "fit", "behaviour"})
     fit = raw.get("fit") or {}
-    _keys("scoring.fit", fit, {"seniority", "company_size", "budget_per_year", "timeline_months",
+    reject_unknown_keys("scoring.fit", fit, {"seniority", "company_size", "budget_per_year", "timeline_months",
                                "use_case_keywords", "competitors"})
     behaviour = {}
     for name, rule in (raw.get("behaviour") or {}).items():
         if not isinstance(rule, dict):
             raise ConfigError(f"nurture.yml: scoring.behaviour.{name} must be a mapping")
-        _keys(f"scoring.behaviour.{name}", rule, {"points", "once", "max_per_day"})
+        reject_unknown_keys(f"scoring.behaviour.{name}", rule, {"points", "once", "max_per_day"})
         behaviour[name] = BehaviourRule(points=float(rule["points"]), once=bool(rule.get("once", False)),
                                         max_per_day=rule.get("max_per_day"))
     half_life = float(raw.get("half_life_days", 14))
@@ -82,7 +75,7 @@ def parse_scoring(raw: Mapping[str, Any]) -> ScoringRules:
         raise ConfigError("nurture.yml: scoring.half_life_days must be positive")
     keywords = fit.get("use_case_keywords") or {}
     competitors = fit.get("competitors") or {}
-    _keys("scoring.fit.competitors", competitors, {"points", "names"})
+    reject_unknown_keys("scoring.fit.competitors", competitors, {"points", "names"})
     return ScoringRules(
         half_life_days=half_life,
         seniority={str(k): float(v) for k, v in (fit.get("seniority") or {}).items()},
@@ -100,9 +93,9 @@ def parse_scoring(raw: Mapping[str, Any]) -> ScoringRules:
 
 
 def parse_stages(raw: Mapping[str, Any]) -> StageRules:
-    _keys("stages", raw, {"engaged", "mql", "sql", "demo_request_is_sql", "disqualify"})
+    reject_unknown_keys("stages", raw, {"engaged", "mql", "sql", "demo_request_is_sql", "disqualify"})
     disqualify = raw.get("disqualify") or {}
-    _keys("stages.disqualify", disqualify, {"seniority", "competitor"})
+    reject_unknown_keys("stages.disqualify", disqualify, {"seniority", "competitor"})
     engaged, mql, sql = float(raw.get("engaged", 5)), float(raw.get("mql", 40)), float(raw.get("sql", 70))
     if not engaged <= mql <= sql:
         raise ConfigError("nurture.yml: stages thresholds must satisfy engaged <= mql <= sql")

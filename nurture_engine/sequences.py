@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .domain import Channel, ProfileField, Stage
-from .errors import ConfigError
+from .errors import ConfigError, reject_unknown_keys
 
 TRIGGERS = ("first_contact", "profile_started", "intent", "stage")
 JOURNEY_STAGES = ("awareness", "consideration", "decision")
@@ -86,13 +86,6 @@ class NurturePlan:
     delivery: DeliveryRules
 
 
-def _keys(where: str, raw: Mapping[str, Any], allowed: set[str]) -> None:
-    extra = sorted(set(raw) - allowed)
-    if extra:
-        raise ConfigError(f"nurture.yml: unknown key(s) in {where}: {', '.join(extra)} "
-                          f"(allowed: {', '.join(sorted(allowed))})")
-
-
 def parse_delay(where: str, value: Any) -> timedelta:
     match = _DELAY.match(str(value).strip())
     if not match:
@@ -109,7 +102,7 @@ def _enum_set(where: str, values: Any, kind: Any) -> frozenset[Any]:
 
 def _conditions(where: str, raw: Mapping[str, Any] | None) -> Conditions:
     raw = raw or {}
-    _keys(where, raw, {"stages", "channels", "min_score", "has", "missing", "unless_intents"})
+    reject_unknown_keys(where, raw, {"stages", "channels", "min_score", "has", "missing", "unless_intents"})
     return Conditions(stages=_enum_set(f"{where}.stages", raw.get("stages"), Stage),
                       channels=_enum_set(f"{where}.channels", raw.get("channels"), Channel),
                       min_score=float(raw["min_score"]) if raw.get("min_score") is not None else None,
@@ -130,7 +123,7 @@ def _template(where: str, text: Any) -> str:
 
 
 def _step(where: str, raw: Mapping[str, Any], content: Mapping[str, ContentItem]) -> Step:
-    _keys(where, raw, {"id", "after", "text", "variants", "content", "when"})
+    reject_unknown_keys(where, raw, {"id", "after", "text", "variants", "content", "when"})
     if ("text" in raw) == ("variants" in raw):
         raise ConfigError(f"nurture.yml: {where} needs either text or variants")
     variants = {"a": raw["text"]} if "text" in raw else dict(raw["variants"] or {})
@@ -146,7 +139,7 @@ def _step(where: str, raw: Mapping[str, Any], content: Mapping[str, ContentItem]
 
 def _sequence(name: str, raw: Mapping[str, Any], content: Mapping[str, ContentItem]) -> Sequence:
     where = f"sequences.{name}"
-    _keys(where, raw, {"trigger", "entry", "steps", "exit_on_reply"})
+    reject_unknown_keys(where, raw, {"trigger", "entry", "steps", "exit_on_reply"})
     kind, _, value = str(raw.get("trigger", "")).partition(":")
     if kind not in TRIGGERS or (kind in ("intent", "stage")) != bool(value):
         raise ConfigError(f"nurture.yml: {where}.trigger must be first_contact, profile_started, "
@@ -171,9 +164,10 @@ def _clock(where: str, value: Any) -> time:
 
 
 def _delivery(quiet: Mapping[str, Any], caps: Mapping[str, Any], retries: Mapping[str, Any]) -> DeliveryRules:
-    _keys("quiet_hours", quiet, {"start", "end", "timezone"})
-    _keys("caps", caps, {"per_day", "per_week"})
-    _keys("retries", retries, {"max_attempts", "backoff_seconds", "backoff_max_seconds", "lease_seconds"})
+    reject_unknown_keys("quiet_hours", quiet, {"start", "end", "timezone"})
+    reject_unknown_keys("caps", caps, {"per_day", "per_week"})
+    reject_unknown_keys("retries", retries,
+                        {"max_attempts", "backoff_seconds", "backoff_max_seconds", "lease_seconds"})
     try:
         zone = ZoneInfo(str(quiet.get("timezone", "UTC")))
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -193,7 +187,7 @@ def _delivery(quiet: Mapping[str, Any], caps: Mapping[str, Any], retries: Mappin
 def parse_plan(raw: Mapping[str, Any]) -> NurturePlan:
     content: dict[str, ContentItem] = {}
     for i, item in enumerate(raw.get("content") or []):
-        _keys(f"content.{i}", item, {"id", "title", "url", "journey"})
+        reject_unknown_keys(f"content.{i}", item, {"id", "title", "url", "journey"})
         if item.get("journey") not in JOURNEY_STAGES:
             raise ConfigError(f"nurture.yml: content.{i}.journey must be one of {', '.join(JOURNEY_STAGES)}")
         content[str(item["id"])] = ContentItem(id=str(item["id"]), title=str(item["title"]),

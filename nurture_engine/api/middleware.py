@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..errors import ConfigError
+from ..errors import ConfigError, reject_unknown_keys
 from ..metrics import CONTENT_TYPE, Metrics, NurtureMetrics
 
 log = logging.getLogger(__name__)
@@ -72,10 +72,7 @@ def parse_limits(raw: Mapping[str, Any] | None) -> Limits:
         return DEFAULT_LIMITS
     if not isinstance(raw, Mapping):
         raise ConfigError("nurture.yml: limits must be a mapping")
-    extra = sorted(set(raw) - {*_RATE_KEYS, *_SIZE_KEYS})
-    if extra:
-        raise ConfigError(f"nurture.yml: unknown key(s) in limits: {', '.join(extra)} "
-                          f"(allowed: {', '.join(sorted({*_RATE_KEYS, *_SIZE_KEYS}))})")
+    reject_unknown_keys("limits", raw, {*_RATE_KEYS, *_SIZE_KEYS})
     values: dict[str, Any] = {}
     for key in _RATE_KEYS:
         if key in raw:
