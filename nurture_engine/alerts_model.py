@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from .domain import Channel, ProfileField, ScoreItem, Stage
+from .domain import HANDOFF_INTENTS, Channel, ProfileField, ScoreItem, Stage
 from .errors import ConfigError, reject_unknown_keys
 from .scoring import decayed
 
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 ALERT_ID = re.compile(r"[0-9a-f]{32}")
 MAX_MESSAGE_CHARS = 500
 MAX_FEEDBACK_CHARS = 500
-HANDOFF_INTENTS = frozenset({"human_handoff", "contact_sales"})
 
 
 class AlertTrigger(str, Enum):

@@ -25,6 +25,10 @@ class ProfileField(str, Enum):
 QUALIFYING_FIELDS: tuple[ProfileField, ...] = tuple(f for f in ProfileField if f is not ProfileField.PHONE)
 
 
+HANDOFF_INTENTS = frozenset({"human_handoff", "contact_sales"})
+"""Intents that ask for a person: they raise a sales alert."""
+
+
 class Stage(str, Enum):
     NEW = "new"
     ENGAGED = "engaged"

@@ -115,9 +115,6 @@ class SequencePlan:
         return bool(self.enrollments or self.followups or self.exits)
 
 
-HANDOFF_INTENTS = ("human_handoff", "contact_sales")
-
-
 @dataclass(frozen=True, kw_only=True)
 class AlertCandidate:
     """A durable row that may call for a sales alert: a stage change to sql or a hand-off request."""

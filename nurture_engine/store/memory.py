@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..domain import (
+    HANDOFF_INTENTS,
     Channel,
     Consent,
     ConsentStatus,
@@ -20,7 +21,7 @@ from ..domain import (
     StageChange,
 )
 from ..errors import LeadNotFound
-from ..scheduler.jobs import HANDOFF_INTENTS, AlertCandidate
+from ..scheduler.jobs import AlertCandidate
 from .base import IngestBatch, LeadPage
 from .memory_followups import MemoryFollowUpMixin
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..domain import Channel, Stage
-from ..scheduler.jobs import HANDOFF_INTENTS, AlertCandidate
+from ..domain import HANDOFF_INTENTS, Channel, Stage
+from ..scheduler.jobs import AlertCandidate
 from . import tables as t
 
 
@@ -21,7 +21,7 @@ class SqlAlertSourceMixin:
             stages = (await conn.execute(select(sh.c.id, sh.c.lead_id).where(
                 sh.c.id > after_stage, sh.c.stage == Stage.SQL.value).order_by(sh.c.id).limit(limit))).all()
             asks = (await conn.execute(select(it.c.id, it.c.lead_id, it.c.channel, it.c.intent).where(
-                it.c.id > after_interaction, it.c.kind == "message", it.c.intent.in_(HANDOFF_INTENTS))
+                it.c.id > after_interaction, it.c.kind == "message", it.c.intent.in_(sorted(HANDOFF_INTENTS)))
                 .order_by(it.c.id).limit(limit))).all()
         return ([AlertCandidate(source="stage", position=r.id, lead_id=r.lead_id, intent=None, channel=None)
                  for r in stages]
