@@ -31,7 +31,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +40,20 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 import yaml  # noqa: E402
-from sqlalchemy import bindparam, func, select, update  # noqa: E402
+from sqlalchemy import bindparam, select, update  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from nurture_engine.clock import SystemClock  # noqa: E402
 from nurture_engine.config import Settings, load_settings  # noqa: E402
-from nurture_engine.domain import Channel, Identity  # noqa: E402
+from nurture_engine.domain import Channel  # noqa: E402
 from nurture_engine.scheduler.adapters import RecordingAdapter  # noqa: E402
 from nurture_engine.scheduler.dispatcher import Dispatcher  # noqa: E402
-from nurture_engine.scheduler.jobs import Enrollment, FollowUp, FollowUpStatus, SequencePlan  # noqa: E402
+from nurture_engine.scheduler.jobs import FollowUpStatus  # noqa: E402
 from nurture_engine.store import tables as t  # noqa: E402
 from nurture_engine.store.engine import async_url  # noqa: E402
 from nurture_engine.store.migrate import upgrade  # noqa: E402
 from nurture_engine.store.sql import SqlLeadStore  # noqa: E402
+from nurture_engine.testing import count_followups, seed_due_followups  # noqa: E402
 
 WORKERS = 4
 
@@ -73,30 +74,11 @@ def settings_for(config: Path) -> Settings:
 async def seed(url: str, n: int) -> None:
     """n follow-ups due a minute ago, one per lead (so the one-a-day cap holds none back)."""
     upgrade(url)
-    store = SqlLeadStore(url)
-    await store.start()
-    now = SystemClock().now() - timedelta(minutes=1)
-    for start in range(0, n, 5000):
-        leads = await store.create_leads([Identity(channel=Channel.TELEGRAM, sender_id=f"bench-{i}")
-                                          for i in range(start, min(n, start + 5000))], now)
-        plan = SequencePlan()
-        for identity, lead in leads.items():
-            e = Enrollment(id=uuid.uuid4().hex, lead_id=lead.id, sequence="welcome_drip", variant="a", entered_at=now)
-            plan.enrollments.append(e)
-            plan.followups.append(FollowUp(id=uuid.uuid4().hex, lead_id=lead.id, enrollment_id=e.id,
-                                           sequence="welcome_drip", step="welcome", variant="a",
-                                           channel=Channel.TELEGRAM, sender_id=identity.sender_id, due_at=now))
-        await store.apply_sequencing(plan)
-    await store.stop()
+    await seed_due_followups(url, n, sender_prefix="bench-")
 
 
 async def count_sent(url: str) -> int:
-    engine = create_async_engine(async_url(url), future=True)
-    async with engine.connect() as conn:
-        n = (await conn.execute(select(func.count()).select_from(t.followups).where(
-            t.followups.c.status == FollowUpStatus.SENT.value))).scalar_one()
-    await engine.dispose()
-    return int(n)
+    return await count_followups(url, FollowUpStatus.SENT)
 
 
 def dispatcher(store: SqlLeadStore, settings: Settings, batch: int, adapter: RecordingAdapter) -> Dispatcher:

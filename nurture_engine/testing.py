@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .clock import FrozenClock
 from .config import Settings, load_settings
+from .scheduler.jobs import FollowUpStatus
 from .service import NurtureService
 from .store.memory import MemoryLeadStore
 
@@ -24,3 +26,49 @@ def memory_service(settings: Settings | None = None, at: datetime = T0) -> tuple
     store = MemoryLeadStore()
     clock = FrozenClock(at)
     return NurtureService(store=store, clock=clock, settings=settings or test_settings()), store, clock
+
+
+async def seed_due_followups(url: str, n: int, *, sender_prefix: str = "", chunk: int = 5000) -> None:
+    """n follow-ups of the welcome step due a minute ago in the lead store at `url`, one per Telegram lead
+    (so the one-a-day cap holds none back): the load of the crash test and the dispatch benchmark."""
+    from .clock import SystemClock
+    from .domain import Channel, Identity
+    from .scheduler.jobs import Enrollment, FollowUp, SequencePlan
+    from .store.sql import SqlLeadStore
+
+    store = SqlLeadStore(url)
+    await store.start()
+    now = SystemClock().now() - timedelta(minutes=1)
+    try:
+        for start in range(0, n, chunk):
+            leads = await store.create_leads([Identity(channel=Channel.TELEGRAM, sender_id=f"{sender_prefix}{i}")
+                                              for i in range(start, min(n, start + chunk))], now)
+            plan = SequencePlan()
+            for identity, lead in leads.items():
+                e = Enrollment(id=uuid.uuid4().hex, lead_id=lead.id, sequence="welcome_drip", variant="a",
+                               entered_at=now)
+                plan.enrollments.append(e)
+                plan.followups.append(FollowUp(id=uuid.uuid4().hex, lead_id=lead.id, enrollment_id=e.id,
+                                               sequence="welcome_drip", step="welcome", variant="a",
+                                               channel=Channel.TELEGRAM, sender_id=identity.sender_id, due_at=now))
+            await store.apply_sequencing(plan)
+    finally:
+        await store.stop()
+
+
+async def count_followups(url: str, status: FollowUpStatus) -> int:
+    """How many follow-ups in the lead store at `url` have this status."""
+    from sqlalchemy import func, select
+
+    from .store import tables as t
+    from .store.sql import SqlLeadStore
+
+    store = SqlLeadStore(url)
+    await store.start()
+    try:
+        async with store.engine.connect() as conn:
+            n = (await conn.execute(select(func.count()).select_from(t.followups).where(
+                t.followups.c.status == status.value))).scalar_one()
+    finally:
+        await store.stop()
+    return int(n)

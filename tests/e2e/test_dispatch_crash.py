@@ -9,23 +9,16 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import func, select
 
-from nurture_engine.clock import SystemClock
-from nurture_engine.domain import Channel, Identity
 from nurture_engine.fakes.recorder import RecordingChannel
-from nurture_engine.scheduler.jobs import Enrollment, FollowUp, FollowUpStatus, SequencePlan
-from nurture_engine.store import tables as t
+from nurture_engine.scheduler.jobs import FollowUpStatus
 from nurture_engine.store.migrate import upgrade
-from nurture_engine.store.sql import SqlLeadStore
-from nurture_engine.testing import PROJECT_ROOT
+from nurture_engine.testing import PROJECT_ROOT, count_followups, seed_due_followups
 
 N = 10_000
 
@@ -39,33 +32,6 @@ def config_for(tmp: Path, lease_seconds: int = 3) -> Path:
     path = tmp / "nurture.yml"
     path.write_text(yaml.safe_dump(raw))
     return path
-
-
-async def seed(url: str, n: int) -> None:
-    """n due follow-ups, one per lead (so the one-a-day cap does not hold any back)."""
-    store = SqlLeadStore(url)
-    await store.start()
-    now = SystemClock().now() - timedelta(minutes=1)
-    leads = await store.create_leads([Identity(channel=Channel.TELEGRAM, sender_id=str(i)) for i in range(n)], now)
-    plan = SequencePlan()
-    for identity, lead in leads.items():
-        e = Enrollment(id=uuid.uuid4().hex, lead_id=lead.id, sequence="welcome_drip", variant="a", entered_at=now)
-        plan.enrollments.append(e)
-        plan.followups.append(FollowUp(id=uuid.uuid4().hex, lead_id=lead.id, enrollment_id=e.id,
-                                       sequence="welcome_drip", step="welcome", variant="a",
-                                       channel=Channel.TELEGRAM, sender_id=identity.sender_id, due_at=now))
-    await store.apply_sequencing(plan)
-    await store.stop()
-
-
-async def count(url: str, status: FollowUpStatus) -> int:
-    store = SqlLeadStore(url)
-    await store.start()
-    async with store.engine.connect() as conn:
-        n = (await conn.execute(select(func.count()).select_from(t.followups).where(
-            t.followups.c.status == status.value))).scalar_one()
-    await store.stop()
-    return int(n)
 
 
 def worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -89,7 +55,7 @@ def test_a_killed_dispatcher_loses_nothing(db: str, tmp_path: Path, request: pyt
     else:
         url = request.getfixturevalue("pg_database_factory")("crash")
     upgrade(url)
-    asyncio.run(seed(url, N))
+    asyncio.run(seed_due_followups(url, N))
     recorder = RecordingChannel()
     recorder.start_in_thread()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NURTURE_", "RASA_", "TELEGRAM_", "SLACK_"))}
@@ -101,13 +67,13 @@ def test_a_killed_dispatcher_loses_nothing(db: str, tmp_path: Path, request: pyt
         wait_until(lambda: len(recorder.calls) >= N // 3, 120, "a third of the sends")
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(10)
-        in_flight = asyncio.run(count(url, FollowUpStatus.SENDING))
+        in_flight = asyncio.run(count_followups(url, FollowUpStatus.SENDING))
         sent_before = len(recorder.calls)
         assert 0 < sent_before < N, "the kill must land mid-way"
         second = worker(env, log)
         try:
             wait_until(lambda: len(recorder.keys()) >= N, 180, f"all {N} follow-ups ({log.read_text()[-2000:]})")
-            wait_until(lambda: asyncio.run(count(url, FollowUpStatus.SENT)) == N, 30, "every row marked sent")
+            wait_until(lambda: asyncio.run(count_followups(url, FollowUpStatus.SENT)) == N, 30, "every row marked sent")
         finally:
             second.send_signal(signal.SIGTERM)
             assert second.wait(20) == 0, log.read_text()[-3000:]
@@ -118,5 +84,5 @@ def test_a_killed_dispatcher_loses_nothing(db: str, tmp_path: Path, request: pyt
     assert len(keys) == N  # none lost
     assert duplicates <= in_flight, (duplicates, in_flight)  # repeats only among the killed one's claimed rows
     assert duplicates <= 32, duplicates  # ... and only its one group of concurrent sends (Dispatcher concurrency)
-    assert asyncio.run(count(url, FollowUpStatus.SENDING)) == 0
+    assert asyncio.run(count_followups(url, FollowUpStatus.SENDING)) == 0
     print(f"\n{db}: killed after {sent_before} sends with {in_flight} in flight; {duplicates} sent twice")

@@ -21,11 +21,12 @@ from nurture_engine.fakes.recorder import RecordingChannel
 from nurture_engine.scheduler.jobs import FollowUpStatus
 from nurture_engine.store import tables as t
 from nurture_engine.store.engine import async_url
+from nurture_engine.testing import count_followups, seed_due_followups
 
 from .responses import asked, said
 from .scale_stack import REDIS_DB, REDIS_HOST, REDIS_PORT, ScaleStack
 from .stack import ADMIN_TOKEN, RASA_TOKEN, wait_for
-from .test_dispatch_crash import config_for, count, seed
+from .test_dispatch_crash import config_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 FOLLOWUPS = 300
@@ -225,7 +226,7 @@ def test_worker_dispatchers_deliver_due_followups_exactly_once(scale: tuple[Scal
     stack, recorder = scale
     stack.start_workers(2)
     try:
-        asyncio.run(seed(stack.database_url, FOLLOWUPS))
+        asyncio.run(seed_due_followups(stack.database_url, FOLLOWUPS))
         ids = asyncio.run(seeded_ids(stack.database_url, FOLLOWUPS))
         assert len(ids) == FOLLOWUPS
         deadline = time.monotonic() + 180
@@ -239,4 +240,4 @@ def test_worker_dispatchers_deliver_due_followups_exactly_once(scale: tuple[Scal
     keys = recorder.keys()
     assert all(keys[i] == 1 for i in ids), {i: keys[i] for i in ids if keys[i] != 1}
     assert all(n == 1 for n in keys.values()), "no follow-up (seeded or enrolled by the engine) is sent twice"
-    assert asyncio.run(count(stack.database_url, FollowUpStatus.SENT)) >= FOLLOWUPS
+    assert asyncio.run(count_followups(stack.database_url, FollowUpStatus.SENT)) >= FOLLOWUPS
