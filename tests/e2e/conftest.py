@@ -8,6 +8,7 @@ import pytest
 
 from nurture_engine.fakes.slack import FakeSlackApi
 
+from .browser import browser  # noqa: F401 - the headless chromium fixture of the browser tests
 from .slack_user import SALES_CHANNEL, SECRET, TOKEN
 from .stack import Stack
 

@@ -8,34 +8,21 @@ Debian's chromium at /usr/bin/chromium (scripts/ensure-chromium.sh); `playwright
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
+from playwright.async_api import Browser, Dialog, Page, expect
 
-from nurture_engine.testing import PROJECT_ROOT
-
+from .browser import screenshot
 from .responses import asked
 from .stack import ADMIN_TOKEN, Stack, Visitor, admin_get, wait_for
 
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 XSS = "<img src=x onerror=alert(1)> is our use case"
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
-
-
 async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+    await screenshot(page, f"dashboard-{name}", full_page=True)
 
 
 async def engaged(v: Visitor) -> dict[str, Any]:

@@ -6,35 +6,23 @@ Debian's chromium at /usr/bin/chromium (scripts/ensure-chromium.sh); `playwright
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import aiohttp
-import pytest
-from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
+from playwright.async_api import Browser, Dialog, Page, expect
 
 from nurture_engine.inbox import InboxButton, new_message
 from nurture_engine.store.inbox_sql import SqlInboxStore
-from nurture_engine.testing import PROJECT_ROOT
 from nurture_engine.testing import test_settings as settings_for_tests
 
+from .browser import screenshot
 from .responses import texts
 from .stack import Stack, admin_get, wait_for
 
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 REPLY_TIMEOUT = 30_000
 INBOX_TIMEOUT = 45_000  # the widget polls its inbox every 20 s while the page is open
 XSS = "<img src=x onerror=alert(1)>"
 GUIDE = "https://pipewise.example/guides/forecasting"
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
 
 
 def line(name: str) -> str:
@@ -69,8 +57,7 @@ async def session_id(page: Page) -> str:
 
 
 async def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(ARTIFACTS / f"widget-{name}.png"))
+    await screenshot(page, f"widget-{name}")
 
 
 async def test_widget_journey(sqlite_stack: Stack, browser: Browser, http: aiohttp.ClientSession) -> None:
