@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 import yaml  # noqa: E402
+from pgdb import create_database, database_url, drop_database  # noqa: E402
 from sqlalchemy import bindparam, select, update  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
@@ -164,7 +165,6 @@ class Databases:
 
     def __init__(self, tmp: Path, n: int) -> None:
         self.tmp, self.n = tmp, n
-        self._admin = os.environ.get("NURTURE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
         self._pg: list[str] = []
 
     def sqlite_template(self) -> None:
@@ -179,37 +179,23 @@ class Databases:
         finally:
             path.unlink()
 
-    def _sql(self, sql: str) -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(self._admin)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-        conn.close()
-
-    def _url(self, name: str) -> str:
-        return self._admin.rsplit("/", 1)[0] + "/" + name
-
     def pg_template(self) -> None:
-        name = f"bench_dispatch_tpl_{uuid.uuid4().hex[:8]}"
-        self._sql(f'CREATE DATABASE "{name}"')
+        name = create_database("bench_dispatch_tpl")
         self._pg.append(name)
-        asyncio.run(seed(self._url(name), self.n))
+        asyncio.run(seed(database_url(name), self.n))
         self._template = name
 
     @contextmanager
     def pg(self) -> Iterator[str]:
-        name = f"bench_dispatch_{uuid.uuid4().hex[:8]}"
-        self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+        name = create_database("bench_dispatch", template=self._template)
         try:
-            yield self._url(name)
+            yield database_url(name)
         finally:
-            self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(name)
 
     def drop(self) -> None:
         for name in self._pg:
-            self._sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(name)
 
 
 def dispatched(n: int, run: Callable[[str], tuple[float, list[str]]], what: str) -> Callable[[str], float]:

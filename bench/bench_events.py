@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import time
-import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
+from pgdb import create_database, database_url, drop_database  # noqa: E402
 from sqlalchemy import create_engine, insert  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
@@ -103,22 +104,9 @@ async def bench_store(leads_url: str, events_url: str, events: list[dict[str, An
             "ratio_to_plain_insert": elapsed / baseline}
 
 
-def make_pg_database(prefix: str) -> tuple[str, Any]:
-    import psycopg2
-
-    admin = os.environ.get("NURTURE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    conn = psycopg2.connect(admin)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
-
-    return admin.rsplit("/", 1)[0] + "/" + name, drop
+def make_pg_database(prefix: str) -> tuple[str, Callable[[], None]]:
+    name = create_database(prefix)
+    return database_url(name), lambda: drop_database(name)
 
 
 def main() -> int:

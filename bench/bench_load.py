@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 import aiohttp  # noqa: E402
+from pgdb import create_database, database_url, drop_database  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from nurture_engine.config import load_settings  # noqa: E402
@@ -44,7 +45,6 @@ from nurture_engine.store.migrate import upgrade  # noqa: E402
 from nurture_engine.supervisor import Supervisor  # noqa: E402
 
 MODEL = ROOT / "models" / "nurture.tar.gz"
-PG_ADMIN = os.environ.get("NURTURE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SCRIPT = [("hi", ["use_case"]), ("we need better pipeline forecasting", ["role"]),
           ("I'm the head of revops", ["company_size"]), ("about 450 people", [])]
 
@@ -186,26 +186,13 @@ class Bench:
         self.rasa_pid = 0
 
     def pg_db(self) -> str:
-        import psycopg2
-
-        name = f"bench_load_{uuid.uuid4().hex[:10]}"
-        conn = psycopg2.connect(PG_ADMIN)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        conn.close()
+        name = create_database("bench_load")
         self.created_pg.append(name)
-        return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+        return database_url(name)
 
     def drop_pg(self) -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(PG_ADMIN)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for name in self.created_pg:
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
+        for name in self.created_pg:
+            drop_database(name)
 
     def action_side(self, mode: str) -> list[ProcessSpec]:
         if mode == "noop":
