@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 
 from .clock import Clock, SystemClock
 from .config import Settings
+from .domain import Channel
 from .events import Consumer, EventConsumer, SqlEventSource
 from .inbox import InboxStore
 from .metrics import NO_METRICS, Metrics
+from .scheduler.adapters import ChannelAdapter, HttpRecordingAdapter
 from .scheduler.dispatcher import Dispatcher
 from .service import NurtureService
 from .store.base import NurtureStore
@@ -55,11 +57,37 @@ def build_inbox(settings: Settings) -> InboxStore:
     return SqlInboxStore(resolve_database_url(settings))
 
 
+def channel_adapters(settings: Settings, inbox: InboxStore | None, clock: Clock) -> dict[Channel, ChannelAdapter]:
+    """How follow-ups leave: the web inbox, and Telegram / Slack when their tokens are set."""
+    ch = settings.channels
+    if ch.recording_url:
+        return {c: HttpRecordingAdapter(c, ch.recording_url) for c in (Channel.WEB, Channel.TELEGRAM, Channel.SLACK)}
+    adapters: dict[Channel, ChannelAdapter] = {}
+    if inbox is not None:
+        from .scheduler.web_adapter import WebInboxAdapter
+
+        adapters[Channel.WEB] = WebInboxAdapter(inbox, clock)
+    if ch.telegram_token:
+        from .scheduler.telegram_adapter import TelegramAdapter
+
+        adapters[Channel.TELEGRAM] = TelegramAdapter(ch.telegram_token, ch.telegram_base_url)
+    if ch.slack_token:
+        from .scheduler.slack_adapter import SlackAdapter
+
+        adapters[Channel.SLACK] = SlackAdapter(ch.slack_token, ch.slack_base_url)
+    return adapters
+
+
 def build_dispatcher(settings: Settings, store: NurtureStore, clock: Clock, inbox: InboxStore | None, *,
                      batch_size: int = 200, metrics: Metrics = NO_METRICS) -> Dispatcher:
-    from .scheduler.wiring import build_dispatcher as build
+    """A dispatcher on the configured channels; it appends what it sends to the Rasa conversation when
+    RASA_TOKEN is known (without it, follow-ups still go out but replies lack their context)."""
+    from .scheduler.tracker import RasaTracker
 
-    return build(settings, store, clock, inbox, batch_size=batch_size, metrics=metrics)
+    sink = RasaTracker(settings.rasa_url, settings.rasa_token) if settings.rasa_token else None
+    return Dispatcher(store=store, adapters=channel_adapters(settings, inbox, clock), plan=settings.plan,
+                      business=settings.business, clock=clock, tracker=sink, batch_size=batch_size,
+                      metrics=metrics)
 
 
 def build_service(settings: Settings, *, clock: Clock | None = None,
