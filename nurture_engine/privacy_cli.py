@@ -1,4 +1,4 @@
-"""`nurture leads export`, `nurture leads erase ID --yes` and `nurture retention run`."""
+"""`nurture leads export`, `nurture leads erase ID` and `nurture retention run`."""
 
 from __future__ import annotations
 
@@ -112,11 +112,14 @@ async def _erase(settings: Settings, lead_id: str) -> int:
 
 
 def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
-    if not args.yes:
-        print(f"refusing to erase lead {args.lead_id} without --yes: erasure deletes the lead, its "
-              "conversations and its messages everywhere and cannot be undone "
-              f"(run `nurture leads erase {args.lead_id} --yes`)", file=sys.stderr)
-        return 2
+    """`nurture leads erase ID` (the contract's form) erases at once when run by a script; at a terminal
+    it asks for the id again first, unless --yes is given."""
+    if not args.yes and sys.stdin.isatty():
+        print(f"Erasure deletes lead {args.lead_id}, its conversations and its messages everywhere and cannot "
+              "be undone. Type the lead id to confirm: ", end="", file=sys.stderr, flush=True)
+        if sys.stdin.readline().strip() != args.lead_id:
+            print("not confirmed: nothing erased", file=sys.stderr)
+            return 2
     return asyncio.run(_erase(settings, args.lead_id))
 
 
@@ -149,9 +152,9 @@ def add_privacy_commands(sub: Any, leads_sub: Any) -> None:
     export.add_argument("--format", choices=["csv", "json"], default="json")
     export.add_argument("--output", help="file to write (default: standard output)")
     export.set_defaults(func=cmd_export)
-    erase = leads_sub.add_parser("erase", help="GDPR erasure of one lead in every store (needs --yes)")
+    erase = leads_sub.add_parser("erase", help="GDPR erasure of one lead in every store (asks at a terminal)")
     erase.add_argument("lead_id")
-    erase.add_argument("--yes", action="store_true", help="confirm: the erasure cannot be undone")
+    erase.add_argument("--yes", action="store_true", help="do not ask at a terminal: the erasure cannot be undone")
     erase.set_defaults(func=cmd_erase)
     retention = sub.add_parser("retention", help="the conversation retention policy (nurture.yml retention)")
     retention_sub = retention.add_subparsers(dest="retention_command", required=True)

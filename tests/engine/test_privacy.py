@@ -274,8 +274,6 @@ async def nurture_cli(urls: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 async def test_cli_export_erase_and_retention(world: World, tmp_path: Path) -> None:
     lead_id = await seed(world.service, world.store, world.clock)
-    code, _, err = await nurture_cli(world.urls, "leads", "erase", lead_id)
-    assert code == 2 and "--yes" in err  # never prompts: CI has no stdin
     code, out, err = await nurture_cli(world.urls, "leads", "export", "--format", "csv")
     assert code == 0 and "exported 2 leads" in err
     rows = {r["id"]: r for r in csv.DictReader(out.splitlines())}
@@ -287,7 +285,7 @@ async def test_cli_export_erase_and_retention(world: World, tmp_path: Path) -> N
     assert code == 0 and len(records[lead_id]["tracker_store"]) == 4
     code, out, _ = await nurture_cli(world.urls, "retention", "run", "--now", (T0 + timedelta(days=10)).isoformat())
     assert code == 0 and json.loads(out)["deleted"]["tracker_store.events"] == 2
-    code, out, _ = await nurture_cli(world.urls, "leads", "erase", lead_id, "--yes")
+    code, out, _ = await nurture_cli(world.urls, "leads", "erase", lead_id)  # no terminal: no question asked
     assert code == 0 and json.loads(out)["erased"] is True
     with pytest.raises(LeadNotFound):
         await world.service.get_lead(lead_id)
@@ -312,3 +310,22 @@ async def test_the_serve_retention_job_runs_until_stopped(world: World) -> None:
         stop.set()
         await asyncio.wait_for(job, 5)
         await tracker.stop()
+
+
+async def test_cli_erase_at_a_terminal_asks_for_the_id_first(world: World) -> None:
+    lead_id = await seed(world.service, world.store, world.clock)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NURTURE_", "RASA_"))}
+    env.update(NURTURE_DATABASE_URL=world.urls["leads"], NURTURE_TRACKER_URL=world.urls["tracker"],
+               NURTURE_EVENTS_URL=world.urls["events"], NURTURE_HOME=str(PROJECT_ROOT))
+    controller, terminal = os.openpty()
+    try:
+        proc = await asyncio.create_subprocess_exec(bin_path("nurture"), "leads", "erase", lead_id, env=env,
+                                                    stdin=terminal, stdout=asyncio.subprocess.PIPE,
+                                                    stderr=asyncio.subprocess.PIPE)
+        os.write(controller, b"not-the-id\n")
+        _, err = await proc.communicate()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert proc.returncode == 2 and "Type the lead id to confirm" in err.decode() and "nothing erased" in err.decode()
+    assert (await world.service.get_lead(lead_id)).id == lead_id  # still there
