@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .store.engine import SqlEngineHolder
+from .store.sqlite_wal import checkpoint
 
 log = logging.getLogger(__name__)
 _CHUNK = 500
@@ -100,7 +101,8 @@ class _RasaTable(SqlEngineHolder):
                 mine = c.sender_id.in_(sorted(set(sender_ids)))
                 tail = await self._blank_tail(conn, mine)
                 result = await conn.execute(delete(self.table).where(mine))
-                return int(result.rowcount) + tail
+            await checkpoint(self.engine)  # the log's old page copies go too
+            return int(result.rowcount) + tail
         except DBAPIError as exc:
             if _missing_table(exc):
                 return 0

@@ -7,6 +7,8 @@ from typing import Any, ClassVar
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from .sqlite_wal import use_wal
+
 
 def async_url(url: str) -> str:
     """The asyncio driver URL for a plain `sqlite:///` or `postgresql://` URL."""
@@ -42,6 +44,7 @@ class SqlEngineHolder:
             # database; keeping a few open removes most of the per-transaction cost
             kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=self.pool[0], max_overflow=self.pool[1])
         self._engine = create_async_engine(self._url, **kwargs)
+        use_wal(self._engine)
 
     async def stop(self) -> None:
         if self._engine is not None:

@@ -23,6 +23,7 @@ from . import tables as t
 from .alerts_sql import sales_alert_gates, sales_alerts
 from .engine import SqlEngineHolder
 from .inbox_sql import web_inbox
+from .sqlite_wal import checkpoint
 from .timeutil import req_utc, utc
 
 metadata = MetaData()
@@ -114,6 +115,7 @@ class SqlPrivacyStore(SqlEngineHolder):
             await secure_delete(conn)
             for name, table, where in _lead_tables(lead_id, keys):
                 counts[name] = int((await conn.execute(delete(table).where(where))).rowcount)
+        await checkpoint(self.engine)  # the write-ahead log's old page copies go too
         return counts
 
     async def prune_interactions(self, before: datetime) -> int:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from nurture_engine.store import alerts_sql, inbox_sql
+from nurture_engine.store.sqlite_wal import use_wal
 from nurture_engine.store.tables import metadata
 
 # the inbox and alert tables live on their own MetaData beside their stores; autogenerate must see them all
@@ -16,6 +17,7 @@ url = config.get_main_option("sqlalchemy.url")
 assert url, "sqlalchemy.url must be set by nurture_engine.store.migrate"
 
 engine = create_engine(url, future=True)
+use_wal(engine)
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=TARGETS,
                       render_as_batch=url.startswith("sqlite"))
