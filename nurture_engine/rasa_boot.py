@@ -1,0 +1,105 @@
+"""Runs `rasa` (the pinned 3.6) with two savings on every action-server call, nothing else changed.
+
+1. **Response validation without re-checking the schema.** Rasa 3.6 validates each action server response with
+   `jsonschema.validate(result, schema)`, which first checks its large events schema against the JSON Schema
+   meta-schema: about 30-50 ms of CPU per call on a small machine, more than the turn's own work. Here the schema
+   is checked once and one validator is reused; every response is still validated against the same schema, and an
+   invalid one still raises Rasa's own error.
+2. **No idle call of `action_validate_slot_mappings`.** After each user message Rasa calls that action even when no
+   slot was extracted, or when a form is active. Ours (`actions/profiling.py`, `ValidateSlotMappings`) returns no
+   events in both cases (a form validates its own turn), and Rasa keeps the extracted slots when the action returns
+   none, so the call is skipped there with the same result.
+
+3. **SQLite without a connection and a commit per event** (`nurture_engine.rasa_sqlite`) and in WAL mode
+   (`nurture_engine.store.sqlite_wal`), as the other processes that share the files.
+
+`nurture up` and the tests start Rasa as `python -m nurture_engine.rasa_boot run ...`. Both changes check that
+Rasa still has what they replace and leave it alone (logging why) otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from . import rasa_sqlite
+from .store.sqlite_wal import use_wal_everywhere
+
+log = logging.getLogger(__name__)
+SLOT_VALIDATION = "action_validate_slot_mappings"
+PATCHED = "_nurture_rasa_boot"
+
+
+def cache_response_validator() -> bool:
+    import rasa.shared.core.events  # noqa: F401 - the action module needs the events loaded
+    from jsonschema import ValidationError
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    original = getattr(RemoteAction, "_validate_action_result", None)
+    if getattr(original, PATCHED, False):
+        return True
+    if original is None or not hasattr(RemoteAction, "action_response_format_spec"):
+        log.warning("rasa has no RemoteAction._validate_action_result: response validation left as it is")
+        return False
+    built: dict[str, Any] = {}
+
+    def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
+        validator = built.get("validator")
+        if validator is None:
+            schema = self.action_response_format_spec()
+            cls = validator_for(schema)
+            cls.check_schema(schema)
+            validator = built["validator"] = cls(schema)
+        try:
+            validator.validate(result)
+        except ValidationError:
+            return bool(original(self, result))  # raises Rasa's own error for the invalid response
+        return True
+
+    setattr(validate, PATCHED, True)
+    RemoteAction._validate_action_result = validate
+    return True
+
+
+def skip_idle_slot_validation() -> bool:
+    from rasa.core.actions.action import ActionExtractSlots
+    from rasa.shared.core.events import SlotSet
+
+    original = getattr(ActionExtractSlots, "_execute_validation_action", None)
+    if getattr(original, PATCHED, False):
+        return True
+    if original is None:
+        log.warning("rasa has no ActionExtractSlots._execute_validation_action: slot validation calls left as they are")
+        return False
+
+    async def execute(self: ActionExtractSlots, extraction_events: list[Any], output_channel: Any, nlg: Any,
+                      tracker: Any, domain: Any) -> list[Any]:
+        slot_events = [e for e in extraction_events if isinstance(e, SlotSet)]
+        if SLOT_VALIDATION in domain.user_actions and (not slot_events or tracker.active_loop_name):
+            return slot_events  # what Rasa returns when the action answers with no events
+        return list(await original(self, extraction_events, output_channel, nlg, tracker, domain))
+
+    setattr(execute, PATCHED, True)
+    ActionExtractSlots._execute_validation_action = execute
+    return True
+
+
+def apply() -> None:
+    use_wal_everywhere()
+    rasa_sqlite.apply()
+    cache_response_validator()
+    skip_idle_slot_validation()
+
+
+def main() -> None:
+    apply()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

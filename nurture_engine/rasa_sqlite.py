@@ -1,0 +1,89 @@
+"""Rasa 3.6's SQL tracker store and SQL event broker on SQLite, without a connection and a commit per event.
+
+Applied by `nurture_engine.rasa_boot` in the Rasa process only. Profiled under load (bench/RESULTS.md), Rasa
+spent about a quarter of its busy time opening, committing and closing SQLite connections: SQLAlchemy 1.4 opens
+a new connection for every session on a SQLite file, and the broker publishes each event of a turn in its own
+session and transaction (about 8 per turn, ~5 ms each, blocking the event loop).
+
+- SQLite file engines of the tracker store and the broker keep their connections in a small pool.
+- The new events of a turn go to the SQL broker in one transaction: the same rows, in the same order, with
+  the same ids; only the commits between them are gone. Other brokers (RabbitMQ) are untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+POOL = {"pool_size": 2, "max_overflow": 4}
+
+
+def _sqlite_file(url: Any) -> bool:
+    text = str(url)
+    return text.startswith("sqlite") and ":memory:" not in text and text not in ("sqlite://", "sqlite:///")
+
+
+def pooled_sqlite_kwargs() -> dict[str, Any]:
+    from sqlalchemy.pool import QueuePool
+
+    # Rasa runs its store calls on the event loop's thread; the pool hands a connection to one user at a time
+    return {"poolclass": QueuePool, **POOL, "connect_args": {"check_same_thread": False}}
+
+
+def pool_tracker_store_connections() -> bool:
+    import rasa.core.tracker_store as ts
+
+    original = getattr(ts, "create_engine_kwargs", None)
+    if original is None or getattr(original, "_nurture", False):
+        return original is not None
+
+    def kwargs(url: Any) -> dict[str, Any]:
+        return pooled_sqlite_kwargs() if _sqlite_file(url) else dict(original(url))
+
+    kwargs._nurture = True  # type: ignore[attr-defined]
+    ts.create_engine_kwargs = kwargs
+    return True
+
+
+def pool_broker_connections_and_batch() -> bool:
+    import sqlalchemy
+    import sqlalchemy.orm
+    from rasa.core.brokers.sql import SQLEventBroker
+    from rasa.core.tracker_store import TrackerStore
+
+    init = SQLEventBroker.__init__
+    stream = getattr(TrackerStore, "_stream_new_events", None)
+    if stream is None or getattr(init, "_nurture", False):
+        return stream is not None
+
+    def pooled_init(self: SQLEventBroker, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if _sqlite_file(self.engine.url):
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sqlalchemy.create_engine(url, **pooled_sqlite_kwargs())
+            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+
+    async def stream_new_events(self: TrackerStore, event_broker: Any, new_events: list[Any], sender_id: str) -> None:
+        if not isinstance(event_broker, SQLEventBroker) or len(new_events) < 2:
+            await stream(self, event_broker, new_events, sender_id)
+            return
+        with event_broker.session_scope() as session:
+            for event in new_events:
+                body = {"sender_id": sender_id, **event.as_dict()}
+                session.add(event_broker.SQLBrokerEvent(sender_id=body.get("sender_id"), data=json.dumps(body)))
+            session.commit()
+
+    pooled_init._nurture = True  # type: ignore[attr-defined]
+    SQLEventBroker.__init__ = pooled_init
+    TrackerStore._stream_new_events = stream_new_events
+    return True
+
+
+def apply() -> None:
+    if not pool_tracker_store_connections():
+        log.warning("rasa.core.tracker_store.create_engine_kwargs not found: tracker store connections not pooled")
+    if not pool_broker_connections_and_batch():
+        log.warning("rasa's TrackerStore._stream_new_events not found: broker events published one by one")
