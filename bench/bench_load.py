@@ -1,5 +1,8 @@
 """Load test: K concurrent simulated visitors hold qualification conversations over Rasa's REST channel
 against the real stack (one Rasa server + the action server + `nurture serve`), K = 10 and 50.
+Each visitor reads the reply and types the next message: a pause of 0.5-1.5 x `--think` seconds (default 5)
+before each message, as a person in a chat widget does. `--think 0` sends each message as soon as the reply
+arrives (a closed loop: it measures the saturation throughput, and latency then is queueing time).
 
 Baseline in the same run: the same conversations against the same Rasa process and model with the no-op
 action server (bench/noop_actions.py) on the action server's port, so Rasa still calls an action server
@@ -10,10 +13,9 @@ Reports turns/s, p50/p95 turn latency, errors (non-200, timeouts), replies that 
 script (real phases), the p50/p95 ratios real/baseline, and the peak RSS (MB, VmRSS of every process in
 the action server's and the service's process groups) sampled every 100 ms during the real phases.
 
-Usage: .venv/bin/python bench/bench_load.py [--db sqlite|pg] [--concurrency 10 50] [--conversations 2]
+Usage: .venv/bin/python bench/bench_load.py [--db sqlite|pg] [--concurrency 10 50] [--conversations 2] [--think 5]
        [--json out.json] [--profile out.prof] (cProfile of the action server during the real phases)
        [--profile-rasa out.prof] (cProfile of the Rasa server)
-       [--rasa-validate-once] (experiment: Rasa's action response schema checked once, not on every call)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -100,11 +103,19 @@ class Asked:
         return [field for head, field in self.heads.items() if head and any(r.startswith(head) for r in replies)]
 
 
-async def converse(http: aiohttp.ClientSession, rasa_url: str, phase: Phase, asked: Asked, n: int) -> None:
-    for _ in range(n):
+async def converse(http: aiohttp.ClientSession, rasa_url: str, phase: Phase, asked: Asked, n: int,
+                   think: float = 0.0, rng: random.Random | None = None) -> None:
+    """One visitor: n conversations of the script. With `think` > 0 the visitor reads and types before each
+    message, pausing uniformly 0.5-1.5 x `think` seconds, and starts at a random moment of the first pause."""
+    rng = rng or random.Random()
+    if think:
+        await asyncio.sleep(rng.uniform(0, think))
+    for c in range(n):
         sender = "load-" + uuid.uuid4().hex[:12]
         phase.senders.append(sender)
-        for message, expected in SCRIPT:
+        for i, (message, expected) in enumerate(SCRIPT):
+            if think and (c or i):
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
             start = time.perf_counter()
             try:
                 async with http.post(f"{rasa_url}/webhooks/rest/webhook",
@@ -117,7 +128,7 @@ async def converse(http: aiohttp.ClientSession, rasa_url: str, phase: Phase, ask
             phase.latencies.append(time.perf_counter() - start)
             if status != 200 or not isinstance(body, list):
                 phase.errors.append(f"HTTP {status}: {str(body)[:200]}")
-            elif phase.mode == "real" and asked([str(m.get("text", "")) for m in body]) != expected:
+            elif asked([str(m.get("text", "")) for m in body]) != expected:
                 phase.off_script += 1
 
 
@@ -249,8 +260,9 @@ class Bench:
             groups = {"rasa": self.rasa_pid, **{name: p.pid for name, p in side.procs.items()}}
             cpu_before = {name: group_cpu_s(pid) for name, pid in groups.items()}
             start = time.perf_counter()
-            await asyncio.gather(*(converse(http, self.rasa_url, phase, self.asked, self.args.conversations)
-                                   for _ in range(k)))
+            rng = random.Random(k)  # the same pauses for the no-op and the real phase
+            await asyncio.gather(*(converse(http, self.rasa_url, phase, self.asked, self.args.conversations,
+                                            self.args.think, random.Random(rng.random())) for _ in range(k)))
             phase.wall = time.perf_counter() - start
             turns = max(1, len(phase.latencies))
             phase.cpu_ms_per_turn = {name: round(1000 * (group_cpu_s(pid) - cpu_before[name]) / turns, 1)
@@ -269,12 +281,9 @@ class Bench:
 
     async def run(self) -> dict[str, Any]:
         spec = self.specs["rasa"]
-        if self.args.rasa_validate_once:
-            spec = ProcessSpec(name="rasa", health_url=spec.health_url,
-                               argv=[sys.executable, str(ROOT / "bench" / "rasa_validate_once.py"), *spec.argv[1:]])
         if self.args.profile_rasa:
             spec = ProcessSpec(name="rasa", health_url=spec.health_url,
-                               argv=[sys.executable, "-m", "cProfile", "-o", self.args.profile_rasa, *spec.argv])
+                               argv=[sys.executable, "-m", "cProfile", "-o", self.args.profile_rasa, *spec.argv[1:]])
         rasa = Supervisor([spec], self.env, self.tmp / "log")
         await rasa.start(timeout=300)
         self.rasa_pid = rasa.procs["rasa"].pid
@@ -301,7 +310,7 @@ class Bench:
         return found
 
     def report(self, phases: list[Phase]) -> dict[str, Any]:
-        out: dict[str, Any] = {"db": self.args.db, "rasa_validate_once": self.args.rasa_validate_once,
+        out: dict[str, Any] = {"db": self.args.db, "think_s": self.args.think,
                                "conversations_per_visitor": self.args.conversations,
                                "turns_per_conversation": len(SCRIPT), "phases": [p.summary() for p in phases]}
         for k in self.args.concurrency:
@@ -316,6 +325,7 @@ class Bench:
         out["turn_p50_ratio"] = out[f"turn_p50_ratio_{top}c"]
         out["load_errors"] = sum(len(p.errors) for p in phases)
         out["load_off_script"] = sum(p.off_script for p in phases if p.mode == "real")
+        out["noop_off_script"] = sum(p.off_script for p in phases if p.mode == "noop")  # Rasa's own form order
         out["engine_rss_mb"] = round(max(p.peak_rss_mb for p in phases if p.mode == "real"), 1)
         return out
 
@@ -325,11 +335,11 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--conversations", type=int, default=2, help="conversations per visitor per phase")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean seconds a visitor reads and types between messages (0: closed loop, saturation)")
     parser.add_argument("--json")
     parser.add_argument("--profile", help="write a cProfile of the action server (real phases) here")
     parser.add_argument("--profile-rasa", help="write a cProfile of the Rasa server (all phases) here")
-    parser.add_argument("--rasa-validate-once", action="store_true",
-                        help="experiment: Rasa checks its action response schema once (bench/rasa_validate_once.py)")
     args = parser.parse_args()
     if not MODEL.exists():
         raise SystemExit(f"no trained model at {MODEL}: run `make train`")
