@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .clock import Clock
@@ -56,6 +56,8 @@ class Conversation:
 class AnswerOutcome:
     accepted: dict[ProfileField, JSONValue] = field(default_factory=dict)
     rejected: dict[ProfileField, str] = field(default_factory=dict)
+    lead: Lead | None = None
+    """The lead as stored after the answers (rescored), when any was accepted."""
 
 
 class NurtureService:
@@ -94,10 +96,11 @@ class NurtureService:
         """Start of a session: the known profile is what the assistant must not ask again."""
         return await self.lead_for(conv)
 
-    async def plan(self, conv: Conversation, visit: VisitState) -> list[ProfileField]:
+    async def plan(self, conv: Conversation, visit: VisitState, lead: Lead | None = None) -> list[ProfileField]:
         """The visit's questions. A disqualified lead is not qualified further; a lead whose score is
-        all behaviour (interest but no fit facts yet) gets the fit questions first."""
-        lead = await self.lead_for(conv)
+        all behaviour (interest but no fit facts yet) gets the fit questions first. `lead`: the
+        conversation's lead when the caller has just read it."""
+        lead = lead or await self.lead_for(conv)
         if lead.stage is Stage.DISQUALIFIED:
             return []
         order = list(self._settings.profiling.order)
@@ -130,10 +133,9 @@ class NurtureService:
         if outcome.accepted:
             await self._record(lead.id, conv, "profile", "inform",
                                {"fields": sorted(f.value for f in outcome.accepted)})
-            lead = await self._store.get_lead(lead.id)
             if ProfileField.EMAIL in outcome.accepted:
-                lead = await self._engine.merge_on_email(lead)
-            await self._engine.rescore(lead.id)
+                lead = await self._engine.merge_on_email(await self._store.get_lead(lead.id))
+            return replace(outcome, lead=await self._engine.rescore(lead.id))
         return outcome
 
     async def record_refusal(self, conv: Conversation, profile_field: ProfileField) -> None:
@@ -242,7 +244,7 @@ class NurtureService:
         known = turn.visit.known | frozenset(outcome.accepted)
         visit = VisitState(known=known - frozenset(outcome.rejected), asked=turn.visit.asked,
                            refused=frozenset(refused_visit))
-        plan = await self.plan(conv, visit)
+        plan = await self.plan(conv, visit, outcome.lead if refused is None else None)
         next_field = plan[0] if plan else None
         asked = visit.asked + ((next_field,) if next_field and next_field not in visit.asked else ())
         slots: dict[ProfileField, JSONValue] = dict(outcome.accepted)
