@@ -8,10 +8,14 @@ session and transaction (about 8 per turn, ~5 ms each, blocking the event loop).
 - SQLite file engines of the tracker store and the broker keep their connections in a small pool.
 - The new events of a turn go to the SQL broker in one transaction: the same rows, in the same order, with
   the same ids; only the commits between them are gone. Other brokers (RabbitMQ) are untouched.
+- To find a turn's new events for the broker, the SQL tracker store (SQLite or PostgreSQL) counts the stored
+  events of the session instead of loading and rebuilding the whole stored tracker a second time (Rasa
+  slices the new tracker at that count either way).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from typing import Any
@@ -82,8 +86,32 @@ def pool_broker_connections_and_batch() -> bool:
     return True
 
 
+def count_instead_of_reloading() -> bool:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    original = SQLTrackerStore.stream_events
+    query = getattr(SQLTrackerStore, "_event_query", None)
+    if query is None or getattr(original, "_nurture", False):
+        return query is not None
+
+    async def stream_events(self: SQLTrackerStore, tracker: Any) -> None:
+        if self.event_broker is None or not self.domain:
+            await original(self, tracker)  # no broker: nothing to do; no domain: Rasa's offset is 0
+            return
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    stream_events._nurture = True  # type: ignore[attr-defined]
+    SQLTrackerStore.stream_events = stream_events
+    return True
+
+
 def apply() -> None:
     if not pool_tracker_store_connections():
         log.warning("rasa.core.tracker_store.create_engine_kwargs not found: tracker store connections not pooled")
     if not pool_broker_connections_and_batch():
         log.warning("rasa's TrackerStore._stream_new_events not found: broker events published one by one")
+    if not count_instead_of_reloading():
+        log.warning("rasa's SQLTrackerStore._event_query not found: the stored tracker is reloaded per save")
