@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 from .bootstrap import (
@@ -25,6 +24,7 @@ from .bootstrap import (
 )
 from .clock import SystemClock
 from .config import Settings, load_settings
+from .dispatch_cli import cmd_dispatch
 from .errors import LeadNotFound, NurtureError
 from .stack import SERVE_PORT, bin_path
 
@@ -93,57 +93,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                      privacy=build_privacy(settings, clock), metrics=metrics)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
-
-
-async def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
-    """`dispatch --once [--now]` delivers what is due at that instant; `worker` runs dispatchers until stopped."""
-    import signal
-
-    from .scheduler.dispatcher import DispatchReport
-
-    clock = SystemClock()
-    store, inbox = build_store(settings), build_inbox(settings)
-    await store.start()
-    await inbox.start()
-    dispatchers = [build_dispatcher(settings, store, clock, inbox, batch_size=args.batch)
-                   for _ in range(1 if args.command == "dispatch" else args.dispatchers)]
-    for d in dispatchers:
-        await d.start()
-    try:
-        if args.command == "dispatch":
-            now = parse_instant(args.now) if args.now else clock.now()
-            report: DispatchReport = await dispatchers[0].drain(now)
-            print(json.dumps({"now": now.isoformat(), "claimed": report.claimed, **report.counts}))
-            return 0
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        log.info("%d dispatcher(s) running; Ctrl-C stops them", len(dispatchers))
-        await asyncio.gather(*(d.run_forever(stop, idle=args.idle) for d in dispatchers))
-        return 0
-    finally:
-        for d in dispatchers:
-            await d.stop()
-        await inbox.stop()
-        await store.stop()
-
-
-def parse_instant(text: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise NurtureError(f"--now must be an ISO 8601 time like 2026-11-26T09:00:00+00:00, got {text!r}") from exc
-    if at.tzinfo is None:
-        raise NurtureError("--now needs a time zone (e.g. +00:00 or Z): a bare time is ambiguous")
-    return at
-
-
-def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
-    if args.command == "dispatch" and not args.once:
-        print("nurture dispatch needs --once (use `nurture worker` to keep dispatching)", file=sys.stderr)
-        return 2
-    return asyncio.run(_dispatch(settings, args))
 
 
 def cmd_actions(settings: Settings, args: argparse.Namespace) -> int:
@@ -240,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--dispatchers", type=int, default=1, help="dispatchers in this process")
     worker.add_argument("--batch", type=int, default=200)
     worker.add_argument("--idle", type=float, default=1.0, help="seconds to wait when nothing is due")
+    worker.add_argument("--metrics-port", type=int, help="serve GET /metrics of this worker on this port")
+    worker.add_argument("--metrics-host", default="127.0.0.1")
     worker.set_defaults(func=cmd_dispatch)
     actions = sub.add_parser("actions", help="the rasa-sdk action server, behind NURTURE_ACTION_TOKEN")
     actions.add_argument("--host", default="127.0.0.1")

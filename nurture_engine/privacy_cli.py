@@ -140,7 +140,7 @@ def cmd_retention(settings: Settings, args: argparse.Namespace) -> int:
         print("retention is off (nurture.yml retention.conversations_days is 0 or absent): nothing deleted",
               file=sys.stderr)
         return 0
-    from .cli import parse_instant
+    from .dispatch_cli import parse_instant
 
     clock: Clock = FrozenClock(parse_instant(args.now)) if args.now else SystemClock()
     return asyncio.run(_retention(settings, clock))

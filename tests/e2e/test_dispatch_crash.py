@@ -34,9 +34,9 @@ def config_for(tmp: Path, lease_seconds: int = 3) -> Path:
     return path
 
 
-def worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def worker(env: dict[str, str], log: Path, *extra: str) -> subprocess.Popen[bytes]:
     nurture = str(Path(sys.executable).with_name("nurture"))
-    return subprocess.Popen([nurture, "worker", "--batch", "200", "--idle", "0.2"], env=env,
+    return subprocess.Popen([nurture, "worker", "--batch", "200", "--idle", "0.2", *extra], env=env,
                             stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
