@@ -17,6 +17,7 @@ visitors into one address, or raise visitor_per_ip accordingly.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import math
 import time
@@ -181,7 +182,7 @@ def limits_middleware(limits: Limits, metrics: Metrics, *, now: Callable[[], flo
             if wait:
                 metrics.rate_limited("visitor_ip")
                 return _too_many(wait, "per address")
-            session = request.query.get("session_id")
+            session = request.query.get("session_id") or await _body_session(request)
             if session:
                 wait = visitor_session.take(session[:128])
                 if wait:
@@ -195,6 +196,19 @@ def limits_middleware(limits: Limits, metrics: Metrics, *, now: Callable[[], flo
         return await handler(request)
 
     return limit
+
+
+async def _body_session(request: web.Request) -> str | None:
+    """The session_id of a visitor POST's JSON body (POST /api/inbox/read), so it has a session budget too.
+    The body is small (the size limit applied above) and aiohttp keeps it for the handler's `read()`."""
+    if request.method != "POST" or not request.can_read_body:
+        return None
+    try:
+        data = json.loads(await request.read())
+    except (ValueError, RecursionError):
+        return None  # the handler answers 400
+    session = data.get("session_id") if isinstance(data, dict) else None
+    return session[:128] if isinstance(session, str) and session else None
 
 
 def bearer_matches(header: str, tokens: tuple[str | None, ...]) -> bool:

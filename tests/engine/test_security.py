@@ -85,6 +85,20 @@ async def test_each_widget_session_has_its_own_budget_inside_the_per_ip_one(
     assert resp.status == 429 and "address" in (await resp.json())["error"]
 
 
+async def test_marking_inbox_messages_read_counts_against_the_session_named_in_the_body(
+        tight: tuple[TestClient, NurtureMetrics]) -> None:
+    c, metrics = tight
+
+    async def mark(session: str) -> int:
+        return (await c.post("/api/inbox/read", json={"session_id": session, "ids": ["m1"]})).status
+
+    a = [await mark("session-a") for _ in range(3)]
+    assert 429 not in a[:2] and a[2] == 429
+    assert await mark("session-b") != 429  # another visitor from the same address still has a budget
+    got = {(n, tuple(sorted(lb.items()))): v for n, lb, v in parse_text(metrics.render())}
+    assert got[("nurture_rate_limited_total", (("scope", "visitor_session"),))] == 1
+
+
 async def test_oversized_bodies_and_query_strings_are_refused(tight: tuple[TestClient, NurtureMetrics]) -> None:
     c, _ = tight
     big = json.dumps({"session_id": "s" * 10, "ids": ["x" * 2000]})
