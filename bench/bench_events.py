@@ -1,7 +1,8 @@
 """Events scored per second: in-process scoring, and the consumer + scoring + store path on SQLite and
 PostgreSQL, each against a plain insert of the same rows measured in the same run.
 
-Usage: .venv/bin/python bench/bench_events.py [--events 20000] [--leads 200] [--json out.json]
+Usage: .venv/bin/python bench/bench_events.py [--events 20000] [--leads 200] [--repeat 3] [--json out.json]
+       [--profile sqlite|pg] (cProfile of the consumer path on one database instead of the benchmark)
 PostgreSQL runs against NURTURE_BENCH_PG_URL (default: a throw-away database on 127.0.0.1:5432).
 """
 
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
+import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -69,7 +73,8 @@ def bench_in_process(n: int) -> float:
 
 
 
-async def bench_store(leads_url: str, events_url: str, events: list[dict[str, Any]]) -> dict[str, float]:
+async def bench_store(leads_url: str, events_url: str, events: list[dict[str, Any]],
+                      profiler: cProfile.Profile | None = None) -> dict[str, float]:
     upgrade(leads_url)
     engine = create_engine(events_url, future=True)
     _metadata.create_all(engine)
@@ -80,9 +85,13 @@ async def bench_store(leads_url: str, events_url: str, events: list[dict[str, An
     await service.start()
     consumer = EventConsumer(SqlEventSource(events_url), service, batch_size=BATCH)
     await consumer.start()
+    if profiler is not None:
+        profiler.enable()
     start = time.perf_counter()
     consumed = await consumer.drain()
     elapsed = time.perf_counter() - start
+    if profiler is not None:
+        profiler.disable()
     await consumer.stop()
     await service.stop()
     assert consumed == len(events), (consumed, len(events))
@@ -109,26 +118,53 @@ def make_pg_database(prefix: str) -> tuple[str, Callable[[], None]]:
     return database_url(name), lambda: drop_database(name)
 
 
+def run_store(kind: str, events: list[dict[str, Any]], profiler: cProfile.Profile | None = None
+              ) -> dict[str, float]:
+    """One consumer run and its baseline on a fresh database of this kind."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            return asyncio.run(bench_store(f"sqlite:///{tmp}/leads.db", f"sqlite:///{tmp}/events.db", events,
+                                           profiler))
+    leads_url, drop_leads = make_pg_database("bench_leads")
+    events_url, drop_events = make_pg_database("bench_events")
+    try:
+        return asyncio.run(bench_store(leads_url, events_url, events, profiler))
+    finally:
+        drop_leads()
+        drop_events()
+
+
+def median_run(runs: list[dict[str, float]]) -> dict[str, Any]:
+    """The median of each figure over the runs (the runs themselves under `runs`)."""
+    out: dict[str, Any] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
+    out["runs"] = [{k: round(v, 2) for k, v in r.items()} for r in runs]
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--leads", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per database, interleaved; medians reported")
+    parser.add_argument("--profile", choices=["sqlite", "pg"])
     parser.add_argument("--json")
     args = parser.parse_args()
     events = synthetic_events(args.events, args.leads)
-    result: dict[str, Any] = {"events": args.events, "leads": args.leads,
+    if args.profile:
+        profiler = cProfile.Profile()
+        figures = run_store("sqlite" if args.profile == "sqlite" else "pg", events, profiler)
+        print(json.dumps({k: round(v, 2) for k, v in figures.items()}), "(under the profiler)")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        return 0
+    result: dict[str, Any] = {"events": args.events, "leads": args.leads, "batch": BATCH,
                               "scoring_in_process_per_s": round(bench_in_process(200_000))}
-    with tempfile.TemporaryDirectory() as tmp:
-        sqlite = asyncio.run(bench_store(f"sqlite:///{tmp}/leads.db", f"sqlite:///{tmp}/events.db", events))
-    result["sqlite"] = {k: round(v, 2) for k, v in sqlite.items()}
-    leads_url, drop_leads = make_pg_database("bench_leads")
-    events_url, drop_events = make_pg_database("bench_events")
-    try:
-        pg = asyncio.run(bench_store(leads_url, events_url, events))
-    finally:
-        drop_leads()
-        drop_events()
-    result["postgres"] = {k: round(v, 2) for k, v in pg.items()}
+    runs: dict[str, list[dict[str, float]]] = {"sqlite": [], "pg": []}
+    for _ in range(args.repeat):
+        for kind, done in runs.items():
+            done.append(run_store(kind, events))
+    result["sqlite"] = median_run(runs["sqlite"])
+    result["postgres"] = median_run(runs["pg"])
     result["events_per_s"] = result["postgres"]["events_per_s"]
     print(json.dumps(result, indent=2))
     if args.json:

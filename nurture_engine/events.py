@@ -15,20 +15,21 @@ import hashlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from .domain import Channel, Identity, Interaction
 from .lead_engine import EventRecord
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService, channel_of
 from .store.engine import async_url
+from .store.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
 SCORED_EVENTS = ("user", "bot")
@@ -119,7 +120,11 @@ class SqlEventSource:
         self._engine: AsyncEngine | None = None
 
     async def start(self) -> None:
-        self._engine = create_async_engine(self._url, future=True)
+        kwargs: dict[str, Any] = {}
+        if self._url.startswith("sqlite+aiosqlite:///") and ":memory:" not in self._url:
+            kwargs["poolclass"] = AsyncAdaptedQueuePool  # one aiosqlite connection (and thread) kept, not one per fetch
+        self._engine = create_async_engine(self._url, future=True, **kwargs)
+        use_wal(self._engine)
 
     async def stop(self) -> None:
         if self._engine is not None:
@@ -127,22 +132,49 @@ class SqlEventSource:
 
     async def fetch(self, after: int, limit: int) -> Sequence[BrokerRow]:
         assert self._engine is not None, "start() first"
-        query = select(_events.c.id, _events.c.data).where(_events.c.id > after).order_by(_events.c.id).limit(limit)
         try:
             async with self._engine.connect() as conn:
-                rows = (await conn.execute(query)).all()
-        except DBAPIError as exc:  # the table appears when Rasa publishes its first event
+                rows = await _read(conn, after, limit)
+        except Exception as exc:  # the table appears when Rasa publishes its first event
             if "events" in str(exc) and ("no such table" in str(exc) or "does not exist" in str(exc)):
                 return []
             raise
-        out = []
-        for row in rows:
-            try:
-                out.append(BrokerRow(position=int(row.id), event=json.loads(row.data)))
-            except (TypeError, ValueError):
-                log.warning("event %s in the broker table is not JSON; skipped", row.id)
-                out.append(BrokerRow(position=int(row.id), event={}))
-        return out
+        return [BrokerRow(position=int(position), event=_decode(position, data)) for position, data in rows]
+
+
+_READ = "SELECT id, data FROM events WHERE id > {} ORDER BY id LIMIT {}"
+_json = json.JSONDecoder()
+
+
+async def _read(conn: AsyncConnection, after: int, limit: int) -> Iterable[tuple[Any, Any]]:
+    """(id, data) of the rows after `after`: one plain statement on the driver connection for PostgreSQL and
+    SQLite (no transaction around a read), SQLAlchemy for other databases."""
+    dialect = conn.dialect
+    if dialect.name == "postgresql" and dialect.driver == "asyncpg":
+        driver = (await conn.get_raw_connection()).driver_connection
+        return [tuple(r) for r in await driver.fetch(_READ.format("$1", "$2"), after, limit)]
+    if dialect.name == "sqlite" and dialect.driver == "aiosqlite":
+        driver = (await conn.get_raw_connection()).driver_connection
+        return cast(Iterable[tuple[Any, Any]], await driver.execute_fetchall(_READ.format("?", "?"), (after, limit)))
+    query = select(_events.c.id, _events.c.data).where(_events.c.id > after).order_by(_events.c.id).limit(limit)
+    return [(r.id, r.data) for r in (await conn.execute(query)).all()]
+
+
+def _decode(position: int, data: Any) -> dict[str, Any]:
+    """The event of a broker row: {} (and a warning) for a row that is not one JSON object."""
+    try:
+        event, end = _json.raw_decode(data)  # json.loads without its whitespace handling
+        if end != len(data):
+            event = json.loads(data)  # trailing whitespace, or an error where json.loads reports it
+    except (TypeError, ValueError):
+        try:
+            event = json.loads(data)  # leading whitespace
+        except (TypeError, ValueError):
+            event = None
+    if not isinstance(event, dict):
+        log.warning("event %s in the broker table is not a JSON object; skipped", position)
+        return {}
+    return event
 
 
 class BatchLoop(ABC):
@@ -181,6 +213,9 @@ class BatchLoop(ABC):
                 await asyncio.sleep(max(self.poll_seconds, 2.0))
 
 
+Batch = tuple[Sequence[BrokerRow], list[EventRecord]]
+
+
 class EventConsumer(BatchLoop):
     def __init__(self, source: EventSource, service: NurtureService, *, batch_size: int = 500,
                  poll_seconds: float = 0.5, metrics: Metrics = NO_METRICS) -> None:
@@ -191,33 +226,62 @@ class EventConsumer(BatchLoop):
         self.poll_seconds = poll_seconds
         self._channels: dict[str, Channel] = {}
         self._offset: int | None = None  # this consumer is the offset's only writer
+        self._ahead: tuple[int, asyncio.Future[Batch]] | None = None
 
     async def start(self) -> None:
         await self._source.start()
 
     async def stop(self) -> None:
+        self._drop_ahead()
         await self._source.stop()
 
+    def interrupt(self, task: asyncio.Task[None]) -> None:
+        self._drop_ahead()
+        super().interrupt(task)
+
+    def _drop_ahead(self) -> None:
+        if self._ahead is not None:
+            ahead = self._ahead[1]
+            ahead.cancel()
+            ahead.add_done_callback(lambda f: f.cancelled() or f.exception())  # a read nobody waits for
+            self._ahead = None
+
+    async def _read(self, after: int) -> Batch:
+        rows = await self._source.fetch(after, self._batch_size)
+        return rows, [r for r in (to_record(row.event, self._channels, key=f"sql:{row.position}") for row in rows)
+                      if r is not None]
+
+    async def _next_batch(self, after: int) -> Batch:
+        """The rows after `after` and their records: the batch read (and mapped) ahead while the previous one
+        was written, if it starts there."""
+        if self._ahead is not None and self._ahead[0] == after:
+            ahead, self._ahead = self._ahead[1], None
+            batch = await ahead
+            if batch[0]:  # an empty read ahead may be stale: "nothing new" is always a fresh read
+                return batch
+        self._drop_ahead()
+        return await self._read(after)
+
     async def run_once(self) -> int:
-        """Consumes one batch; returns how many broker rows it covered."""
+        """Consumes one batch; returns how many broker rows it covered. The next batch is read and mapped
+        while this one is scored and written (reads only: the offset still moves with each committed batch)."""
         if self._offset is None:
             self._offset = await self._service.event_offset(self._source.name)
-        rows = await self._source.fetch(self._offset, self._batch_size)
+        rows, records = await self._next_batch(self._offset)
         if not rows:
             return 0
-        records = [r for r in (to_record(row.event, self._channels, key=f"sql:{row.position}") for row in rows)
-                   if r is not None]
+        last = rows[-1].position
+        self._ahead = (last, asyncio.ensure_future(self._read(last)))
         # the offset commits with the batch, so redelivery cannot happen: no dedup keys needed
         try:
-            scored = await self._service.ingest(records, offset=(self._source.name, rows[-1].position),
-                                                dedupe=False)
+            scored = await self._service.ingest(records, offset=(self._source.name, last), dedupe=False)
         except BaseException:
             self._offset = None  # read it back from the store: the batch may or may not have committed
+            self._drop_ahead()
             raise
-        self._offset = rows[-1].position
+        self._offset = last
         count_messages(self._metrics, records, scored)
         return len(rows)
-
 
 
 @contextlib.asynccontextmanager

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from .clock import Clock
 from .config import Settings
 from .domain import Identity, Interaction, Lead, ProfileField, ScoreItem, Stage, StageChange
-from .scheduler.jobs import Exit, FollowUp, SequencePlan
+from .scheduler.jobs import Enrollment, Exit, FollowUp, SequencePlan
 from .scoring import BehaviourLedger, behaviour_items, fit_items, total
 from .sequencer import LeadChange, Sequencer
 from .stages import next_stage
 from .store.base import IngestBatch, LeadUpdate, NurtureStore
+
+SequencingState = tuple[dict[str, set[str]], dict[str, list[Enrollment]]]
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +56,19 @@ class LeadEngine:
         self._sequencer = Sequencer(settings.plan)
         self._entered: dict[str, set[str]] = {}
 
-    async def _sequencing(self, changes: Sequence[LeadChange]) -> SequencePlan:
-        """Sequence entries and exits caused by these changes (one read for the whole batch)."""
+    def _read_sequencing(self, lead_ids: Sequence[str]) -> Awaitable[SequencingState]:
+        """The sequencing state of these leads (one read for the whole batch): sequences a lead entered never
+        go away, so their names are cached (a stale cache only means an enrollment the store refuses as a
+        duplicate); sent-and-active enrollments are read every batch."""
+        return self._store.sequencing_state(lead_ids, [i for i in lead_ids if i not in self._entered])
+
+    async def _sequencing(self, changes: Sequence[LeadChange],
+                          state: Awaitable[SequencingState] | None = None) -> SequencePlan:
+        """Sequence entries and exits caused by these changes; `state`: their leads' state, if already asked for."""
         plan = SequencePlan()
         if not self._settings.plan.sequences or not changes:
             return plan
-        ids = [c.lead.id for c in changes]
-        # sequences a lead entered never go away, so their names are cached; a stale cache only means an
-        # enrollment the store refuses as a duplicate. Sent-and-active enrollments are read every batch.
-        loaded, awaiting = await self._store.sequencing_state(ids, [i for i in ids if i not in self._entered])
+        loaded, awaiting = await (state or self._read_sequencing([c.lead.id for c in changes]))
         self._entered.update(loaded)
         now = self._clock.now()
         for change in changes:
@@ -116,7 +124,7 @@ class LeadEngine:
     async def rescore(self, lead_id: str) -> Lead:
         """Re-evaluates score and stage after a profile change or a demo request."""
         lead = await self._store.get_lead(lead_id)
-        update = self._update(lead, await self._ledger(lead_id))
+        update = self._update(lead, (await self._ledgers_for([lead]))[lead.id])  # cached while no new message
         identity = lead.identities[-1] if lead.identities else None
         sequencing = await self._sequencing([LeadChange(lead=lead, stage=update.stage, score=update.score,
                                                         identity=identity)])
@@ -124,14 +132,19 @@ class LeadEngine:
         self._remember_entered(sequencing)
         if update.stage_reason:
             log.info("lead %s -> %s (%s)", lead_id, update.stage.value, update.stage_reason)
-        return await self._store.get_lead(lead_id)
+        return dataclasses.replace(lead, score=update.score, stage=update.stage)  # what commit_ingest changed
 
     async def _ledgers_for(self, leads: Sequence[Lead]) -> dict[str, BehaviourLedger]:
+        """Each lead's ledger: the cached one if its message count still matches, an empty one for a lead
+        without messages (only the consumer writes messages, and it counts them), else rebuilt from the
+        stored history."""
         ledgers = {}
         for lead in leads:
             cached = self._ledgers.get(lead.id)
             if cached is None or cached[1] != lead.message_count:
-                cached = (await self._ledger(lead.id), lead.message_count)
+                ledger = (BehaviourLedger(self._settings.scoring) if lead.message_count == 0
+                          else await self._ledger(lead.id))
+                cached = (ledger, lead.message_count)
             ledgers[lead.id] = cached[0]
         return ledgers
 
@@ -165,19 +178,34 @@ class LeadEngine:
         leads = await self._store.leads_for_scoring(list(groups))
         leads.update(await self._store.create_leads([i for i in groups if i not in leads], self._clock.now()))
         unique = {lead.id: lead for lead in leads.values()}
+        # the sequencing read goes out now, to run while the batch is scored
+        state = (asyncio.ensure_future(self._read_sequencing(list(unique)))
+                 if self._settings.plan.sequences and unique else None)
+        try:
+            return await self._score_and_commit(groups, leads, unique, state, fresh, offset, dedupe)
+        finally:
+            if state is not None and not state.done():
+                state.cancel()
+                with contextlib.suppress(BaseException):
+                    await state
+
+    async def _score_and_commit(self, groups: dict[Identity, list[EventRecord]], leads: dict[Identity, Lead],
+                                unique: dict[str, Lead], state: Awaitable[SequencingState] | None,
+                                fresh: dict[str, EventRecord], offset: tuple[str, int] | None, dedupe: bool) -> int:
         ledgers = await self._ledgers_for(list(unique.values()))
         batch = IngestBatch(event_keys=list(fresh) if dedupe else [], offset=offset, at=self._clock.now())
         added: dict[str, int] = {}
-        for identity, group in groups.items():
-            lead = leads[identity]
-            for record in group:
-                batch.interactions.append((lead.id, record.interaction))
-                ledgers[lead.id].apply(record.interaction)
-                added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
-        batch.updates.extend(self._update(lead, ledgers[lead.id], added.get(lead.id, 0)) for lead in unique.values())
-        batch = dataclasses.replace(batch, sequencing=await self._sequencing(
-            self._changes(groups, leads, batch.updates)))
         try:
+            for identity, group in groups.items():
+                lead = leads[identity]
+                for record in group:
+                    batch.interactions.append((lead.id, record.interaction))
+                    ledgers[lead.id].apply(record.interaction)
+                    added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
+            batch.updates.extend(self._update(lead, ledgers[lead.id], added.get(lead.id, 0))
+                                 for lead in unique.values())
+            batch = dataclasses.replace(batch, sequencing=await self._sequencing(
+                self._changes(groups, leads, batch.updates), state))
             await self._store.commit_ingest(batch)
         except BaseException:
             for lead_id in ledgers:  # the ledgers saw events the store did not keep

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from .domain import FieldValue, Interaction, ProfileField, ScoreItem
 from .scoring_rules import Bucket, ScoringRules
@@ -38,7 +38,7 @@ class BehaviourLedger:
 
     def __init__(self, rules: ScoringRules) -> None:
         self._rules = rules
-        self._per_day: Counter[tuple[str, str]] = Counter()
+        self._per_day: Counter[tuple[str, date]] = Counter()
         self._seen: set[str] = set()
         self._last_message_at: datetime | None = None
         self.items: list[ScoreItem] = []
@@ -71,12 +71,14 @@ class BehaviourLedger:
         return float(self._weighted * 2.0 ** -(age / self._rules.half_life_days))
 
     def apply(self, interaction: Interaction) -> list[ScoreItem]:
+        if interaction.kind != "message":  # only user messages earn points or start a visit
+            return []
         earned = []
+        day = interaction.at.date()
         for signal, reason in signals_of(interaction, self._last_message_at):
             rule = self._rules.behaviour.get(signal)
             if rule is None:
                 continue
-            day = interaction.at.date().isoformat()
             if rule.once and signal in self._seen:
                 continue
             if rule.max_per_day is not None and self._per_day[(signal, day)] >= rule.max_per_day:
@@ -84,8 +86,7 @@ class BehaviourLedger:
             self._seen.add(signal)
             self._per_day[(signal, day)] += 1
             earned.append(ScoreItem(signal=signal, points=rule.points, reason=reason, at=interaction.at, decays=True))
-        if interaction.kind == "message":
-            self._last_message_at = interaction.at
+        self._last_message_at = interaction.at
         for item in earned:
             self._add(item)
         return earned

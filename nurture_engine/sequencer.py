@@ -49,9 +49,10 @@ def entry_ok(cond: Conditions, change: LeadChange) -> bool:
 class Sequencer:
     def __init__(self, plan: NurturePlan) -> None:
         self._plan = plan
+        self._by_name = {s.name: s for s in plan.sequences}
 
-    def _triggered(self, seq: NurtureSequence, change: LeadChange) -> bool:
-        intents = {i.intent for i in change.interactions if i.kind == "message" and i.intent}
+    @staticmethod
+    def _triggered(seq: NurtureSequence, change: LeadChange, intents: Collection[str]) -> bool:
         if seq.trigger == "first_contact":
             return change.first_contact
         if seq.trigger == "profile_started":
@@ -69,17 +70,20 @@ class Sequencer:
         if change.stage in EXIT_STAGES and change.lead.stage is not change.stage:
             out.exits.append(Exit(lead_id=lead_id, reason=f"stage {change.stage.value}", at=now))
             return out
-        replies = [i.at for i in change.interactions if i.kind == "message"]
-        by_name = {s.name: s for s in self._plan.sequences}
-        replied = {e.sequence for e in awaiting if e.active and e.last_sent_at is not None
-                   and by_name.get(e.sequence) is not None and by_name[e.sequence].exit_on_reply
-                   and any(at > e.last_sent_at for at in replies)}
-        if replied:
-            out.exits.append(Exit(lead_id=lead_id, reason="reply", at=now, sequences=frozenset(replied)))
+        messages = [i for i in change.interactions if i.kind == "message"]
+        if awaiting and messages:
+            by_name = self._by_name
+            replied = {e.sequence for e in awaiting if e.active and e.last_sent_at is not None
+                       and by_name.get(e.sequence) is not None and by_name[e.sequence].exit_on_reply
+                       and any(i.at > e.last_sent_at for i in messages)}
+            if replied:
+                out.exits.append(Exit(lead_id=lead_id, reason="reply", at=now, sequences=frozenset(replied)))
         if change.stage in EXIT_STAGES or owner is not None:
             return out
+        intents = {i.intent for i in messages if i.intent}
         for seq in self._plan.sequences:
-            if seq.name in known or not self._triggered(seq, change) or not entry_ok(seq.entry, change):
+            if (seq.name in known or not self._triggered(seq, change, intents)
+                    or not entry_ok(seq.entry, change)):
                 continue
             assert change.identity is not None  # entry_ok checked it
             enrollment = Enrollment(id=uuid.uuid4().hex, lead_id=lead_id, sequence=seq.name,

@@ -22,6 +22,8 @@ class PgConnection(Protocol):
 
     async def execute(self, query: str, *args: object) -> str: ...
 
+    def transaction(self) -> Any: ...
+
 
 # The two kinds of due rows are picked separately so each is an ordered scan of ix_followups_due (an OR
 # of both would sort every due row on every claim); the claimed ids are then updated through the primary key.

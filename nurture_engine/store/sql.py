@@ -24,10 +24,12 @@ from ..domain import (
     Stage,
 )
 from ..errors import LeadNotFound
+from . import pg_scoring
 from . import tables as t
 from .base import LeadPage
 from .engine import SqlEngineHolder
-from .sql_scoring import SqlScoringMixin
+from .sql_followups import _driver
+from .sql_scoring import SqlScoringMixin, _sqlite_driver
 from .sql_watch import SqlAlertSourceMixin
 from .timeutil import req_utc, utc
 
@@ -68,6 +70,12 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlAlertSourceMixin):
     async def leads_for_scoring(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
         if not identities:
             return {}
+        fast = self._fast_path
+        if fast is not None:
+            async with self.engine.connect() as conn:
+                if fast == "postgresql":
+                    return await pg_scoring.leads_for_scoring(await _driver(conn), identities)
+                return await self._sqlite.leads_for_scoring(await _sqlite_driver(conn), identities)
         wanted = {(i.channel.value, i.sender_id) for i in identities}
         query = (select(t.leads, t.identities.c.channel.label("i_channel"),
                         t.identities.c.sender_id.label("i_sender"))

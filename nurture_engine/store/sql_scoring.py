@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain import Stage, StageChange
 from ..errors import LeadNotFound
+from ..scheduler.jobs import Enrollment, FollowUpStatus, SequencePlan
+from . import pg_scoring as pg
 from . import tables as t
 from .base import IngestBatch
-from .sql_followups import SqlFollowUpMixin
+from .sql_followups import E, F, SqlFollowUpMixin, _driver
+from .sqlite_scoring import SqliteConnection, SqliteScoring
 from .timeutil import req_utc, utc
+
+
+async def _sqlite_driver(conn: AsyncConnection) -> SqliteConnection:
+    """The aiosqlite connection under a SQLite connection (the consumer's fast path)."""
+    return cast(SqliteConnection, (await conn.get_raw_connection()).driver_connection)
 
 
 class SqlScoringMixin(SqlFollowUpMixin):
@@ -33,31 +44,109 @@ class SqlScoringMixin(SqlFollowUpMixin):
                 t.consumer_offsets.c.name == name))).first()
         return int(row.position) if row else 0
 
+    async def sequencing_state(self, lead_ids: Sequence[str], names_for: Sequence[str]
+                               ) -> tuple[dict[str, set[str]], dict[str, list[Enrollment]]]:
+        fast = self._fast_path
+        if fast is None or not (lead_ids or names_for):
+            return await super().sequencing_state(lead_ids, names_for)
+        async with self.engine.connect() as conn:
+            if fast == "postgresql":
+                return await pg.sequencing_state(await _driver(conn), lead_ids, names_for)
+            return await self._sqlite.sequencing_state(await _sqlite_driver(conn), lead_ids, names_for)
+
+    @property
+    def _fast_path(self) -> str | None:
+        """The database whose driver connection the consumer's statements use ("postgresql" or "sqlite");
+        None: the portable SQLAlchemy statements."""
+        dialect = self.engine.dialect
+        if self._on_pg:
+            return "postgresql"
+        return "sqlite" if dialect.name == "sqlite" and dialect.driver == "aiosqlite" else None
+
+    @property
+    def _sqlite(self) -> SqliteScoring:
+        fast: SqliteScoring | None = self.__dict__.get("_sqlite_scoring")
+        if fast is None:
+            fast = self.__dict__["_sqlite_scoring"] = SqliteScoring(self.engine.dialect)
+        return fast
+
     async def commit_ingest(self, batch: IngestBatch) -> None:
         at = utc(batch.at)
+        fast = self._fast_path
         async with self.engine.begin() as conn:
-            if batch.event_keys:
-                await conn.execute(insert(t.processed_events), [{"event_key": k, "at": at} for k in batch.event_keys])
-            if batch.interactions:
-                await conn.execute(insert(t.interactions), [
-                    {"lead_id": lead_id, "kind": i.kind, "intent": i.intent, "channel": i.channel.value,
-                     "sender_id": i.sender_id, "data": i.data, "at": utc(i.at)} for lead_id, i in batch.interactions])
-            if batch.updates:
-                await conn.execute(
-                    update(t.leads).where(t.leads.c.id == bindparam("b_id")).values(
-                        score=bindparam("b_score"), stage=bindparam("b_stage"), updated_at=bindparam("b_at"),
-                        message_count=t.leads.c.message_count + bindparam("b_added")),
-                    [{"b_id": u.lead_id, "b_score": u.score, "b_stage": u.stage.value, "b_at": utc(u.at),
-                      "b_added": u.messages_added} for u in batch.updates])
-            changes = [u for u in batch.updates if u.stage_reason is not None]
-            if changes:
-                await conn.execute(insert(t.stage_history), [
-                    {"lead_id": u.lead_id, "stage": u.stage.value, "reason": u.stage_reason, "at": utc(u.at)}
-                    for u in changes])
+            if fast == "postgresql":
+                # sequencing first: its statements open the transaction the one fast statement then joins.
+                # Without them the statement gets its own transaction: on its own it would autocommit, and a
+                # consumer cancelled while waiting for it (a restart) would see it commit later on the
+                # server, after the next consumer had read the old offset: the batch counted twice.
+                driver = await _driver(conn)
+                if batch.sequencing:
+                    await self._write_plan(conn, batch.sequencing)
+                    await pg.commit_ingest(driver, batch, req_utc(at))
+                    return
+                async with driver.transaction():
+                    await pg.commit_ingest(driver, batch, req_utc(at))
+                return
+            if fast == "sqlite":  # the first insert opens the transaction the sequencing then joins
+                db = await _sqlite_driver(conn)
+                await self._sqlite.commit_ingest(db, batch, at)
+            else:
+                await self._portable_ingest(conn, batch, at)
             if batch.sequencing:
-                await self._write_sequencing(conn, batch.sequencing)
-            if batch.offset is not None:
+                await self._write_plan(conn, batch.sequencing)
+            if batch.offset is None:
+                return
+            if fast == "sqlite":
+                await self._sqlite.set_offset(db, *batch.offset, at=at)
+            else:
                 await self._set_offset(conn, *batch.offset, at=at)
+
+    @staticmethod
+    async def _portable_ingest(conn: AsyncConnection, batch: IngestBatch, at: datetime | None) -> None:
+        if batch.event_keys:
+            await conn.execute(insert(t.processed_events), [{"event_key": k, "at": at} for k in batch.event_keys])
+        if batch.interactions:
+            await conn.execute(insert(t.interactions), [
+                {"lead_id": lead_id, "kind": i.kind, "intent": i.intent, "channel": i.channel.value,
+                 "sender_id": i.sender_id, "data": i.data, "at": utc(i.at)} for lead_id, i in batch.interactions])
+        if batch.updates:
+            await conn.execute(
+                update(t.leads).where(t.leads.c.id == bindparam("b_id")).values(
+                    score=bindparam("b_score"), stage=bindparam("b_stage"), updated_at=bindparam("b_at"),
+                    message_count=t.leads.c.message_count + bindparam("b_added")),
+                [{"b_id": u.lead_id, "b_score": u.score, "b_stage": u.stage.value, "b_at": utc(u.at),
+                  "b_added": u.messages_added} for u in batch.updates])
+        changes = [u for u in batch.updates if u.stage_reason is not None]
+        if changes:
+            await conn.execute(insert(t.stage_history), [
+                {"lead_id": u.lead_id, "stage": u.stage.value, "reason": u.stage_reason, "at": utc(u.at)}
+                for u in changes])
+
+    async def _write_plan(self, conn: AsyncConnection, plan: SequencePlan) -> None:
+        """The plan's enrollments, then all its exits with one read and two updates per (reason, time)."""
+        await self._write_sequencing(conn, dataclasses.replace(plan, exits=[]))
+        if len(plan.exits) < 2:
+            for ex in plan.exits:
+                await self._exit(conn, ex)
+            return
+        rows = (await conn.execute(select(E.c.id, E.c.lead_id, E.c.sequence).where(
+            E.c.lead_id.in_(sorted({ex.lead_id for ex in plan.exits})), E.c.active.is_(True)).order_by(E.c.id))).all()
+        active: dict[str, list[Row[Any]]] = {}
+        for r in rows:
+            active.setdefault(r.lead_id, []).append(r)
+        ended: dict[tuple[str, datetime], list[str]] = {}
+        for ex in plan.exits:  # in order, as one exit after the other would: an ended enrollment stays ended
+            mine = active.get(ex.lead_id, [])
+            hit = [r for r in mine if ex.sequences is None or r.sequence in ex.sequences]
+            if hit:
+                active[ex.lead_id] = [r for r in mine if r not in hit]
+                ended.setdefault((ex.reason, ex.at), []).extend(r.id for r in hit)
+        for (reason, when), ids in ended.items():
+            await conn.execute(update(E).where(E.c.id.in_(ids)).values(active=False, exit_reason=reason,
+                                                                       exited_at=utc(when)))
+            await conn.execute(update(F).where(F.c.enrollment_id.in_(ids),
+                                               F.c.status == FollowUpStatus.SCHEDULED.value)
+                               .values(status=FollowUpStatus.CANCELLED.value, last_error=reason))
 
     async def _set_offset(self, conn: AsyncConnection, name: str, position: int, *, at: datetime | None) -> None:
         done = await conn.execute(update(t.consumer_offsets).where(t.consumer_offsets.c.name == name).values(

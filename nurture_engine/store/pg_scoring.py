@@ -1,0 +1,134 @@
+"""The behaviour consumer's hot path on PostgreSQL: reading a batch's leads and writing a batch of scored
+events are ONE statement each on the asyncpg connection, with array parameters (constant SQL text, so
+asyncpg reuses the prepared statement).
+
+Semantics are those of the portable SQLAlchemy versions in sql.py / sql_scoring.py. The write is one
+statement (data-modifying CTEs), so it is atomic on its own, and joins the transaction when one is open."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..domain import Consent, FieldValue, Identity, Lead, ProfileField
+from ..scheduler.jobs import Enrollment
+from .base import IngestBatch
+from .pg_followups import PgConnection
+from .sqlite_scoring import CHANNEL_OF, CONSENT_OF, STAGE_OF
+from .timeutil import req_utc, utc
+
+# WITH ORDINALITY ... ORDER BY: the interaction ids follow the batch's order (the ledger rebuild reads them
+# back in id order). Every sub-statement runs to completion whether or not the final one reads it.
+COMMIT_INGEST = """
+WITH i AS (
+    INSERT INTO interactions (lead_id, kind, intent, channel, sender_id, data, at)
+    SELECT v.lead_id, v.kind, v.intent, v.channel, v.sender_id, v.data::json, v.at
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+         WITH ORDINALITY AS v(lead_id, kind, intent, channel, sender_id, data, at, n)
+    ORDER BY v.n
+), u AS (
+    UPDATE leads SET score = v.score, stage = v.stage, updated_at = v.at,
+                     message_count = leads.message_count + v.added
+    FROM unnest($8::text[], $9::float8[], $10::text[], $11::timestamptz[], $12::int[])
+         AS v(id, score, stage, at, added)
+    WHERE leads.id = v.id
+), h AS (
+    INSERT INTO stage_history (lead_id, stage, reason, at)
+    SELECT v.lead_id, v.stage, v.reason, v.at
+    FROM unnest($13::text[], $14::text[], $15::text[], $16::timestamptz[]) WITH ORDINALITY
+         AS v(lead_id, stage, reason, at, n)
+    ORDER BY v.n
+), k AS (
+    INSERT INTO processed_events (event_key, at) SELECT unnest($17::text[]), $18::timestamptz
+)
+INSERT INTO consumer_offsets (name, position, updated_at)
+SELECT $19::text, $20::int, $18::timestamptz WHERE $19::text IS NOT NULL
+ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+"""
+
+# The leads of the batch's senders with their profiles, one row per (lead, identity); the caller keeps the
+# rows whose (channel, sender) it asked for, as the portable query does. One lateral aggregate per lead (one
+# index scan of profile_fields; five ARRAY() sub-queries took 4 ms instead of 1.2 ms for 200 leads).
+LEADS_FOR_SCORING = """
+SELECT l.id, l.stage, l.score, l.consent_status, l.consent_at, l.consent_source, l.created_at,
+       l.demo_requested_at, l.message_count, l.owner, i.channel AS i_channel, i.sender_id AS i_sender,
+       p.p_field, p.p_value, p.p_raw, p.p_conv, p.p_at
+FROM leads l JOIN identities i ON i.lead_id = l.id
+LEFT JOIN LATERAL (
+    SELECT array_agg(f.field ORDER BY f.field) AS p_field, array_agg(f.value::text ORDER BY f.field) AS p_value,
+           array_agg(f.raw ORDER BY f.field) AS p_raw, array_agg(f.conversation_id ORDER BY f.field) AS p_conv,
+           array_agg(f.at ORDER BY f.field) AS p_at
+    FROM profile_fields f WHERE f.lead_id = l.id
+) p ON true
+WHERE i.sender_id = ANY($1::text[])
+"""
+
+# The sequences each lead of `names_for` ever entered, and the active enrollments that sent something of the
+# batch's leads, in one read.
+SEQUENCING_STATE = """
+SELECT id, lead_id, sequence, variant, entered_at, active, exit_reason, last_sent_at,
+       lead_id = ANY($2::text[]) AS named,
+       active AND last_sent_at IS NOT NULL AND lead_id = ANY($1::text[]) AS awaiting
+FROM enrollments
+WHERE lead_id = ANY($2::text[]) OR (lead_id = ANY($1::text[]) AND active AND last_sent_at IS NOT NULL)
+"""
+
+
+def _lead(r: Mapping[str, Any], identity: Identity) -> Lead:
+    profile = {}
+    fields = r["p_field"] or ()  # array_agg of no rows is NULL
+    for field, value, raw, conv, at in zip(fields, r["p_value"] or (), r["p_raw"] or (), r["p_conv"] or (),
+                                           r["p_at"] or (), strict=True):
+        name = ProfileField(field)
+        profile[name] = FieldValue(field=name, value=json.loads(value), raw=raw, conversation_id=conv, at=req_utc(at))
+    return Lead(id=r["id"], stage=STAGE_OF[r["stage"]], score=r["score"],
+                consent=Consent(status=CONSENT_OF[r["consent_status"]], at=utc(r["consent_at"]),
+                                source=r["consent_source"]),
+                created_at=req_utc(r["created_at"]), demo_requested_at=utc(r["demo_requested_at"]),
+                profile=profile, refused=frozenset(), identities=(identity,), message_count=r["message_count"],
+                owner=r["owner"])
+
+
+async def leads_for_scoring(pg: PgConnection, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+    wanted = {(i.channel.value, i.sender_id) for i in identities}
+    out = {}
+    for r in await pg.fetch(LEADS_FOR_SCORING, sorted({i.sender_id for i in identities})):
+        if (r["i_channel"], r["i_sender"]) in wanted:
+            identity = Identity(channel=CHANNEL_OF[r["i_channel"]], sender_id=r["i_sender"])
+            out[identity] = _lead(r, identity)
+    return out
+
+
+async def sequencing_state(pg: PgConnection, lead_ids: Sequence[str], names_for: Sequence[str]
+                           ) -> tuple[dict[str, set[str]], dict[str, list[Enrollment]]]:
+    names: dict[str, set[str]] = {lead_id: set() for lead_id in names_for}
+    sent: dict[str, list[Enrollment]] = {}
+    for r in await pg.fetch(SEQUENCING_STATE, sorted(set(lead_ids)), sorted(set(names_for))):
+        if r["named"]:
+            names[r["lead_id"]].add(r["sequence"])
+        if r["awaiting"]:
+            sent.setdefault(r["lead_id"], []).append(Enrollment(
+                id=r["id"], lead_id=r["lead_id"], sequence=r["sequence"], variant=r["variant"],
+                entered_at=req_utc(r["entered_at"]), active=bool(r["active"]), exit_reason=r["exit_reason"],
+                last_sent_at=utc(r["last_sent_at"])))
+    return names, sent
+
+
+async def commit_ingest(pg: PgConnection, batch: IngestBatch, at: datetime) -> None:
+    rows = batch.interactions
+    changes = [u for u in batch.updates if u.stage_reason is not None]
+    name, position = batch.offset if batch.offset is not None else (None, None)
+    await pg.execute(
+        COMMIT_INGEST,
+        [lead_id for lead_id, _ in rows], [i.kind for _, i in rows], [i.intent for _, i in rows],
+        [i.channel.value for _, i in rows], [i.sender_id for _, i in rows], [json.dumps(i.data) for _, i in rows],
+        [req_utc(i.at) for _, i in rows],
+        [u.lead_id for u in batch.updates], [float(u.score) for u in batch.updates],
+        [u.stage.value for u in batch.updates], [req_utc(u.at) for u in batch.updates],
+        [u.messages_added for u in batch.updates],
+        [u.lead_id for u in changes], [u.stage.value for u in changes], [u.stage_reason for u in changes],
+        [req_utc(u.at) for u in changes],
+        list(batch.event_keys), at, name, position,
+    )

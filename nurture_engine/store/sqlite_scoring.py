@@ -1,0 +1,137 @@
+"""The behaviour consumer's hot path on SQLite: plain SQL on the aiosqlite connection under SQLAlchemy's
+(same transaction), values converted with the dialect's own type processors, so the rows are those the
+portable SQLAlchemy statements of sql.py / sql_scoring.py write and read; only SQLAlchemy's per-statement
+and per-row work (compilation, cache keys, parameter dictionaries) is left out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Dialect
+
+from ..domain import Channel, Consent, ConsentStatus, FieldValue, Identity, Lead, ProfileField, Stage
+from ..scheduler.jobs import Enrollment
+from . import tables as t
+from .base import IngestBatch
+from .timeutil import req_utc, utc
+
+
+class SqliteConnection(Protocol):
+    """The part of aiosqlite.Connection used here."""
+
+    async def execute_fetchall(self, sql: str, parameters: Iterable[Any]) -> Iterable[Any]: ...
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> Any: ...
+
+    async def execute(self, sql: str, parameters: Iterable[Any]) -> Any: ...
+
+
+LEADS = ("SELECT l.id, l.stage, l.score, l.consent_status, l.consent_at, l.consent_source, l.created_at, "
+         "l.demo_requested_at, l.message_count, l.owner, i.channel, i.sender_id "
+         "FROM leads l JOIN identities i ON i.lead_id = l.id WHERE i.sender_id IN ({})")
+PROFILE = "SELECT lead_id, field, value, raw, conversation_id, at FROM profile_fields WHERE lead_id IN ({})"
+INTERACTIONS = ("INSERT INTO interactions (lead_id, kind, intent, channel, sender_id, data, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)")
+UPDATE_LEADS = "UPDATE leads SET score = ?, stage = ?, updated_at = ?, message_count = message_count + ? WHERE id = ?"
+HISTORY = "INSERT INTO stage_history (lead_id, stage, reason, at) VALUES (?, ?, ?, ?)"
+KEYS = "INSERT INTO processed_events (event_key, at) VALUES (?, ?)"
+ENROLLMENTS = ("SELECT id, lead_id, sequence, variant, entered_at, active, exit_reason, last_sent_at "
+               "FROM enrollments WHERE lead_id IN ({})")
+OFFSET = ("INSERT INTO consumer_offsets (name, position, updated_at) VALUES (?, ?, ?) "
+          "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at")
+
+
+# members by value: a dict lookup instead of EnumMeta.__call__ for every row
+STAGE_OF: dict[str, Stage] = {m.value: m for m in Stage}
+CONSENT_OF: dict[str, ConsentStatus] = {m.value: m for m in ConsentStatus}
+CHANNEL_OF: dict[str, Channel] = {m.value: m for m in Channel}
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+class SqliteScoring:
+    """The statements, with the type processors of one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        def bind(column: Any) -> Callable[[Any], Any]:
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            return process or (lambda v: v)
+
+        def result(column: Any) -> Callable[[Any], Any]:
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            return process or (lambda v: v)
+
+        self._at = bind(t.interactions.c.at)
+        self._json = bind(t.interactions.c.data)
+        self._read_at = result(t.leads.c.created_at)
+        self._read_json = result(t.profile_fields.c.value)
+
+    def _when(self, value: Any) -> datetime | None:
+        return utc(self._read_at(value)) if value is not None else None
+
+    async def leads_for_scoring(self, db: SqliteConnection, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+        wanted = {(i.channel.value, i.sender_id) for i in identities}
+        senders = sorted({i.sender_id for i in identities})
+        rows = [r for r in await db.execute_fetchall(LEADS.format(_marks(len(senders))), senders)
+                if (r[10], r[11]) in wanted]
+        lead_ids = sorted({r[0] for r in rows})
+        profiles: dict[str, dict[ProfileField, FieldValue]] = {lead_id: {} for lead_id in lead_ids}
+        if lead_ids:
+            for lead_id, field, value, raw, conv, at in await db.execute_fetchall(
+                    PROFILE.format(_marks(len(lead_ids))), lead_ids):
+                name = ProfileField(field)
+                profiles[lead_id][name] = FieldValue(field=name, value=self._read_json(value), raw=raw,
+                                                     conversation_id=conv, at=req_utc(self._when(at)))
+        out = {}
+        for r in rows:
+            identity = Identity(channel=CHANNEL_OF[r[10]], sender_id=r[11])
+            out[identity] = Lead(id=r[0], stage=STAGE_OF[r[1]], score=r[2],
+                                 consent=Consent(status=CONSENT_OF[r[3]], at=self._when(r[4]), source=r[5]),
+                                 created_at=req_utc(self._when(r[6])), demo_requested_at=self._when(r[7]),
+                                 profile=dict(profiles[r[0]]), refused=frozenset(), identities=(identity,),
+                                 message_count=r[8], owner=r[9])
+        return out
+
+    async def sequencing_state(self, db: SqliteConnection, lead_ids: Sequence[str], names_for: Sequence[str]
+                               ) -> tuple[dict[str, set[str]], dict[str, list[Enrollment]]]:
+        """All enrollments of these leads in one read: the names for `names_for`, the active ones that
+        sent something for `lead_ids`."""
+        names: dict[str, set[str]] = {lead_id: set() for lead_id in names_for}
+        sent: dict[str, list[Enrollment]] = {}
+        wanted = set(lead_ids)
+        ids = sorted(wanted | set(names_for))
+        for e_id, lead_id, sequence, variant, entered_at, active, reason, last_sent_at in await db.execute_fetchall(
+                ENROLLMENTS.format(_marks(len(ids))), ids):
+            if lead_id in names:
+                names[lead_id].add(sequence)
+            if lead_id in wanted and active and last_sent_at is not None:
+                sent.setdefault(lead_id, []).append(Enrollment(
+                    id=e_id, lead_id=lead_id, sequence=sequence, variant=variant,
+                    entered_at=req_utc(self._when(entered_at)), active=True, exit_reason=reason,
+                    last_sent_at=self._when(last_sent_at)))
+        return names, sent
+
+    async def commit_ingest(self, db: SqliteConnection, batch: IngestBatch, at: datetime | None) -> None:
+        """Everything but the sequencing, in the order of the portable path (the first insert opens the
+        transaction SQLAlchemy commits)."""
+        stamp = self._at(utc(at))
+        if batch.event_keys:
+            await db.executemany(KEYS, [(k, stamp) for k in batch.event_keys])
+        if batch.interactions:
+            await db.executemany(INTERACTIONS, [
+                (lead_id, i.kind, i.intent, i.channel.value, i.sender_id, self._json(i.data), self._at(utc(i.at)))
+                for lead_id, i in batch.interactions])
+        if batch.updates:
+            await db.executemany(UPDATE_LEADS, [(u.score, u.stage.value, self._at(utc(u.at)), u.messages_added,
+                                                 u.lead_id) for u in batch.updates])
+        changes = [(u.lead_id, u.stage.value, u.stage_reason, self._at(utc(u.at)))
+                   for u in batch.updates if u.stage_reason is not None]
+        if changes:
+            await db.executemany(HISTORY, changes)
+
+    async def set_offset(self, db: SqliteConnection, name: str, position: int, at: datetime | None) -> None:
+        await db.execute(OFFSET, (name, position, self._at(utc(at))))
