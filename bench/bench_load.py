@@ -15,6 +15,7 @@ the action server's and the service's process groups) sampled every 100 ms durin
 
 Usage: .venv/bin/python bench/bench_load.py [--db sqlite|pg] [--concurrency 10 50] [--conversations 2] [--think 5]
        [--json out.json] [--profile out.prof] (cProfile of the action server during the real phases)
+       [--py-spy DIR [--py-spy-seconds 30]] (py-spy of every process at the highest concurrency, summarised)
        [--profile-rasa out.prof] (cProfile of the Rasa server)
 """
 
@@ -39,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 import aiohttp  # noqa: E402
+import spy  # noqa: E402
 from pgdb import create_database, database_url, drop_database  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -74,6 +76,8 @@ class Phase:
     """CPU time per measured turn of each process (group) during the phase."""
     actions: dict[str, int] = field(default_factory=dict)
     """The action events Rasa logged in one of the phase's conversations (what the turns cost Rasa)."""
+    profile: dict[str, Any] = field(default_factory=dict)
+    """py-spy summary per process (--py-spy)."""
 
     def summary(self) -> dict[str, Any]:
         ms = sorted(x * 1000 for x in self.latencies)
@@ -83,7 +87,8 @@ class Phase:
                 "p50_ms": round(pct[49], 1), "p95_ms": round(pct[94], 1), "max_ms": round(ms[-1], 1),
                 "errors": len(self.errors), "error_samples": self.errors[:3], "off_script": self.off_script,
                 "peak_rss_mb": round(self.peak_rss_mb, 1) if self.mode == "real" else None,
-                "actions_in_one_conversation": self.actions, "cpu_ms_per_turn": self.cpu_ms_per_turn}
+                "actions_in_one_conversation": self.actions, "cpu_ms_per_turn": self.cpu_ms_per_turn,
+                **({"py_spy": self.profile} if self.profile else {})}
 
 
 class Asked:
@@ -246,6 +251,14 @@ class Bench:
                 found[e["name"]] = found.get(e["name"], 0) + 1
         return found
 
+    async def spy(self, phase: Phase, pids: dict[str, int]) -> None:
+        """py-spy of every process of the phase, from 3 s in (connections warm) for --py-spy-seconds."""
+        await asyncio.sleep(3)
+        out = Path(self.args.py_spy)
+        files = await spy.record(pids, self.args.py_spy_seconds, out, suffix=f"-{phase.mode}-{phase.concurrency}c")
+        phase.profile = {name: spy.summarise(path, spy.RASA if name == "rasa" else spy.ENGINE)
+                         for name, path in files.items()}
+
     async def run_phase(self, http: aiohttp.ClientSession, mode: str, k: int) -> Phase:
         side = Supervisor(self.action_side(mode), self.env, self.tmp / "log")
         await side.start(timeout=120)
@@ -260,10 +273,14 @@ class Bench:
             groups = {"rasa": self.rasa_pid, **{name: p.pid for name, p in side.procs.items()}}
             cpu_before = {name: group_cpu_s(pid) for name, pid in groups.items()}
             start = time.perf_counter()
+            spying = asyncio.create_task(self.spy(phase, groups)) if self.args.py_spy and k == max(
+                self.args.concurrency) else None
             rng = random.Random(k)  # the same pauses for the no-op and the real phase
             await asyncio.gather(*(converse(http, self.rasa_url, phase, self.asked, self.args.conversations,
                                             self.args.think, random.Random(rng.random())) for _ in range(k)))
             phase.wall = time.perf_counter() - start
+            if spying is not None:
+                await spying
             turns = max(1, len(phase.latencies))
             phase.cpu_ms_per_turn = {name: round(1000 * (group_cpu_s(pid) - cpu_before[name]) / turns, 1)
                                      for name, pid in groups.items()}
@@ -337,12 +354,17 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=2, help="conversations per visitor per phase")
     parser.add_argument("--think", type=float, default=5.0,
                         help="mean seconds a visitor reads and types between messages (0: closed loop, saturation)")
+    parser.add_argument("--py-spy", metavar="DIR",
+                        help="py-spy every process during the phases at the highest concurrency; raw files to DIR")
+    parser.add_argument("--py-spy-seconds", type=float, default=30)
     parser.add_argument("--json")
     parser.add_argument("--profile", help="write a cProfile of the action server (real phases) here")
     parser.add_argument("--profile-rasa", help="write a cProfile of the Rasa server (all phases) here")
     args = parser.parse_args()
     if not MODEL.exists():
         raise SystemExit(f"no trained model at {MODEL}: run `make train`")
+    if args.py_spy and not spy.available():
+        raise SystemExit("--py-spy needs py-spy in this virtualenv (it is in requirements.lock: `make venv`)")
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         bench = Bench(args, Path(tmp))
         try:
