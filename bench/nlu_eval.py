@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -37,6 +38,20 @@ def per_intent_f1(gold: list[str], predicted: list[str | None]) -> dict[str, flo
         fn = sum(1 for g, p in pairs if g == intent and p != intent)
         scores[intent] = round(f1(tp, fp, fn), 4)
     return scores
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", "", text.lower()).split())
+
+
+def overlap(training: Path, data: Path) -> int:
+    """Training examples (3 words or more) identical to an evaluation example, ignoring case, punctuation and
+    entity marks: the evaluation must not be learnt. Short replies ("yes please") are everyone's vocabulary."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    evaluation = {_words(m.get("text")) for m in load_data(str(data)).intent_examples}
+    return sum(1 for m in load_data(str(training)).intent_examples
+               if (w := _words(m.get("text"))).count(" ") >= 2 and w in evaluation)
 
 
 async def evaluate(model: Path, data: Path) -> dict[str, object]:
@@ -75,6 +90,7 @@ async def evaluate(model: Path, data: Path) -> dict[str, object]:
         "entity_f1_mean": round(sum(entity_f1.values()) / len(entity_f1), 4),
         "top_confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions],  # counts only
         "parse_ms_per_message": round(1000 * elapsed / max(1, len(examples)), 2),
+        "training_examples_identical_to_evaluation": overlap(ROOT / "nlu_data", data),
     }
 
 
@@ -93,7 +109,8 @@ def main() -> int:
         result = asyncio.run(evaluate(Path(args.model), Path(args.data)))
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(json.dumps({k: result[k] for k in ("intent_macro_f1_without_inform",
-                                                 "intent_macro_f1_without_fallback", "per_intent_f1", "entity_f1")},
+                                                 "intent_macro_f1_without_fallback", "per_intent_f1", "entity_f1",
+                                                 "training_examples_identical_to_evaluation")},
                      indent=2))
     return 0
 

@@ -55,7 +55,8 @@ def nlu() -> dict[str, Any]:
     r = run_json([PY, str(BENCH / "nlu_eval.py"), "--out", str(out)], out)
     return {"nlu_intent_macro_f1": r["intent_macro_f1_without_inform"], "nlu_entity_f1": r["entity_f1"],
             "nlu_entity_f1_mean": r["entity_f1_mean"], "nlu_entity_f1_min": min(r["entity_f1"].values()),
-            "nlu_parse_ms_per_message": r["parse_ms_per_message"]}
+            "nlu_parse_ms_per_message": r["parse_ms_per_message"],
+            "nlu_training_examples_identical_to_evaluation": r["training_examples_identical_to_evaluation"]}
 
 
 def load() -> dict[str, Any]:
