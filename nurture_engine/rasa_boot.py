@@ -24,11 +24,11 @@ import sys
 from typing import Any
 
 from . import rasa_sqlite
+from .rasa_sqlite import replace_attr
 from .store.sqlite_wal import use_wal_everywhere
 
 log = logging.getLogger(__name__)
 SLOT_VALIDATION = "action_validate_slot_mappings"
-PATCHED = "_nurture_rasa_boot"
 
 
 def cache_response_validator() -> bool:
@@ -37,53 +37,40 @@ def cache_response_validator() -> bool:
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
 
-    original = getattr(RemoteAction, "_validate_action_result", None)
-    if getattr(original, PATCHED, False):
-        return True
-    if original is None or not hasattr(RemoteAction, "action_response_format_spec"):
-        log.warning("rasa has no RemoteAction._validate_action_result: response validation left as it is")
-        return False
-    built: dict[str, Any] = {}
+    def make(original: Any) -> Any:
+        built: dict[str, Any] = {}
 
-    def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
-        validator = built.get("validator")
-        if validator is None:
-            schema = self.action_response_format_spec()
-            cls = validator_for(schema)
-            cls.check_schema(schema)
-            validator = built["validator"] = cls(schema)
-        try:
-            validator.validate(result)
-        except ValidationError:
-            return bool(original(self, result))  # raises Rasa's own error for the invalid response
-        return True
+        def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
+            validator = built.get("validator")
+            if validator is None:
+                schema = self.action_response_format_spec()
+                cls = validator_for(schema)
+                cls.check_schema(schema)
+                validator = built["validator"] = cls(schema)
+            try:
+                validator.validate(result)
+            except ValidationError:
+                return bool(original(self, result))  # raises Rasa's own error for the invalid response
+            return True
+        return validate
 
-    setattr(validate, PATCHED, True)
-    RemoteAction._validate_action_result = validate
-    return True
+    return replace_attr(RemoteAction, "_validate_action_result", make, "response validation")
 
 
 def skip_idle_slot_validation() -> bool:
     from rasa.core.actions.action import ActionExtractSlots
     from rasa.shared.core.events import SlotSet
 
-    original = getattr(ActionExtractSlots, "_execute_validation_action", None)
-    if getattr(original, PATCHED, False):
-        return True
-    if original is None:
-        log.warning("rasa has no ActionExtractSlots._execute_validation_action: slot validation calls left as they are")
-        return False
+    def make(original: Any) -> Any:
+        async def execute(self: ActionExtractSlots, extraction_events: list[Any], output_channel: Any, nlg: Any,
+                          tracker: Any, domain: Any) -> list[Any]:
+            slot_events = [e for e in extraction_events if isinstance(e, SlotSet)]
+            if SLOT_VALIDATION in domain.user_actions and (not slot_events or tracker.active_loop_name):
+                return slot_events  # what Rasa returns when the action answers with no events
+            return list(await original(self, extraction_events, output_channel, nlg, tracker, domain))
+        return execute
 
-    async def execute(self: ActionExtractSlots, extraction_events: list[Any], output_channel: Any, nlg: Any,
-                      tracker: Any, domain: Any) -> list[Any]:
-        slot_events = [e for e in extraction_events if isinstance(e, SlotSet)]
-        if SLOT_VALIDATION in domain.user_actions and (not slot_events or tracker.active_loop_name):
-            return slot_events  # what Rasa returns when the action answers with no events
-        return list(await original(self, extraction_events, output_channel, nlg, tracker, domain))
-
-    setattr(execute, PATCHED, True)
-    ActionExtractSlots._execute_validation_action = execute
-    return True
+    return replace_attr(ActionExtractSlots, "_execute_validation_action", make, "slot validation calls")
 
 
 def apply() -> None:

@@ -18,10 +18,26 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
 POOL = {"pool_size": 2, "max_overflow": 4}
+MARK = "_nurture_rasa_boot"
+
+
+def replace_attr(owner: Any, name: str, make: Callable[[Any], Any], what: str) -> bool:
+    """Replaces `owner.name` with `make(original)` once (a second call keeps the first replacement); logs
+    and returns False when this Rasa has no such attribute, so Rasa then runs unchanged there."""
+    original = getattr(owner, name, None)
+    if original is None:
+        log.warning("%s.%s not found in this Rasa: %s left as it is", getattr(owner, "__name__", owner), name, what)
+        return False
+    if not getattr(original, MARK, False):
+        replacement = make(original)
+        setattr(replacement, MARK, True)
+        setattr(owner, name, replacement)
+    return True
 
 
 def _sqlite_file(url: Any) -> bool:
@@ -39,79 +55,75 @@ def pooled_sqlite_kwargs() -> dict[str, Any]:
 def pool_tracker_store_connections() -> bool:
     import rasa.core.tracker_store as ts
 
-    original = getattr(ts, "create_engine_kwargs", None)
-    if original is None or getattr(original, "_nurture", False):
-        return original is not None
+    def make(original: Any) -> Any:
+        def kwargs(url: Any) -> dict[str, Any]:
+            return pooled_sqlite_kwargs() if _sqlite_file(url) else dict(original(url))
+        return kwargs
 
-    def kwargs(url: Any) -> dict[str, Any]:
-        return pooled_sqlite_kwargs() if _sqlite_file(url) else dict(original(url))
-
-    kwargs._nurture = True  # type: ignore[attr-defined]
-    ts.create_engine_kwargs = kwargs
-    return True
+    return replace_attr(ts, "create_engine_kwargs", make, "tracker store connections (not pooled)")
 
 
-def pool_broker_connections_and_batch() -> bool:
+def pool_broker_connections() -> bool:
     import sqlalchemy
     import sqlalchemy.orm
     from rasa.core.brokers.sql import SQLEventBroker
+
+    def make(init: Any) -> Any:
+        def pooled_init(self: SQLEventBroker, *args: Any, **kwargs: Any) -> None:
+            init(self, *args, **kwargs)
+            if _sqlite_file(self.engine.url):
+                url = self.engine.url
+                self.engine.dispose()
+                self.engine = sqlalchemy.create_engine(url, **pooled_sqlite_kwargs())
+                self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+        return pooled_init
+
+    return replace_attr(SQLEventBroker, "__init__", make, "broker connections (not pooled)")
+
+
+def publish_turns_in_one_transaction() -> bool:
+    from rasa.core.brokers.sql import SQLEventBroker
     from rasa.core.tracker_store import TrackerStore
 
-    init = SQLEventBroker.__init__
-    stream = getattr(TrackerStore, "_stream_new_events", None)
-    if stream is None or getattr(init, "_nurture", False):
-        return stream is not None
+    def make(stream: Any) -> Any:
+        async def stream_new_events(self: TrackerStore, event_broker: Any, new_events: list[Any],
+                                    sender_id: str) -> None:
+            if not isinstance(event_broker, SQLEventBroker) or len(new_events) < 2:
+                await stream(self, event_broker, new_events, sender_id)
+                return
+            with event_broker.session_scope() as session:
+                for event in new_events:
+                    body = {"sender_id": sender_id, **event.as_dict()}
+                    session.add(event_broker.SQLBrokerEvent(sender_id=body.get("sender_id"), data=json.dumps(body)))
+                session.commit()
+        return stream_new_events
 
-    def pooled_init(self: SQLEventBroker, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        if _sqlite_file(self.engine.url):
-            url = self.engine.url
-            self.engine.dispose()
-            self.engine = sqlalchemy.create_engine(url, **pooled_sqlite_kwargs())
-            self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
-
-    async def stream_new_events(self: TrackerStore, event_broker: Any, new_events: list[Any], sender_id: str) -> None:
-        if not isinstance(event_broker, SQLEventBroker) or len(new_events) < 2:
-            await stream(self, event_broker, new_events, sender_id)
-            return
-        with event_broker.session_scope() as session:
-            for event in new_events:
-                body = {"sender_id": sender_id, **event.as_dict()}
-                session.add(event_broker.SQLBrokerEvent(sender_id=body.get("sender_id"), data=json.dumps(body)))
-            session.commit()
-
-    pooled_init._nurture = True  # type: ignore[attr-defined]
-    SQLEventBroker.__init__ = pooled_init
-    TrackerStore._stream_new_events = stream_new_events
-    return True
+    return replace_attr(TrackerStore, "_stream_new_events", make, "broker events (published one by one)")
 
 
 def count_instead_of_reloading() -> bool:
     from rasa.core.tracker_store import SQLTrackerStore
 
-    original = SQLTrackerStore.stream_events
-    query = getattr(SQLTrackerStore, "_event_query", None)
-    if query is None or getattr(original, "_nurture", False):
-        return query is not None
+    if not hasattr(SQLTrackerStore, "_event_query"):
+        log.warning("SQLTrackerStore._event_query not found in this Rasa: the stored tracker is reloaded per save")
+        return False
 
-    async def stream_events(self: SQLTrackerStore, tracker: Any) -> None:
-        if self.event_broker is None or not self.domain:
-            await original(self, tracker)  # no broker: nothing to do; no domain: Rasa's offset is 0
-            return
-        with self.session_scope() as session:
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+    def make(original: Any) -> Any:
+        async def stream_events(self: SQLTrackerStore, tracker: Any) -> None:
+            if self.event_broker is None or not self.domain:
+                await original(self, tracker)  # no broker: nothing to do; no domain: Rasa's offset is 0
+                return
+            with self.session_scope() as session:
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        return stream_events
 
-    stream_events._nurture = True  # type: ignore[attr-defined]
-    SQLTrackerStore.stream_events = stream_events
-    return True
+    return replace_attr(SQLTrackerStore, "stream_events", make, "the stored tracker (reloaded per save)")
 
 
 def apply() -> None:
-    if not pool_tracker_store_connections():
-        log.warning("rasa.core.tracker_store.create_engine_kwargs not found: tracker store connections not pooled")
-    if not pool_broker_connections_and_batch():
-        log.warning("rasa's TrackerStore._stream_new_events not found: broker events published one by one")
-    if not count_instead_of_reloading():
-        log.warning("rasa's SQLTrackerStore._event_query not found: the stored tracker is reloaded per save")
+    pool_tracker_store_connections()
+    pool_broker_connections()
+    publish_turns_in_one_transaction()
+    count_instead_of_reloading()
