@@ -25,9 +25,9 @@ ENGINE = [("SQL driver threads (aiosqlite/asyncpg)", ("aiosqlite/core.py", "asyn
           ("lead store reads", ("get_lead", "lead_for_identity", "_load", "leads_for_scoring", "sequencing_state")),
           ("lead store writes", ("set_field", "add_interaction", "commit_ingest", "apply_sequencing", "add_refusal")),
           ("scoring and stages", ("scoring.py", "stages.py", "lead_engine.py")),
-          ("behaviour consumer", ("events.py",)),
-          ("dispatcher", ("scheduler/",)),
-          ("rasa_sdk (tracker parse, HTTP)", ("rasa_sdk/", "sanic/", "aiohttp/")),
+          ("behaviour consumer", ("nurture_engine/events.py", "nurture_engine/events_rabbit.py")),
+          ("dispatcher", ("nurture_engine/scheduler/",)),
+          ("HTTP server and rasa_sdk (request and tracker parsing)", ("rasa_sdk/", "sanic/", "aiohttp/")),
           ("SQLAlchemy core", ("sqlalchemy/",))]
 IDLE = ("runners.py:155", "select (selectors.py", "_run_once (asyncio/base_events.py", "aiosqlite/core.py:59")
 
