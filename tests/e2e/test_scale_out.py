@@ -173,6 +173,10 @@ class RedisWatch:
                 if self._stop.is_set():
                     return
 
+    def lock_writes(self, sender: str) -> int:
+        """How many times Rasa has written this conversation's lock (a ticket issued or returned)."""
+        return sum(1 for c in list(self.commands) if c.upper().startswith("SET") and f":lock:{sender}" in c)
+
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._client.get(f"{self.prefix}:wake")  # any command wakes the monitor loop
@@ -190,8 +194,14 @@ async def test_a_message_reaching_the_other_process_mid_turn_waits_for_the_redis
     visitors = [TwoDoorVisitor(stack, http) for _ in range(4)]
 
     async def overlap(v: TwoDoorVisitor) -> None:
+        before = watch.lock_writes(v.sender)
         first = asyncio.create_task(v.say("we need better pipeline forecasting", door=0))
-        await asyncio.sleep(0.15)  # A has issued its ticket and is mid-turn
+        # A has written its ticket to Redis (a fixed pause was not enough on a busy machine: with four
+        # visitors' first messages queued in process A, B's ticket could come first)
+        for _ in range(5000):  # at most ~10 s
+            if watch.lock_writes(v.sender) > before:
+                break
+            await asyncio.sleep(0.002)
         assert not first.done(), "the first turn must still be running for the test to mean anything"
         replies = await v.say("how much does it cost?", door=1)
         assert asked(replies) == ["role"], replies  # B saw A's answer: use_case is known
