@@ -48,18 +48,11 @@ from nurture_engine.config import load_settings  # noqa: E402
 from nurture_engine.stack import ProcessSpec, bin_path, stack_env, stack_processes  # noqa: E402
 from nurture_engine.store.migrate import upgrade  # noqa: E402
 from nurture_engine.supervisor import Supervisor  # noqa: E402
+from nurture_engine.testing import free_port  # noqa: E402
 
 MODEL = ROOT / "models" / "nurture.tar.gz"
 SCRIPT = [("hi", ["use_case"]), ("we need better pipeline forecasting", ["role"]),
           ("I'm the head of revops", ["company_size"]), ("about 450 people", [])]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,6 +15,13 @@ from .store.memory import MemoryLeadStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for a process a test or benchmark starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_settings(**env: str) -> Settings:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,18 +15,12 @@ from nurture_engine.config import load_settings
 from nurture_engine.stack import stack_env, stack_processes
 from nurture_engine.store.migrate import upgrade
 from nurture_engine.supervisor import Supervisor
-from nurture_engine.testing import PROJECT_ROOT
+from nurture_engine.testing import PROJECT_ROOT, free_port
 
 MODEL = PROJECT_ROOT / "models" / "nurture.tar.gz"
 ADMIN_TOKEN = "e2e-admin-" + uuid.uuid4().hex
 ACTION_TOKEN = "e2e-action-" + uuid.uuid4().hex
 RASA_TOKEN = "e2e-rasa-" + uuid.uuid4().hex
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

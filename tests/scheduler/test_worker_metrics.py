@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -13,16 +12,10 @@ from pathlib import Path
 
 from nurture_engine.fakes.recorder import RecordingChannel
 from nurture_engine.store.migrate import upgrade
-from nurture_engine.testing import PROJECT_ROOT, seed_due_followups
+from nurture_engine.testing import PROJECT_ROOT, free_port, seed_due_followups
 from tests.e2e.test_dispatch_crash import config_for, wait_until, worker
 
 N = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def scrape(port: int, token: str | None) -> tuple[int, str]:
