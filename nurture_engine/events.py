@@ -143,7 +143,6 @@ class SqlEventSource:
 
 
 _READ = "SELECT id, data FROM events WHERE id > {} ORDER BY id LIMIT {}"
-_json = json.JSONDecoder()
 
 
 async def _read(conn: AsyncConnection, after: int, limit: int) -> Iterable[tuple[Any, Any]]:
@@ -163,14 +162,9 @@ async def _read(conn: AsyncConnection, after: int, limit: int) -> Iterable[tuple
 def _decode(position: int, data: Any) -> dict[str, Any]:
     """The event of a broker row: {} (and a warning) for a row that is not one JSON object."""
     try:
-        event, end = _json.raw_decode(data)  # json.loads without its whitespace handling
-        if end != len(data):
-            event = json.loads(data)  # trailing whitespace, or an error where json.loads reports it
+        event = json.loads(data)
     except (TypeError, ValueError):
-        try:
-            event = json.loads(data)  # leading whitespace
-        except (TypeError, ValueError):
-            event = None
+        event = None
     if not isinstance(event, dict):
         log.warning("event %s in the broker table is not a JSON object; skipped", position)
         return {}
