@@ -28,7 +28,7 @@ from .domain import Channel, Identity, Interaction
 from .lead_engine import EventRecord
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService, channel_of
-from .store.engine import async_url
+from .store.engine import async_url, driver_connection
 from .store.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
@@ -150,10 +150,10 @@ async def _read(conn: AsyncConnection, after: int, limit: int) -> Iterable[tuple
     SQLite (no transaction around a read), SQLAlchemy for other databases."""
     dialect = conn.dialect
     if dialect.name == "postgresql" and dialect.driver == "asyncpg":
-        driver = (await conn.get_raw_connection()).driver_connection
+        driver = await driver_connection(conn)
         return [tuple(r) for r in await driver.fetch(_READ.format("$1", "$2"), after, limit)]
     if dialect.name == "sqlite" and dialect.driver == "aiosqlite":
-        driver = (await conn.get_raw_connection()).driver_connection
+        driver = await driver_connection(conn)
         return cast(Iterable[tuple[Any, Any]], await driver.execute_fetchall(_READ.format("?", "?"), (after, limit)))
     query = select(_events.c.id, _events.c.data).where(_events.c.id > after).order_by(_events.c.id).limit(limit)
     return [(r.id, r.data) for r in (await conn.execute(query)).all()]

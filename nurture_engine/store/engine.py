@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from .sqlite_wal import use_wal
@@ -18,6 +18,12 @@ def async_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url.removeprefix(prefix)
     return url
+
+
+async def driver_connection(conn: AsyncConnection) -> Any:
+    """The driver's own connection (asyncpg or aiosqlite) under a SQLAlchemy connection, in its transaction:
+    for the hot paths that send plain SQL without SQLAlchemy's per-statement work."""
+    return (await conn.get_raw_connection()).driver_connection
 
 
 class SqlEngineHolder:

@@ -24,6 +24,7 @@ from ..scheduler.jobs import (
 )
 from . import pg_followups as pg
 from . import tables as t
+from .engine import driver_connection
 from .timeutil import req_utc, utc
 
 F, E = t.followups, t.enrollments
@@ -44,8 +45,7 @@ def _followup(r: Row[Any]) -> FollowUp:
 
 async def _driver(conn: AsyncConnection) -> pg.PgConnection:
     """The asyncpg connection under a PostgreSQL connection (the dispatcher's fast path)."""
-    raw = await conn.get_raw_connection()
-    return cast(pg.PgConnection, raw.driver_connection)
+    return cast(pg.PgConnection, await driver_connection(conn))
 
 
 class SqlFollowUpMixin:

@@ -17,6 +17,7 @@ from ..scheduler.jobs import Enrollment, FollowUpStatus, SequencePlan
 from . import pg_scoring as pg
 from . import tables as t
 from .base import IngestBatch
+from .engine import driver_connection
 from .sql_followups import E, F, SqlFollowUpMixin, _driver
 from .sqlite_scoring import SqliteConnection, SqliteScoring
 from .timeutil import req_utc, utc
@@ -24,7 +25,7 @@ from .timeutil import req_utc, utc
 
 async def _sqlite_driver(conn: AsyncConnection) -> SqliteConnection:
     """The aiosqlite connection under a SQLite connection (the consumer's fast path)."""
-    return cast(SqliteConnection, (await conn.get_raw_connection()).driver_connection)
+    return cast(SqliteConnection, await driver_connection(conn))
 
 
 class SqlScoringMixin(SqlFollowUpMixin):
