@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol, cast
 
+import ujson
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
@@ -48,33 +49,55 @@ def count_messages(metrics: Metrics, records: Sequence[EventRecord], scored: int
     metrics.score_updates(scored)
 
 
-def to_record(event: Mapping[str, Any], channels: dict[str, Channel], key: str | None = None) -> EventRecord | None:
-    """An interaction for a user or bot event; None for the rest (slots, actions, ...). Without a
-    `key` from the transport, the event's content key is used."""
-    kind = event.get("event")
-    sender = event.get("sender_id")
-    if kind not in SCORED_EVENTS or not isinstance(sender, str) or not sender:
-        return None
-    at = datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
-    if kind == "user":
-        channel = channel_of(event.get("input_channel"))
-        channels[sender] = channel
-        parse = event.get("parse_data") or {}
-        intent = (parse.get("intent") or {}).get("name")
+class EventMapper:
+    """Maps broker events to interactions. Bot events carry no channel: the channel of the sender's last
+    user message is used. One `Identity` per sender and channel is kept (a batch groups by identity)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.channels: dict[str, Channel] = {}
+        self._identities: dict[tuple[Channel, str], Identity] = {}
+        self._limit = limit
+
+    def _identity(self, channel: Channel, sender: str) -> Identity:
+        identity = self._identities.get((channel, sender))
+        if identity is None:
+            if len(self._identities) >= self._limit:
+                self._identities.clear()
+            identity = self._identities[(channel, sender)] = Identity(channel=channel, sender_id=sender)
+        return identity
+
+    def record(self, event: Mapping[str, Any], key: str | None = None) -> EventRecord | None:
+        """An interaction for a user or bot event; None for the rest (slots, actions, ...). Without a
+        `key` from the transport, the event's content key is used."""
+        kind = event.get("event")
+        sender = event.get("sender_id")
+        if kind not in SCORED_EVENTS or not isinstance(sender, str) or not sender:
+            return None
+        at = datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
         text = event.get("text") or ""
-        entities = {str(e["entity"]) for e in parse.get("entities") or [] if isinstance(e, dict) and e.get("entity")}
-        data = {"length": len(text), "entities": sorted(entities)}
-        interaction = Interaction(kind="message", intent=intent, channel=channel, sender_id=sender, at=at,
-                                  data=data)
-    else:
-        known = sender in channels
-        channel = channels.get(sender, Channel.REST)
+        if kind == "user":
+            channel = self.channels[sender] = channel_of(event.get("input_channel"))
+            parse = event.get("parse_data") or {}
+            intent = (parse.get("intent") or {}).get("name")
+            found = parse.get("entities")
+            entities = sorted({str(e["entity"]) for e in found if isinstance(e, dict) and e.get("entity")}
+                              ) if found else []
+            interaction = Interaction(kind="message", intent=intent, channel=channel, sender_id=sender, at=at,
+                                      data={"length": len(text), "entities": entities})
+            return EventRecord(key=key or event_key(event), identity=self._identity(channel, sender),
+                               interaction=interaction)
+        channel = self.channels.get(sender, Channel.REST)
         interaction = Interaction(kind="bot_message", channel=channel, sender_id=sender, at=at,
-                                  data={"length": len(event.get("text") or "")})
-        return EventRecord(key=key or event_key(event), identity=Identity(channel=channel, sender_id=sender),
-                           interaction=interaction, channel_known=known)
-    return EventRecord(key=key or event_key(event), identity=Identity(channel=channel, sender_id=sender),
-                       interaction=interaction)
+                                  data={"length": len(text)})
+        return EventRecord(key=key or event_key(event), identity=self._identity(channel, sender),
+                           interaction=interaction, channel_known=sender in self.channels)
+
+
+def to_record(event: Mapping[str, Any], channels: dict[str, Channel], key: str | None = None) -> EventRecord | None:
+    """`EventMapper.record` with the given sender channels (one event at a time)."""
+    mapper = EventMapper()
+    mapper.channels = channels
+    return mapper.record(event, key)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,11 +183,15 @@ async def _read(conn: AsyncConnection, after: int, limit: int) -> Iterable[tuple
 
 
 def _decode(position: int, data: Any) -> dict[str, Any]:
-    """The event of a broker row: {} (and a warning) for a row that is not one JSON object."""
+    """The event of a broker row: {} (and a warning) for a row that is not one JSON object. ujson reads
+    Rasa's rows faster than json; a row it refuses is given to json before it counts as malformed."""
     try:
-        event = json.loads(data)
+        event = ujson.loads(data)
     except (TypeError, ValueError):
-        event = None
+        try:
+            event = json.loads(data)
+        except (TypeError, ValueError):
+            event = None
     if not isinstance(event, dict):
         log.warning("event %s in the broker table is not a JSON object; skipped", position)
         return {}
@@ -218,7 +245,7 @@ class EventConsumer(BatchLoop):
         self._service = service
         self._batch_size = batch_size
         self.poll_seconds = poll_seconds
-        self._channels: dict[str, Channel] = {}
+        self._mapper = EventMapper()
         self._offset: int | None = None  # this consumer is the offset's only writer
         self._ahead: tuple[int, asyncio.Future[Batch]] | None = None
 
@@ -242,8 +269,8 @@ class EventConsumer(BatchLoop):
 
     async def _read(self, after: int) -> Batch:
         rows = await self._source.fetch(after, self._batch_size)
-        return rows, [r for r in (to_record(row.event, self._channels, key=f"sql:{row.position}") for row in rows)
-                      if r is not None]
+        record = self._mapper.record
+        return rows, [r for r in (record(row.event, f"sql:{row.position}") for row in rows) if r is not None]
 
     async def _next_batch(self, after: int) -> Batch:
         """The rows after `after` and their records: the batch read (and mapped) ahead while the previous one

@@ -14,8 +14,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
-from .domain import Channel
-from .events import BatchLoop, count_messages, to_record
+from .events import BatchLoop, EventMapper, count_messages
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
 
@@ -31,7 +30,7 @@ class RabbitEventConsumer(BatchLoop):
         self._service = service
         self._batch_size = batch_size
         self.poll_seconds = poll_seconds
-        self._channels: dict[str, Channel] = {}
+        self._mapper = EventMapper()
         self._connection: Any = None
         self._queue: Any = None
 
@@ -62,7 +61,7 @@ class RabbitEventConsumer(BatchLoop):
             except ValueError:
                 log.warning("a broker message is not JSON; dropped")
                 continue
-            record = to_record(event, self._channels) if isinstance(event, dict) else None
+            record = self._mapper.record(event) if isinstance(event, dict) else None
             if record is not None:
                 records.append(record)
         try:

@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .clock import Clock
 from .config import Settings
-from .domain import Identity, Interaction, Lead, ProfileField, ScoreItem, Stage, StageChange
+from .domain import FieldValue, Identity, Interaction, Lead, ProfileField, ScoreItem, Stage, StageChange
 from .scheduler.jobs import Enrollment, Exit, FollowUp, SequencePlan
 from .scoring import BehaviourLedger, behaviour_items, fit_items, total
 from .sequencer import LeadChange, Sequencer
@@ -55,6 +55,7 @@ class LeadEngine:
         self._cache_size = cache_size
         self._sequencer = Sequencer(settings.plan)
         self._entered: dict[str, set[str]] = {}
+        self._fits: dict[str, tuple[Mapping[ProfileField, FieldValue], float, frozenset[str]]] = {}
 
     def _read_sequencing(self, lead_ids: Sequence[str]) -> Awaitable[SequencingState]:
         """The sequencing state of these leads (one read for the whole batch): sequences a lead entered never
@@ -102,11 +103,24 @@ class LeadEngine:
         await self._store.apply_sequencing(SequencePlan(exits=[Exit(lead_id=lead_id, reason=reason,
                                                                     at=self._clock.now())]))
 
+    def _fit(self, lead: Lead) -> tuple[float, frozenset[str]]:
+        """The lead's fit points and signals, kept while it is the same profile object (the consumer reuses
+        a lead read again unchanged; fit points do not decay)."""
+        cached = self._fits.get(lead.id)
+        if cached is None or cached[0] is not lead.profile:
+            fit = fit_items(lead.profile, self._settings.scoring)
+            cached = (lead.profile, total(fit, self._clock.now(), self._settings.scoring.half_life_days),
+                      frozenset(i.signal for i in fit))
+            if len(self._fits) >= self._cache_size:
+                self._fits.clear()
+            self._fits[lead.id] = cached
+        return cached[1], cached[2]
+
     def _update(self, lead: Lead, ledger: BehaviourLedger, messages_added: int = 0) -> LeadUpdate:
         now = self._clock.now()
-        fit = fit_items(lead.profile, self._settings.scoring)
-        score = round(total(fit, now, self._settings.scoring.half_life_days) + ledger.behaviour_total(now), 2)
-        stage, reason = next_stage(lead, score, {i.signal for i in fit} | ledger.signals, self._settings.stages)
+        fit_points, fit_signals = self._fit(lead)
+        score = round(fit_points + ledger.behaviour_total(now), 2)
+        stage, reason = next_stage(lead, score, fit_signals | ledger.signals, self._settings.stages)
         return LeadUpdate(lead_id=lead.id, score=score, stage=stage,
                           stage_reason=reason if stage is not lead.stage else None, at=now,
                           messages_added=messages_added)

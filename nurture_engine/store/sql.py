@@ -74,8 +74,9 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlAlertSourceMixin):
         if fast is not None:
             async with self.engine.connect() as conn:
                 if fast == "postgresql":
-                    return await pg_scoring.leads_for_scoring(await _driver(conn), identities)
-                return await self._sqlite.leads_for_scoring(await _sqlite_driver(conn), identities)
+                    return await pg_scoring.leads_for_scoring(await _driver(conn), identities, self._lead_rows)
+                return await self._sqlite.leads_for_scoring(await _sqlite_driver(conn), identities,
+                                                             self._lead_rows)
         wanted = {(i.channel.value, i.sender_id) for i in identities}
         query = (select(t.leads, t.identities.c.channel.label("i_channel"),
                         t.identities.c.sender_id.label("i_sender"))

@@ -18,6 +18,7 @@ from . import pg_scoring as pg
 from . import tables as t
 from .base import IngestBatch
 from .engine import driver_connection
+from .lead_cache import LeadRowCache
 from .sql_followups import E, F, SqlFollowUpMixin, _driver
 from .sqlite_scoring import SqliteConnection, SqliteScoring
 from .timeutil import req_utc, utc
@@ -70,6 +71,13 @@ class SqlScoringMixin(SqlFollowUpMixin):
         if fast is None:
             fast = self.__dict__["_sqlite_scoring"] = SqliteScoring(self.engine.dialect)
         return fast
+
+    @property
+    def _lead_rows(self) -> LeadRowCache:
+        cache: LeadRowCache | None = self.__dict__.get("_lead_row_cache")
+        if cache is None:
+            cache = self.__dict__["_lead_row_cache"] = LeadRowCache()
+        return cache
 
     async def commit_ingest(self, batch: IngestBatch) -> None:
         at = utc(batch.at)

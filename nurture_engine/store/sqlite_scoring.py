@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Dialect
@@ -15,6 +16,7 @@ from ..domain import Channel, Consent, ConsentStatus, FieldValue, Identity, Lead
 from ..scheduler.jobs import Enrollment
 from . import tables as t
 from .base import IngestBatch
+from .lead_cache import LeadRowCache
 from .timeutil import req_utc, utc
 
 
@@ -73,28 +75,37 @@ class SqliteScoring:
     def _when(self, value: Any) -> datetime | None:
         return utc(self._read_at(value)) if value is not None else None
 
-    async def leads_for_scoring(self, db: SqliteConnection, identities: Sequence[Identity]) -> dict[Identity, Lead]:
+    async def leads_for_scoring(self, db: SqliteConnection, identities: Sequence[Identity], cache: LeadRowCache
+                                ) -> dict[Identity, Lead]:
+        """The leads of these identities; a lead whose rows equal those read before is the `Lead` built then."""
         wanted = {(i.channel.value, i.sender_id) for i in identities}
         senders = sorted({i.sender_id for i in identities})
         rows = [r for r in await db.execute_fetchall(LEADS.format(_marks(len(senders))), senders)
                 if (r[10], r[11]) in wanted]
         lead_ids = sorted({r[0] for r in rows})
-        profiles: dict[str, dict[ProfileField, FieldValue]] = {lead_id: {} for lead_id in lead_ids}
+        profiles: dict[str, list[tuple[Any, ...]]] = {lead_id: [] for lead_id in lead_ids}
         if lead_ids:
-            for lead_id, field, value, raw, conv, at in await db.execute_fetchall(
-                    PROFILE.format(_marks(len(lead_ids))), lead_ids):
-                name = ProfileField(field)
-                profiles[lead_id][name] = FieldValue(field=name, value=self._read_json(value), raw=raw,
-                                                     conversation_id=conv, at=req_utc(self._when(at)))
+            for p in await db.execute_fetchall(PROFILE.format(_marks(len(lead_ids))), lead_ids):
+                profiles[p[0]].append(tuple(p))
         out = {}
         for r in rows:
-            identity = Identity(channel=CHANNEL_OF[r[10]], sender_id=r[11])
-            out[identity] = Lead(id=r[0], stage=STAGE_OF[r[1]], score=r[2],
-                                 consent=Consent(status=CONSENT_OF[r[3]], at=self._when(r[4]), source=r[5]),
-                                 created_at=req_utc(self._when(r[6])), demo_requested_at=self._when(r[7]),
-                                 profile=dict(profiles[r[0]]), refused=frozenset(), identities=(identity,),
-                                 message_count=r[8], owner=r[9])
+            fields = profiles[r[0]]
+            lead = cache.lead((r[0], r[10], r[11]), (r[3:8], r[9], fields), partial(self._lead, r, fields),
+                              stage=STAGE_OF[r[1]], score=r[2], message_count=r[8])
+            out[lead.identities[0]] = lead
         return out
+
+    def _lead(self, r: Sequence[Any], fields: Sequence[Sequence[Any]]) -> Lead:
+        profile: dict[ProfileField, FieldValue] = {}
+        for _, field, value, raw, conv, at in fields:
+            name = ProfileField(field)
+            profile[name] = FieldValue(field=name, value=self._read_json(value), raw=raw, conversation_id=conv,
+                                       at=req_utc(self._when(at)))
+        identity = Identity(channel=CHANNEL_OF[r[10]], sender_id=r[11])
+        return Lead(id=r[0], stage=STAGE_OF[r[1]], score=r[2],
+                    consent=Consent(status=CONSENT_OF[r[3]], at=self._when(r[4]), source=r[5]),
+                    created_at=req_utc(self._when(r[6])), demo_requested_at=self._when(r[7]),
+                    profile=profile, refused=frozenset(), identities=(identity,), message_count=r[8], owner=r[9])
 
     async def sequencing_state(self, db: SqliteConnection, lead_ids: Sequence[str], names_for: Sequence[str]
                                ) -> tuple[dict[str, set[str]], dict[str, list[Enrollment]]]:

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 
 def utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
+    if at is None or at.tzinfo is timezone.utc:
+        return at
     return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import Text, cast, insert, select, update
 
 from nurture_engine.domain import Channel, Identity, Interaction, Stage
 from nurture_engine.scheduler.jobs import Enrollment, Exit, FollowUp, SequencePlan
@@ -97,6 +97,9 @@ async def tables(store: SqlLeadStore, ids: list[str]) -> dict[str, list[tuple[An
             rows = (await conn.execute(select(table).order_by(*table.primary_key.columns))).all()
             mapped = [tuple(by_index.get(v, v) if isinstance(v, str) else v for v in r) for r in rows]
             out[table.name] = sorted(mapped, key=repr) if table is t.leads else mapped  # leads: by uuid
+        # the JSON as stored, not only as decoded: PostgreSQL's json type keeps the text it was given
+        out["interactions.data"] = [tuple(r) for r in (await conn.execute(
+            select(cast(t.interactions.c.data, Text)).order_by(t.interactions.c.id))).all()]
     return out
 
 
