@@ -57,7 +57,7 @@ def _aware(at: datetime) -> datetime:
     return at
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Identity:
     channel: Channel
     sender_id: str
@@ -84,7 +84,7 @@ class Consent:
     source: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Interaction:
     kind: str
     at: datetime
@@ -112,7 +112,7 @@ class Lead:
     owner: str | None = None  # the sales person who claimed the lead (automated follow-ups stop)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ScoreItem:
     """One reason for a lead's score. Behaviour points decay from `at`; fit points do not."""
 

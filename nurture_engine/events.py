@@ -100,7 +100,7 @@ def to_record(event: Mapping[str, Any], channels: dict[str, Channel], key: str |
     return mapper.record(event, key)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class BrokerRow:
     position: int
     event: dict[str, Any]

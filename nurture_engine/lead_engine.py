@@ -8,6 +8,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from .clock import Clock
 from .config import Settings
@@ -23,7 +24,7 @@ SequencingState = tuple[dict[str, set[str]], dict[str, list[Enrollment]]]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EventRecord:
     """One conversation event, ready to score. `key` makes ingestion idempotent."""
 
@@ -103,22 +104,24 @@ class LeadEngine:
         await self._store.apply_sequencing(SequencePlan(exits=[Exit(lead_id=lead_id, reason=reason,
                                                                     at=self._clock.now())]))
 
-    def _fit(self, lead: Lead) -> tuple[float, frozenset[str]]:
+    def _fit(self, lead: Lead, now: datetime) -> tuple[float, frozenset[str]]:
         """The lead's fit points and signals, kept while it is the same profile object (the consumer reuses
         a lead read again unchanged; fit points do not decay)."""
         cached = self._fits.get(lead.id)
         if cached is None or cached[0] is not lead.profile:
             fit = fit_items(lead.profile, self._settings.scoring)
-            cached = (lead.profile, total(fit, self._clock.now(), self._settings.scoring.half_life_days),
+            cached = (lead.profile, total(fit, now, self._settings.scoring.half_life_days),
                       frozenset(i.signal for i in fit))
             if len(self._fits) >= self._cache_size:
                 self._fits.clear()
             self._fits[lead.id] = cached
         return cached[1], cached[2]
 
-    def _update(self, lead: Lead, ledger: BehaviourLedger, messages_added: int = 0) -> LeadUpdate:
-        now = self._clock.now()
-        fit_points, fit_signals = self._fit(lead)
+    def _update(self, lead: Lead, ledger: BehaviourLedger, messages_added: int = 0,
+                now: datetime | None = None) -> LeadUpdate:
+        """Score and stage now (`now`: the batch's time, read once for all its leads)."""
+        now = now or self._clock.now()
+        fit_points, fit_signals = self._fit(lead, now)
         score = round(fit_points + ledger.behaviour_total(now), 2)
         stage, reason = next_stage(lead, score, fit_signals | ledger.signals, self._settings.stages)
         return LeadUpdate(lead_id=lead.id, score=score, stage=stage,
@@ -210,13 +213,18 @@ class LeadEngine:
         batch = IngestBatch(event_keys=list(fresh) if dedupe else [], offset=offset, at=self._clock.now())
         added: dict[str, int] = {}
         try:
+            rows = batch.interactions
             for identity, group in groups.items():
-                lead = leads[identity]
+                lead_id = leads[identity].id
+                ledger, messages = ledgers[lead_id], 0
                 for record in group:
-                    batch.interactions.append((lead.id, record.interaction))
-                    ledgers[lead.id].apply(record.interaction)
-                    added[lead.id] = added.get(lead.id, 0) + (record.interaction.kind == "message")
-            batch.updates.extend(self._update(lead, ledgers[lead.id], added.get(lead.id, 0))
+                    interaction = record.interaction
+                    rows.append((lead_id, interaction))
+                    if interaction.kind == "message":  # only user messages earn points
+                        ledger.apply(interaction)
+                        messages += 1
+                added[lead_id] = added.get(lead_id, 0) + messages
+            batch.updates.extend(self._update(lead, ledgers[lead.id], added.get(lead.id, 0), batch.at)
                                  for lead in unique.values())
             batch = dataclasses.replace(batch, sequencing=await self._sequencing(
                 self._changes(groups, leads, batch.updates), state))

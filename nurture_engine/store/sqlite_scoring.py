@@ -6,7 +6,7 @@ and per-row work (compilation, cache keys, parameter dictionaries) is left out."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import partial
 from typing import Any, Protocol
 
@@ -16,6 +16,7 @@ from ..domain import Channel, Consent, ConsentStatus, FieldValue, Identity, Lead
 from ..scheduler.jobs import Enrollment
 from . import tables as t
 from .base import IngestBatch
+from .jsontext import dumps
 from .lead_cache import LeadRowCache
 from .timeutil import req_utc, utc
 
@@ -51,6 +52,21 @@ CONSENT_OF: dict[str, ConsentStatus] = {m.value: m for m in ConsentStatus}
 CHANNEL_OF: dict[str, Channel] = {m.value: m for m in Channel}
 
 
+def _same_or(fast: Callable[[Any], Any], process: Callable[[Any], Any], sample: Any) -> Callable[[Any], Any]:
+    """`fast` where it gives what the dialect's own processor gives (checked on a sample), else the processor."""
+    return fast if fast(sample) == process(sample) else process
+
+
+def _utc_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The dialect's DATETIME text ("YYYY-MM-DD HH:MM:SS.ffffff") of a UTC datetime, by isoformat."""
+    def text(value: Any) -> Any:
+        if value is not None and value.tzinfo is timezone.utc:
+            return value.isoformat(" ", "microseconds")[:26]
+        return process(value)
+
+    return _same_or(text, process, datetime(2026, 1, 2, 3, 4, 5, 67, tzinfo=timezone.utc))
+
+
 def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
@@ -67,8 +83,8 @@ class SqliteScoring:
             process = column.type.dialect_impl(dialect).result_processor(dialect, None)
             return process or (lambda v: v)
 
-        self._at = bind(t.interactions.c.at)
-        self._json = bind(t.interactions.c.data)
+        self._at = _utc_text(bind(t.interactions.c.at))
+        self._json = _same_or(dumps, bind(t.interactions.c.data), {"length": 3, "entities": ["role"]})
         self._read_at = result(t.leads.c.created_at)
         self._read_json = result(t.profile_fields.c.value)
 
