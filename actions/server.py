@@ -14,6 +14,8 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from nurture_engine.gc_tuning import tune_for_service
+
 log = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
 
@@ -53,4 +55,5 @@ def create_action_app(token: str, package: str = "actions") -> Sanic:
 
 def run(token: str, port: int = 5055, host: str = "127.0.0.1") -> None:
     app = create_action_app(token)
+    tune_for_service()
     app.run(host=host, port=port, workers=1, access_log=False)

@@ -3,6 +3,7 @@ PostgreSQL, each against a plain insert of the same rows measured in the same ru
 
 Usage: .venv/bin/python bench/bench_events.py [--events 20000] [--leads 200] [--repeat 3] [--json out.json]
        [--profile sqlite|pg] (cProfile of the consumer path on one database instead of the benchmark)
+       [--default-gc] (CPython's GC settings instead of those of `nurture serve`, see nurture_engine/gc_tuning.py)
 PostgreSQL runs against NURTURE_BENCH_PG_URL (default: a throw-away database on 127.0.0.1:5432).
 """
 
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from nurture_engine.clock import SystemClock  # noqa: E402
 from nurture_engine.domain import Channel, Interaction  # noqa: E402
 from nurture_engine.events import EventConsumer, SqlEventSource, _events, _metadata  # noqa: E402
+from nurture_engine.gc_tuning import tune_for_service  # noqa: E402
 from nurture_engine.scoring import BehaviourLedger  # noqa: E402
 from nurture_engine.service import NurtureService  # noqa: E402
 from nurture_engine.store import tables as t  # noqa: E402
@@ -147,9 +149,13 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=1, help="runs per database, interleaved; medians reported")
     parser.add_argument("--profile", choices=["sqlite", "pg"])
+    parser.add_argument("--default-gc", action="store_true",
+                        help="keep CPython's default GC settings instead of those `nurture serve` runs with")
     parser.add_argument("--json")
     args = parser.parse_args()
     events = synthetic_events(args.events, args.leads)
+    if not args.default_gc:
+        tune_for_service()  # as `nurture serve`, which runs the consumer, does once started
     if args.profile:
         profiler = cProfile.Profile()
         figures = run_store("sqlite" if args.profile == "sqlite" else "pg", events, profiler)
@@ -158,6 +164,7 @@ def main() -> int:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
         return 0
     result: dict[str, Any] = {"events": args.events, "leads": args.leads, "batch": BATCH,
+                              "gc": "default" if args.default_gc else "as nurture serve (gc_tuning)",
                               "scoring_in_process_per_s": round(bench_in_process(200_000))}
     runs: dict[str, list[dict[str, float]]] = {"sqlite": [], "pg": []}
     for _ in range(args.repeat):

@@ -26,6 +26,7 @@ from .clock import SystemClock
 from .config import Settings, load_settings
 from .dispatch_cli import cmd_dispatch
 from .errors import LeadNotFound, NurtureError
+from .gc_tuning import tune_for_service
 from .stack import SERVE_PORT, bin_path
 
 log = logging.getLogger("nurture")
@@ -91,6 +92,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                      alerts=(alerter, None if args.no_worker else watcher),
                      reports=SqlReportStore(resolve_database_url(settings)),
                      privacy=build_privacy(settings, clock), metrics=metrics)
+    tune_for_service()
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
 

@@ -14,6 +14,7 @@ from .bootstrap import build_dispatcher, build_inbox, build_store
 from .clock import SystemClock
 from .config import Settings
 from .errors import NurtureError
+from .gc_tuning import tune_for_service
 from .metrics import NO_METRICS, Metrics
 
 log = logging.getLogger("nurture")
@@ -89,4 +90,6 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "dispatch" and not args.once:
         print("nurture dispatch needs --once (use `nurture worker` to keep dispatching)", file=sys.stderr)
         return 2
+    if args.command == "worker":
+        tune_for_service()
     return asyncio.run(_dispatch(settings, args))
