@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField, Stage
-from nurture_engine.service import ProfileTurn, ProfileTurnResult
+from nurture_engine.profiling import ProfileTurn, ProfileTurnResult
 
 from .runtime import as_text, conversation, service, visit_state
 

@@ -13,13 +13,12 @@ from datetime import datetime
 from .clock import Clock
 from .config import Settings
 from .domain import FieldValue, Identity, Interaction, Lead, ProfileField, ScoreItem, Stage, StageChange
-from .scheduler.jobs import Enrollment, Exit, FollowUp, SequencePlan
+from .rescoring import RescoringMixin, SequencingState
+from .scheduler.jobs import Exit, FollowUp, SequencePlan
 from .scoring import BehaviourLedger, behaviour_items, fit_items, total
 from .sequencer import LeadChange, Sequencer
 from .stages import next_stage
 from .store.base import IngestBatch, LeadUpdate, NurtureStore
-
-SequencingState = tuple[dict[str, set[str]], dict[str, list[Enrollment]]]
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class LeadView:
     followups: list[FollowUp] = dataclasses.field(default_factory=list)
 
 
-class LeadEngine:
+class LeadEngine(RescoringMixin):
     """Scores leads incrementally. The consumer is the only writer of user messages, so each lead's
     behaviour ledger is cached between batches and rebuilt only when its message count in the store
     differs from the cached one (after a merge, or in another process)."""
@@ -57,6 +56,7 @@ class LeadEngine:
         self._sequencer = Sequencer(settings.plan)
         self._entered: dict[str, set[str]] = {}
         self._fits: dict[str, tuple[Mapping[ProfileField, FieldValue], float, frozenset[str]]] = {}
+        self._rescore_ledgers: dict[str, tuple[BehaviourLedger, int]] = {}
 
     def _read_sequencing(self, lead_ids: Sequence[str]) -> Awaitable[SequencingState]:
         """The sequencing state of these leads (one read for the whole batch): sequences a lead entered never
@@ -137,19 +137,6 @@ class LeadEngine:
         for interaction in await self._store.interactions(lead_id):
             ledger.apply(interaction)
         return ledger
-
-    async def rescore(self, lead_id: str) -> Lead:
-        """Re-evaluates score and stage after a profile change or a demo request."""
-        lead = await self._store.get_lead(lead_id)
-        update = self._update(lead, (await self._ledgers_for([lead]))[lead.id])  # cached while no new message
-        identity = lead.identities[-1] if lead.identities else None
-        sequencing = await self._sequencing([LeadChange(lead=lead, stage=update.stage, score=update.score,
-                                                        identity=identity)])
-        await self._store.commit_ingest(IngestBatch(updates=[update], at=update.at, sequencing=sequencing))
-        self._remember_entered(sequencing)
-        if update.stage_reason:
-            log.info("lead %s -> %s (%s)", lead_id, update.stage.value, update.stage_reason)
-        return dataclasses.replace(lead, score=update.score, stage=update.stage)  # what commit_ingest changed
 
     async def _ledgers_for(self, leads: Sequence[Lead]) -> dict[str, BehaviourLedger]:
         """Each lead's ledger: the cached one if its message count still matches, an empty one for a lead

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from .domain import ProfileField
+from .domain import JSONValue, ProfileField
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,3 +37,28 @@ def next_question(state: VisitState, *, order: Sequence[ProfileField], budget: i
                   refused_before: Collection[ProfileField] = ()) -> ProfileField | None:
     plan = plan_questions(state, order=order, budget=budget, refused_before=refused_before)
     return plan[0] if plan else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileTurn:
+    """One user turn inside (or outside) the profiling form, as the assistant saw it."""
+
+    answers: Mapping[ProfileField, str]
+    requested: ProfileField | None
+    intent: str | None
+    visit: VisitState
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileTurnResult:
+    slots: dict[ProfileField, JSONValue]
+    invalid: dict[ProfileField, str]
+    refused: ProfileField | None
+    next_field: ProfileField | None
+    asked: tuple[ProfileField, ...]
+    refused_in_visit: tuple[ProfileField, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the turn filled, rejected or refused anything (else the form yields the turn)."""
+        return bool(self.slots or self.invalid or self.refused)

@@ -24,7 +24,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
-from .profiling import VisitState, plan_questions
+from .profiling import ProfileTurn, ProfileTurnResult, VisitState, plan_questions
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .store.base import IngestBatch, LeadPage, NurtureStore
@@ -113,13 +113,17 @@ class NurtureService:
                               refused_before=refused_before)
 
     async def stage_of(self, conv: Conversation) -> Stage:
-        return (await self.lead_for(conv)).stage
+        stage = await self._store.stage_for_identity(conv.identity)
+        return stage if stage is not None else (await self.lead_for(conv)).stage
 
-    async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str]) -> AnswerOutcome:
-        """Validate, normalise and store each answer with its provenance."""
-        lead = await self.lead_for(conv)
+    async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str],
+                             lead: Lead | None = None) -> AnswerOutcome:
+        """Validate, normalise and store each answer with its provenance; the answers, the interaction and the
+        rescore they cause go to the store together. `lead`: the conversation's lead, just read."""
+        lead = lead or await self.lead_for(conv)
         now = self._clock.now()
         outcome = AnswerOutcome()
+        values: list[FieldValue] = []
         for profile_field, raw in answers.items():
             try:
                 value = normalise(profile_field, raw, now)
@@ -127,27 +131,33 @@ class NurtureService:
                 log.info("lead %s: %s rejected (%s): %s", lead.id, profile_field.value, exc.reason, redact(raw))
                 outcome.rejected[profile_field] = exc.reason
                 continue
-            await self._store.set_field(lead.id, FieldValue(
-                field=profile_field, value=value, raw=raw[:500], conversation_id=conv.sender_id, at=now))
+            values.append(FieldValue(field=profile_field, value=value, raw=raw[:500], conversation_id=conv.sender_id,
+                                     at=now))
             outcome.accepted[profile_field] = value
-        if outcome.accepted:
-            await self._record(lead.id, conv, "profile", "inform",
-                               {"fields": sorted(f.value for f in outcome.accepted)})
-            if ProfileField.EMAIL in outcome.accepted:
-                lead = await self._engine.merge_on_email(await self._store.get_lead(lead.id))
+        if not values:
+            return outcome
+        interaction = self._interaction(conv, "profile", "inform", {"fields": sorted(v.field.value for v in values)})
+        email = outcome.accepted.get(ProfileField.EMAIL)
+        if email is not None and await self._store.find_by_email(str(email), exclude=lead.id) is not None:
+            # the same email on another lead: the answers are stored, the leads merged, then rescored as one
+            for fv in values:
+                await self._store.set_field(lead.id, fv)
+            await self._store.add_interaction(lead.id, interaction)
+            lead = await self._engine.merge_on_email(await self._store.get_lead(lead.id))
             return replace(outcome, lead=await self._engine.rescore(lead.id))
-        return outcome
+        return replace(outcome, lead=await self._engine.record_profile(lead, values, interaction))
 
-    async def record_refusal(self, conv: Conversation, profile_field: ProfileField) -> None:
-        lead = await self.lead_for(conv)
+    async def record_refusal(self, conv: Conversation, profile_field: ProfileField, lead: Lead | None = None) -> None:
+        lead = lead or await self.lead_for(conv)
         await self._store.add_refusal(lead.id, profile_field, conv.sender_id, self._clock.now())
-        await self._record(lead.id, conv, "refusal", "deny", {"field": profile_field.value})
+        await self._store.add_interaction(lead.id, self._interaction(conv, "refusal", "deny",
+                                                                     {"field": profile_field.value}))
 
     async def record_demo_request(self, conv: Conversation, kind: str) -> Lead:
         lead = await self.lead_for(conv)
         now = self._clock.now()
         await self._store.mark_demo_requested(lead.id, now)
-        await self._record(lead.id, conv, "demo_request", kind, {"kind": kind})
+        await self._store.add_interaction(lead.id, self._interaction(conv, "demo_request", kind, {"kind": kind}))
         return await self._engine.rescore(lead.id)
 
     async def set_consent(self, conv: Conversation, status: ConsentStatus, text: str) -> None:
@@ -226,25 +236,27 @@ class NurtureService:
     async def view(self, lead_id: str) -> LeadView:
         return await self._engine.view(lead_id)
 
-    async def _record(self, lead_id: str, conv: Conversation, kind: str, intent: str | None,
-                      data: dict[str, JSONValue]) -> None:
-        await self._store.add_interaction(lead_id, Interaction(
-            kind=kind, intent=intent, channel=conv.channel, sender_id=conv.sender_id, data=data,
-            at=self._clock.now()))
+    def _interaction(self, conv: Conversation, kind: str, intent: str | None, data: dict[str, JSONValue]
+                     ) -> Interaction:
+        return Interaction(kind=kind, intent=intent, channel=conv.channel, sender_id=conv.sender_id, data=data,
+                           at=self._clock.now())
 
     async def profile_turn(self, conv: Conversation, turn: ProfileTurn) -> ProfileTurnResult:
-        """Store the turn's answers (or refusal) and decide the next question of this visit."""
-        outcome = await self.record_answers(conv, turn.answers) if turn.answers else AnswerOutcome()
+        """Store the turn's answers (or refusal) and decide the next question of this visit (one lead read)."""
+        lead = await self.lead_for(conv)
+        outcome = await self.record_answers(conv, turn.answers, lead) if turn.answers else AnswerOutcome()
+        lead = outcome.lead or lead
         refused: ProfileField | None = None
         if (turn.requested is not None and turn.intent in REFUSAL_INTENTS
                 and turn.requested not in outcome.accepted):
             refused = turn.requested
-            await self.record_refusal(conv, refused)
+            await self.record_refusal(conv, refused, lead)
+            lead = replace(lead, refused=lead.refused | {refused})
         refused_visit = tuple(turn.visit.refused) + ((refused,) if refused else ())
         known = turn.visit.known | frozenset(outcome.accepted)
         visit = VisitState(known=known - frozenset(outcome.rejected), asked=turn.visit.asked,
                            refused=frozenset(refused_visit))
-        plan = await self.plan(conv, visit, outcome.lead if refused is None else None)
+        plan = await self.plan(conv, visit, lead)
         next_field = plan[0] if plan else None
         asked = visit.asked + ((next_field,) if next_field and next_field not in visit.asked else ())
         slots: dict[ProfileField, JSONValue] = dict(outcome.accepted)
@@ -268,31 +280,6 @@ class NurtureService:
 
     async def interactions(self, lead_id: str) -> list[Interaction]:
         return await self._store.interactions(lead_id)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProfileTurn:
-    """One user turn inside (or outside) the profiling form, as the assistant saw it."""
-
-    answers: Mapping[ProfileField, str]
-    requested: ProfileField | None
-    intent: str | None
-    visit: VisitState
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProfileTurnResult:
-    slots: dict[ProfileField, JSONValue]
-    invalid: dict[ProfileField, str]
-    refused: ProfileField | None
-    next_field: ProfileField | None
-    asked: tuple[ProfileField, ...]
-    refused_in_visit: tuple[ProfileField, ...]
-
-    @property
-    def changed(self) -> bool:
-        """Whether the turn filled, rejected or refused anything (else the form yields the turn)."""
-        return bool(self.slots or self.invalid or self.refused)
 
 
 REFUSAL_INTENTS = frozenset({"deny", "not_now"})

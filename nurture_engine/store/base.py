@@ -108,6 +108,33 @@ class ScoringStore(Protocol):
     async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProfileWrite:
+    """An answered profiling turn, written in one transaction: the accepted answers (each replaces the field's
+    value and clears its refusal, as `set_field` does), the turn's interaction, then the rescore (score, stage,
+    stage history) and its sequencing, as `commit_ingest` writes them."""
+
+    lead_id: str
+    values: list[FieldValue]
+    interaction: Interaction
+    update: LeadUpdate
+    sequencing: SequencePlan = field(default_factory=SequencePlan)
+    expect: tuple[Stage, int] | None = None
+    """The lead's stage and message count the update was computed from: when the stored lead no longer has
+    them (another process scored it meanwhile), nothing is written. None: write regardless."""
+
+
+class ProfileStore(Protocol):
+    async def record_profile(self, write: ProfileWrite) -> bool:
+        """Writes the turn in one transaction; False (nothing written) when `write.expect` does not match (an
+        unknown lead included). Without `expect`, `LeadNotFound` for an unknown lead."""
+        ...
+
+    async def stage_for_identity(self, identity: Identity) -> Stage | None:
+        """The stage of this identity's lead (one small read), None when it has no lead."""
+        ...
+
+
 class FollowUpStore(Protocol):
     """Sequence enrollments and follow-up rows: the durable scheduler's state."""
 
@@ -150,5 +177,5 @@ class AlertSource(Protocol):
         ...
 
 
-class NurtureStore(LeadStore, ScoringStore, FollowUpStore, AlertSource, Protocol):
+class NurtureStore(LeadStore, ScoringStore, ProfileStore, FollowUpStore, AlertSource, Protocol):
     """Everything the service needs from its store."""

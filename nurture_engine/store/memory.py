@@ -22,7 +22,7 @@ from ..domain import (
 )
 from ..errors import LeadNotFound
 from ..scheduler.jobs import AlertCandidate
-from .base import IngestBatch, LeadPage
+from .base import IngestBatch, LeadPage, ProfileWrite
 from .memory_followups import MemoryFollowUpMixin
 
 
@@ -147,6 +147,21 @@ class MemoryLeadStore(MemoryFollowUpMixin):
         if batch.offset is not None:
             self.offsets[batch.offset[0]] = batch.offset[1]
         await self.apply_sequencing(batch.sequencing)
+
+    async def record_profile(self, write: ProfileWrite) -> bool:
+        """What the three calls the SQL store's one transaction stands for would do."""
+        lead = self.leads.get(write.lead_id)
+        if write.expect is not None and (lead is None or (lead.stage, lead.message_count) != write.expect):
+            return False
+        for value in write.values:
+            await self.set_field(write.lead_id, value)
+        await self.add_interaction(write.lead_id, write.interaction)
+        await self.commit_ingest(IngestBatch(updates=[write.update], at=write.update.at, sequencing=write.sequencing))
+        return True
+
+    async def stage_for_identity(self, identity: Identity) -> Stage | None:
+        lead = await self.lead_for_identity(identity)
+        return lead.stage if lead else None
 
     async def alert_candidates(self, after_stage: int, after_interaction: int,
                                limit: int = 200) -> list[AlertCandidate]:

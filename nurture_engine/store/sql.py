@@ -29,6 +29,7 @@ from . import tables as t
 from .base import LeadPage
 from .engine import SqlEngineHolder
 from .sql_followups import _driver
+from .sql_profile import SqlProfileMixin
 from .sql_scoring import SqlScoringMixin, _sqlite_driver
 from .sql_watch import SqlAlertSourceMixin
 from .timeutil import req_utc, utc
@@ -37,7 +38,7 @@ _utc = utc
 _req = req_utc
 
 
-class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlAlertSourceMixin):
+class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlProfileMixin, SqlAlertSourceMixin):
     pool = (10, 10)
 
 
@@ -111,7 +112,10 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlAlertSourceMixin):
         return {row.id: self._build(row, *by_lead[row.id]) for row in rows}
 
     async def lead_for_identity(self, identity: Identity) -> Lead | None:
+        fast = self._sqlite_profile
         async with self.engine.connect() as conn:
+            if fast is not None:
+                return await fast.lead_for_identity(await _sqlite_driver(conn), identity)
             row = (await conn.execute(
                 select(t.leads).join(t.identities, t.identities.c.lead_id == t.leads.c.id).where(
                     t.identities.c.channel == identity.channel.value,
@@ -145,7 +149,8 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlAlertSourceMixin):
             if existing is None:
                 raise
             return existing
-        return await self.get_lead(lead_id)
+        return Lead(id=lead_id, stage=Stage.NEW, score=0.0, consent=Consent(status=ConsentStatus.UNKNOWN),
+                    created_at=_req(at), identities=(identity,))  # as get_lead would read it back
 
     async def create_leads(self, identities: Sequence[Identity], at: datetime) -> dict[Identity, Lead]:
         if not identities:
@@ -212,7 +217,10 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlAlertSourceMixin):
                 data=interaction.data, at=_utc(interaction.at)))
 
     async def interactions(self, lead_id: str) -> list[Interaction]:
+        fast = self._sqlite_profile
         async with self.engine.connect() as conn:
+            if fast is not None:
+                return await fast.interactions(await _sqlite_driver(conn), lead_id)
             rows = (await conn.execute(select(t.interactions).where(
                 t.interactions.c.lead_id == lead_id).order_by(t.interactions.c.id))).all()
         return [Interaction(kind=r.kind, intent=r.intent, channel=Channel(r.channel), sender_id=r.sender_id,

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
-from nurture_engine.profiling import VisitState
-from nurture_engine.service import Conversation, ProfileTurn
+from nurture_engine.profiling import ProfileTurn, VisitState
+from nurture_engine.service import Conversation
 from nurture_engine.testing import memory_service, test_settings
 
 WEB = Conversation(channel=Channel.WEB, sender_id="visitor-1")

@@ -1,0 +1,125 @@
+"""The action server's hot path on SQLite: plain SQL on the aiosqlite connection under SQLAlchemy's (same
+transaction), values converted with the dialect's own type processors, so the rows are those the portable
+statements of sql.py / sql_profile.py write and read. Each statement is one trip to aiosqlite's thread, where
+SQLAlchemy's adapter makes four (cursor, execute, fetch, close) and compiles and processes each statement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+
+from ..domain import Channel, Consent, ConsentStatus, FieldValue, Identity, Interaction, Lead, ProfileField, Stage
+from ..errors import LeadNotFound
+from . import tables as t
+from .base import ProfileWrite
+from .sqlite_scoring import SqliteConnection
+from .timeutil import req_utc, utc
+
+# the lead of an identity with its profile, refusals and identities in one statement: `part` says which
+# table a row comes from; profile rows come in the primary key's order (as the portable read's index scan
+# gives them), identities in id order
+LEAD = """WITH l AS (SELECT l.* FROM leads l JOIN identities i ON i.lead_id = l.id
+                     WHERE i.channel = ? AND i.sender_id = ?)
+SELECT 0 AS part, 0 AS n, id, stage, score, consent_status, consent_at, consent_source, created_at,
+       demo_requested_at, message_count, owner FROM l
+UNION ALL SELECT 1, 0, field, value, raw, conversation_id, at, NULL, NULL, NULL, NULL, NULL
+       FROM profile_fields WHERE lead_id = (SELECT id FROM l)
+UNION ALL SELECT 2, 0, field, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM field_refusals WHERE lead_id = (SELECT id FROM l)
+UNION ALL SELECT 3, id, channel, sender_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+       FROM identities WHERE lead_id = (SELECT id FROM l)
+ORDER BY 1, 2, 3"""
+STAGE = "SELECT l.stage FROM leads l JOIN identities i ON i.lead_id = l.id WHERE i.channel = ? AND i.sender_id = ?"
+INTERACTIONS = "SELECT kind, intent, channel, sender_id, data, at FROM interactions WHERE lead_id = ? ORDER BY id"
+FIELDS = ("INSERT INTO profile_fields (lead_id, field, value, raw, conversation_id, at) VALUES (?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (lead_id, field) DO UPDATE SET value = excluded.value, raw = excluded.raw, "
+          "conversation_id = excluded.conversation_id, at = excluded.at")
+LEAD_UPDATE = ("UPDATE leads SET updated_at = ?, score = ?, stage = ?, message_count = message_count + ?, "
+               "email = coalesce(?, email) WHERE id = ? AND (? OR (stage = ? AND message_count = ?))")
+REFUSALS = "DELETE FROM field_refusals WHERE lead_id = ? AND field IN ({})"
+INTERACTION = ("INSERT INTO interactions (lead_id, kind, intent, channel, sender_id, data, at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)")
+HISTORY = "INSERT INTO stage_history (lead_id, stage, reason, at) VALUES (?, ?, ?, ?)"
+
+_STAGE: dict[str, Stage] = {m.value: m for m in Stage}
+_CONSENT: dict[str, ConsentStatus] = {m.value: m for m in ConsentStatus}
+_CHANNEL: dict[str, Channel] = {m.value: m for m in Channel}
+_FIELD: dict[str, ProfileField] = {m.value: m for m in ProfileField}
+
+
+class SqliteProfile:
+    """The statements, with the type processors of one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        def processor(column: Any, kind: str) -> Callable[[Any], Any]:
+            impl = column.type.dialect_impl(dialect)
+            process = impl.bind_processor(dialect) if kind == "bind" else impl.result_processor(dialect, None)
+            return process or (lambda v: v)
+
+        self._at = processor(t.interactions.c.at, "bind")
+        self._json = processor(t.interactions.c.data, "bind")
+        self._read_at = processor(t.leads.c.created_at, "result")
+        self._read_json = processor(t.profile_fields.c.value, "result")
+
+    def _when(self, value: Any) -> datetime | None:
+        return utc(self._read_at(value)) if value is not None else None
+
+    async def lead_for_identity(self, db: SqliteConnection, identity: Identity) -> Lead | None:
+        rows = list(await db.execute_fetchall(LEAD, (identity.channel.value, identity.sender_id)))
+        if not rows:
+            return None
+        r = rows[0]
+        profile: dict[ProfileField, FieldValue] = {}
+        refused: set[ProfileField] = set()
+        identities: list[Identity] = []
+        for row in rows[1:]:
+            if row[0] == 1:
+                name = _FIELD[row[2]]
+                profile[name] = FieldValue(field=name, value=self._read_json(row[3]), raw=row[4],
+                                           conversation_id=row[5], at=req_utc(self._when(row[6])))
+            elif row[0] == 2:
+                refused.add(_FIELD[row[2]])
+            else:
+                identities.append(Identity(channel=_CHANNEL[row[2]], sender_id=row[3]))
+        return Lead(id=r[2], stage=_STAGE[r[3]], score=r[4],
+                    consent=Consent(status=_CONSENT[r[5]], at=self._when(r[6]), source=r[7]),
+                    created_at=req_utc(self._when(r[8])), demo_requested_at=self._when(r[9]),
+                    profile=profile, refused=frozenset(refused), identities=tuple(identities),
+                    message_count=r[10], owner=r[11])
+
+    @staticmethod
+    async def stage_for_identity(db: SqliteConnection, identity: Identity) -> Stage | None:
+        rows = list(await db.execute_fetchall(STAGE, (identity.channel.value, identity.sender_id)))
+        return _STAGE[rows[0][0]] if rows else None
+
+    async def interactions(self, db: SqliteConnection, lead_id: str) -> list[Interaction]:
+        return [Interaction(kind=kind, intent=intent, channel=_CHANNEL[channel], sender_id=sender,
+                            data=self._read_json(data), at=req_utc(self._when(at)))
+                for kind, intent, channel, sender, data, at in await db.execute_fetchall(INTERACTIONS, (lead_id,))]
+
+    async def write_turn(self, db: SqliteConnection, write: ProfileWrite) -> bool:
+        """Everything but the sequencing, the lead's row first (its guard); False: nothing written. A field's
+        row is updated in place where the portable path deletes and inserts it: the same values."""
+        u, expect = write.update, write.expect
+        email = next((v.value for v in write.values if v.field is ProfileField.EMAIL), None)
+        params = (self._at(utc(u.at)), u.score, u.stage.value, u.messages_added, email, write.lead_id,
+                  expect is None, expect[0].value if expect else None, expect[1] if expect else None)
+        if (await db.execute(LEAD_UPDATE, params)).rowcount == 0:
+            if expect is None:
+                raise LeadNotFound(f"no lead {write.lead_id!r}")
+            return False
+        if write.values:
+            fields = [v.field.value for v in write.values]
+            await db.execute(REFUSALS.format(", ".join("?" * len(fields))), [write.lead_id, *fields])
+            await db.executemany(FIELDS, [(write.lead_id, v.field.value, self._json(v.value), v.raw,
+                                           v.conversation_id, self._at(utc(v.at))) for v in write.values])
+        i = write.interaction
+        await db.execute(INTERACTION, (write.lead_id, i.kind, i.intent, i.channel.value, i.sender_id,
+                                       self._json(i.data), self._at(utc(i.at))))
+        if u.stage_reason is not None:
+            await db.execute(HISTORY, (u.lead_id, u.stage.value, u.stage_reason, self._at(utc(u.at))))
+        return True
+
