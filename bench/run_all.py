@@ -1,9 +1,9 @@
 """Runs every benchmark of the project one after the other (they share 2 cores) and writes
 bench/results.json: the headline figures, each goal with whether it is met, and how long each step took.
 
-Steps: events (bench_events.py), dispatch (bench_dispatch.py), nlu (nlu_eval.py), load (bench_load.py),
-train (the `nurture train --force` command, timed, into a temporary --out: models/nurture.tar.gz is
-never touched). A failing step is reported and the others still run; the exit status is then 1.
+Steps: events (bench_events.py), turn (bench_turn.py), dispatch (bench_dispatch.py), nlu (nlu_eval.py),
+load (bench_load.py), train (the `nurture train --force` command, timed, into a temporary --out:
+models/nurture.tar.gz is never touched). A failing step is reported and the others still run; the exit status is then 1.
 
 Usage: .venv/bin/python bench/run_all.py [--only STEP ...] [--skip STEP ...] [--out bench/results.json]
 """
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BENCH = ROOT / "bench"
 PY = sys.executable
-STEPS = ("events", "dispatch", "nlu", "load", "train")
+STEPS = ("events", "turn", "dispatch", "nlu", "load", "train")
 
 
 def run_json(argv: list[str], out: Path) -> dict[str, Any]:
@@ -38,9 +38,24 @@ def run_json(argv: list[str], out: Path) -> dict[str, Any]:
 
 
 def events() -> dict[str, Any]:
-    r = run_json([PY, str(BENCH / "bench_events.py"), "--json", str(BENCH / "events.json")], BENCH / "events.json")
+    out = BENCH / "events.json"
+    r = run_json([PY, str(BENCH / "bench_events.py"), "--repeat", "3", "--json", str(out)], out)
     return {"events_per_s": r["events_per_s"], "events_per_s_sqlite": r["sqlite"]["events_per_s"],
+            "events_store_ratio_pg": r["postgres"]["ratio_to_plain_insert"],
+            "events_store_ratio_sqlite": r["sqlite"]["ratio_to_plain_insert"],
             "scoring_in_process_per_s": r["scoring_in_process_per_s"]}
+
+
+def turn() -> dict[str, Any]:
+    """The action server's store work for an answered profiling turn (no Rasa), against one plain insert."""
+    out = BENCH / "turn.json"
+    r = run_json([PY, str(BENCH / "bench_turn.py"), "--repeat", "3", "--pg", "--json", str(out)], out)
+    found = {}
+    for db, key in (("sqlite", "sqlite"), ("postgresql", "pg")):
+        if db in r:
+            found[f"action_turn_ms_{key}"] = r[db]["turn"]["ms_per_turn"]
+            found[f"action_turn_ratio_{key}"] = r[db]["ratio_ms"]
+    return found
 
 
 def dispatch() -> dict[str, Any]:
@@ -91,8 +106,8 @@ def train() -> dict[str, Any]:
     return {"train_s": round(elapsed, 1)}
 
 
-RUNNERS: dict[str, Callable[[], dict[str, Any]]] = {"events": events, "dispatch": dispatch, "nlu": nlu,
-                                                    "load": load, "train": train}
+RUNNERS: dict[str, Callable[[], dict[str, Any]]] = {"events": events, "turn": turn, "dispatch": dispatch,
+                                                    "nlu": nlu, "load": load, "train": train}
 
 
 def goals(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -104,6 +119,8 @@ def goals(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "dispatch_per_s_sqlite": (">= 1000", lambda v: v >= 1000),
         "dispatch_per_s_pg_4w": (">= 10000", lambda v: v >= 10_000),
         "scoring_in_process_per_s": (">= 20000", lambda v: v >= 20_000),
+        "events_store_ratio_sqlite": ("<= 3", lambda v: v <= 3),
+        "events_store_ratio_pg": ("<= 3", lambda v: v <= 3),
         "train_s": ("< 180", lambda v: v < 180),
         "nlu_intent_macro_f1": (">= 0.90", lambda v: v >= 0.90),
         "nlu_entity_f1_min": (">= 0.85", lambda v: v >= 0.85),
