@@ -18,7 +18,7 @@ from ..scheduler.jobs import SequencePlan
 from . import tables as t
 from .base import ProfileWrite
 from .sql_scoring import _sqlite_driver
-from .sqlite_profile import SqliteProfile
+from .sqlite_profile import SqliteProfile, one_call_per_turn
 from .timeutil import utc
 
 
@@ -34,7 +34,7 @@ class SqlProfileMixin:
     @property
     def _sqlite_profile(self) -> SqliteProfile | None:
         """The SQLite statements on the driver's connection, when the store runs on aiosqlite."""
-        if self._fast_path != "sqlite":
+        if self._fast_path != "sqlite" or not one_call_per_turn():
             return None
         fast: SqliteProfile | None = self.__dict__.get("_sqlite_profile_statements")
         if fast is None:

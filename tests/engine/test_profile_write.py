@@ -196,3 +196,18 @@ async def test_a_new_lead_is_what_reading_it_back_gives(store: NurtureStore) -> 
     lead = await store.create_lead(Identity(channel=Channel.TELEGRAM, sender_id="fresh"), at)
     assert lead == await store.get_lead(lead.id)
     assert lead == await store.lead_for_identity(Identity(channel=Channel.TELEGRAM, sender_id="fresh"))
+
+
+async def test_the_pinned_aiosqlite_runs_a_whole_turn_in_one_call(tmp_path: Path) -> None:
+    """The SQLite fast path needs aiosqlite's `_execute`/`_conn` (0.22); without them the portable path runs."""
+    from nurture_engine.store.sqlite_profile import one_call_per_turn
+
+    assert one_call_per_turn()
+    url = f"sqlite:///{tmp_path}/one.db"
+    upgrade(url)
+    store = SqlLeadStore(url)
+    await store.start()
+    try:
+        assert store._sqlite_profile is not None
+    finally:
+        await store.stop()
