@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from .sqlite_rollback import skip_idle_rollbacks
 from .sqlite_wal import use_wal
 
 
@@ -51,6 +52,7 @@ class SqlEngineHolder:
             kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=self.pool[0], max_overflow=self.pool[1])
         self._engine = create_async_engine(self._url, **kwargs)
         use_wal(self._engine)
+        skip_idle_rollbacks(self._engine)
 
     async def stop(self) -> None:
         if self._engine is not None:
