@@ -14,7 +14,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
-from .events import BatchLoop, EventMapper, count_messages
+from .event_mapping import EventMapper
+from .events import BatchLoop, count_messages
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
 

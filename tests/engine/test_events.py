@@ -15,7 +15,8 @@ from rasa.core.brokers.sql import SQLEventBroker
 
 from nurture_engine.clock import SystemClock
 from nurture_engine.domain import Channel
-from nurture_engine.events import EventConsumer, SqlEventSource, event_key, to_record
+from nurture_engine.event_mapping import event_key, to_record
+from nurture_engine.events import EventConsumer, SqlEventSource
 from nurture_engine.service import NurtureService
 from nurture_engine.store.migrate import upgrade
 from nurture_engine.store.sql import SqlLeadStore
