@@ -33,12 +33,11 @@ class SqlProfileMixin:
 
     @property
     def _sqlite_profile(self) -> SqliteProfile | None:
-        """The SQLite statements on the driver's connection, when the store runs on aiosqlite."""
-        if self._fast_path != "sqlite" or not one_call_per_turn():
-            return None
-        fast: SqliteProfile | None = self.__dict__.get("_sqlite_profile_statements")
-        if fast is None:
-            fast = self.__dict__["_sqlite_profile_statements"] = SqliteProfile(self.engine.dialect)
+        """The SQLite statements on the driver's connection, when the store runs on aiosqlite (decided once)."""
+        if "_sqlite_profile_statements" not in self.__dict__:
+            usable = self._fast_path == "sqlite" and one_call_per_turn()
+            self.__dict__["_sqlite_profile_statements"] = SqliteProfile(self.engine.dialect) if usable else None
+        fast: SqliteProfile | None = self.__dict__["_sqlite_profile_statements"]
         return fast
 
     async def record_profile(self, write: ProfileWrite) -> bool:

@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import aiosqlite
-from sqlalchemy.engine import Dialect
 
-from ..domain import Channel, Consent, ConsentStatus, FieldValue, Identity, Interaction, Lead, ProfileField, Stage
+from ..domain import Consent, FieldValue, Identity, Interaction, Lead, ProfileField, Stage
 from ..errors import LeadNotFound
-from . import tables as t
 from .base import ProfileWrite
-from .sqlite_scoring import SqliteConnection
+from .sqlite_scoring import CHANNEL_OF, CONSENT_OF, FIELD_OF, STAGE_OF, SqliteConnection, SqliteValues
 from .timeutil import req_utc, utc
 
 # the lead of an identity with its profile, refusals and identities in one statement: `part` says which
@@ -46,28 +43,8 @@ INTERACTION = ("INSERT INTO interactions (lead_id, kind, intent, channel, sender
                "VALUES (?, ?, ?, ?, ?, ?, ?)")
 HISTORY = "INSERT INTO stage_history (lead_id, stage, reason, at) VALUES (?, ?, ?, ?)"
 
-_STAGE: dict[str, Stage] = {m.value: m for m in Stage}
-_CONSENT: dict[str, ConsentStatus] = {m.value: m for m in ConsentStatus}
-_CHANNEL: dict[str, Channel] = {m.value: m for m in Channel}
-_FIELD: dict[str, ProfileField] = {m.value: m for m in ProfileField}
-
-
-class SqliteProfile:
-    """The statements, with the type processors of one dialect."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        def processor(column: Any, kind: str) -> Callable[[Any], Any]:
-            impl = column.type.dialect_impl(dialect)
-            process = impl.bind_processor(dialect) if kind == "bind" else impl.result_processor(dialect, None)
-            return process or (lambda v: v)
-
-        self._at = processor(t.interactions.c.at, "bind")
-        self._json = processor(t.interactions.c.data, "bind")
-        self._read_at = processor(t.leads.c.created_at, "result")
-        self._read_json = processor(t.profile_fields.c.value, "result")
-
-    def _when(self, value: Any) -> datetime | None:
-        return utc(self._read_at(value)) if value is not None else None
+class SqliteProfile(SqliteValues):
+    """The action server's statements."""
 
     async def lead_for_identity(self, db: SqliteConnection, identity: Identity) -> Lead | None:
         rows = list(await db.execute_fetchall(LEAD, (identity.channel.value, identity.sender_id)))
@@ -79,15 +56,15 @@ class SqliteProfile:
         identities: list[Identity] = []
         for row in rows[1:]:
             if row[0] == 1:
-                name = _FIELD[row[2]]
+                name = FIELD_OF[row[2]]
                 profile[name] = FieldValue(field=name, value=self._read_json(row[3]), raw=row[4],
                                            conversation_id=row[5], at=req_utc(self._when(row[6])))
             elif row[0] == 2:
-                refused.add(_FIELD[row[2]])
+                refused.add(FIELD_OF[row[2]])
             else:
-                identities.append(Identity(channel=_CHANNEL[row[2]], sender_id=row[3]))
-        return Lead(id=r[2], stage=_STAGE[r[3]], score=r[4],
-                    consent=Consent(status=_CONSENT[r[5]], at=self._when(r[6]), source=r[7]),
+                identities.append(Identity(channel=CHANNEL_OF[row[2]], sender_id=row[3]))
+        return Lead(id=r[2], stage=STAGE_OF[r[3]], score=r[4],
+                    consent=Consent(status=CONSENT_OF[r[5]], at=self._when(r[6]), source=r[7]),
                     created_at=req_utc(self._when(r[8])), demo_requested_at=self._when(r[9]),
                     profile=profile, refused=frozenset(refused), identities=tuple(identities),
                     message_count=r[10], owner=r[11])
@@ -95,10 +72,10 @@ class SqliteProfile:
     @staticmethod
     async def stage_for_identity(db: SqliteConnection, identity: Identity) -> Stage | None:
         rows = list(await db.execute_fetchall(STAGE, (identity.channel.value, identity.sender_id)))
-        return _STAGE[rows[0][0]] if rows else None
+        return STAGE_OF[rows[0][0]] if rows else None
 
     async def interactions(self, db: SqliteConnection, lead_id: str) -> list[Interaction]:
-        return [Interaction(kind=kind, intent=intent, channel=_CHANNEL[channel], sender_id=sender,
+        return [Interaction(kind=kind, intent=intent, channel=CHANNEL_OF[channel], sender_id=sender,
                             data=self._read_json(data), at=req_utc(self._when(at)))
                 for kind, intent, channel, sender, data, at in await db.execute_fetchall(INTERACTIONS, (lead_id,))]
 

@@ -50,6 +50,7 @@ OFFSET = ("INSERT INTO consumer_offsets (name, position, updated_at) VALUES (?, 
 STAGE_OF: dict[str, Stage] = {m.value: m for m in Stage}
 CONSENT_OF: dict[str, ConsentStatus] = {m.value: m for m in ConsentStatus}
 CHANNEL_OF: dict[str, Channel] = {m.value: m for m in Channel}
+FIELD_OF: dict[str, ProfileField] = {m.value: m for m in ProfileField}
 
 
 def _same_or(fast: Callable[[Any], Any], process: Callable[[Any], Any], sample: Any) -> Callable[[Any], Any]:
@@ -71,8 +72,9 @@ def _marks(n: int) -> str:
     return ", ".join("?" * n)
 
 
-class SqliteScoring:
-    """The statements, with the type processors of one dialect."""
+class SqliteValues:
+    """The conversions of one dialect for the values the plain-SQL paths write and read: its own type
+    processors, or faster ones that give the same text (checked at start)."""
 
     def __init__(self, dialect: Dialect) -> None:
         def bind(column: Any) -> Callable[[Any], Any]:
@@ -90,6 +92,10 @@ class SqliteScoring:
 
     def _when(self, value: Any) -> datetime | None:
         return utc(self._read_at(value)) if value is not None else None
+
+
+class SqliteScoring(SqliteValues):
+    """The consumer's statements."""
 
     async def leads_for_scoring(self, db: SqliteConnection, identities: Sequence[Identity], cache: LeadRowCache
                                 ) -> dict[Identity, Lead]:
