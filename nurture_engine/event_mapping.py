@@ -20,7 +20,6 @@ def event_key(event: Mapping[str, Any]) -> str:
     return hashlib.sha1(json.dumps(event, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
 
 
-
 class EventMapper:
     """Maps broker events to interactions. Bot events carry no channel: the channel of the sender's last
     user message is used. One `Identity` per sender and channel is kept (a batch groups by identity)."""
@@ -63,10 +62,3 @@ class EventMapper:
                                   data={"length": len(text)})
         return EventRecord(key=key or event_key(event), identity=self._identity(channel, sender),
                            interaction=interaction, channel_known=sender in self.channels)
-
-
-def to_record(event: Mapping[str, Any], channels: dict[str, Channel], key: str | None = None) -> EventRecord | None:
-    """`EventMapper.record` with the given sender channels (one event at a time)."""
-    mapper = EventMapper()
-    mapper.channels = channels
-    return mapper.record(event, key)

@@ -15,7 +15,7 @@ from rasa.core.brokers.sql import SQLEventBroker
 
 from nurture_engine.clock import SystemClock
 from nurture_engine.domain import Channel
-from nurture_engine.event_mapping import event_key, to_record
+from nurture_engine.event_mapping import EventMapper, event_key
 from nurture_engine.events import EventConsumer, SqlEventSource
 from nurture_engine.service import NurtureService
 from nurture_engine.store.migrate import upgrade
@@ -30,15 +30,15 @@ def user_event(sender: str, n: int, intent: str = "ask_pricing", channel: str = 
 
 
 def test_user_and_bot_events_become_interactions() -> None:
-    channels: dict[str, Channel] = {}
-    record = to_record(user_event("s1", 1), channels)
+    mapper = EventMapper()
+    record = mapper.record(user_event("s1", 1))
     assert record is not None
     assert record.identity.channel is Channel.WEB and record.interaction.intent == "ask_pricing"
     assert record.interaction.data == {"length": 9, "entities": ["company"]}
-    bot = to_record({"event": "bot", "sender_id": "s1", "timestamp": 1_790_000_002, "text": "hello"}, channels)
+    bot = mapper.record({"event": "bot", "sender_id": "s1", "timestamp": 1_790_000_002, "text": "hello"})
     assert bot is not None and bot.interaction.kind == "bot_message" and bot.identity.channel is Channel.WEB
-    assert to_record({"event": "slot", "sender_id": "s1", "name": "x"}, channels) is None
-    assert to_record({"event": "user", "timestamp": 1}, channels) is None
+    assert mapper.record({"event": "slot", "sender_id": "s1", "name": "x"}) is None
+    assert mapper.record({"event": "user", "timestamp": 1}) is None
     assert event_key(user_event("s1", 1)) == event_key(user_event("s1", 1)) != event_key(user_event("s1", 2))
 
 
@@ -103,8 +103,8 @@ async def test_restarts_while_events_stream_in_lose_and_double_nothing(
 
 async def test_the_same_events_delivered_twice_count_once(setup: tuple[NurtureService, str, str]) -> None:
     service, _, _ = setup
-    channels: dict[str, Channel] = {}
-    records = [r for r in (to_record(user_event("twice", n), channels) for n in range(5)) if r]
+    mapper = EventMapper()
+    records = [r for r in (mapper.record(user_event("twice", n)) for n in range(5)) if r]
     assert await service.ingest(records) == 5
     assert await service.ingest(records + records) == 0
     lead = await service.lookup_identity(records[0].identity)
