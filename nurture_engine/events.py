@@ -28,6 +28,7 @@ from .lead_engine import EventRecord
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
 from .store.engine import async_url, driver_connection
+from .store.sqlite_rollback import skip_idle_rollbacks
 from .store.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class SqlEventSource:
             kwargs["poolclass"] = AsyncAdaptedQueuePool  # one aiosqlite connection (and thread) kept, not one per fetch
         self._engine = create_async_engine(self._url, future=True, **kwargs)
         use_wal(self._engine)
+        skip_idle_rollbacks(self._engine)  # as the lead store's engines (store/engine.py)
 
     async def stop(self) -> None:
         if self._engine is not None:
