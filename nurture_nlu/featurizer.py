@@ -1,0 +1,129 @@
+"""Rasa featurizer: contextual word vectors and a sentence embedding from the MiniLM encoder.
+
+Sequence features: per whitespace token, the mean of its sub-words' vectors (zero past the
+length cap). Sentence feature: the mean over all positions, L2-normalised, as the encoder was
+trained to produce. Runs offline: the weights are read from the installed data package.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from threadpoolctl import threadpool_limits
+
+from nurture_nlu.minilm import Encoder, Floats, packaged_model_dir
+from nurture_nlu.wordpiece import WordPiece, basic_split
+
+logger = logging.getLogger(__name__)
+
+KNOWN_KEYS = {"model_dir", "max_pieces", "batch_size", "blas_threads", "alias"}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
+    """Dense features from all-MiniLM-L6-v2, computed with numpy on the CPU."""
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**DenseFeaturizer.get_default_config(), "model_dir": None, "max_pieces": 96, "batch_size": 64,
+                "blas_threads": 1}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        unknown = sorted(set(config) - KNOWN_KEYS)
+        if unknown:
+            raise InvalidConfigException(f"MiniLMFeaturizer: unknown option(s) {', '.join(unknown)}")
+        if int(config["max_pieces"]) < 8 or int(config["max_pieces"]) > 510:
+            raise InvalidConfigException("MiniLMFeaturizer: max_pieces must be between 8 and 510")
+
+    def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
+        super().__init__(execution_context.node_name, config)
+        self.validate_config(config)
+        model_dir = Path(config["model_dir"]) if config.get("model_dir") else packaged_model_dir()
+        self.encoder = Encoder.load(model_dir)
+        self.wordpiece = WordPiece.from_file(model_dir / "vocab.txt")
+        self.max_pieces = int(config["max_pieces"])
+        self.batch_size = int(config["batch_size"])
+        # One BLAS thread: the matrices are small, and with the cores busy (Rasa, the action server,
+        # TensorFlow) OpenBLAS's spinning threads made a message 2.5x slower than one thread does.
+        threadpool_limits(limits=int(config["blas_threads"]), user_api="blas")
+
+    @classmethod
+    def create(
+        cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MiniLMFeaturizer:
+        return cls(config, execution_context)
+
+    def _spans(self, message: Message, attribute: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """Sub-word ids (with [CLS]/[SEP]) and each whitespace token's [start, end) among them."""
+        ids = [self.wordpiece.cls_id]
+        spans = []
+        for token in message.get(TOKENS_NAMES[attribute], []):
+            start = len(ids)
+            for word in basic_split(token.text):
+                ids.extend(self.wordpiece.word_ids(word))
+            spans.append((min(start, self.max_pieces + 1), min(len(ids), self.max_pieces + 1)))
+        ids = [*ids[: self.max_pieces + 1], self.wordpiece.sep_id]
+        return ids, spans
+
+    def _featurize(self, messages: list[Message], attribute: str) -> None:
+        prepared = [self._spans(message, attribute) for message in messages]
+        order = sorted(range(len(messages)), key=lambda i: len(prepared[i][0]))
+        for offset in range(0, len(order), self.batch_size):
+            chunk = order[offset: offset + self.batch_size]
+            length = max(len(prepared[i][0]) for i in chunk)
+            ids = np.zeros((len(chunk), length), dtype=np.int64)
+            mask = np.zeros((len(chunk), length), dtype=np.float32)
+            for row, index in enumerate(chunk):
+                piece_ids = prepared[index][0]
+                ids[row, : len(piece_ids)] = piece_ids
+                mask[row, : len(piece_ids)] = 1.0
+            hidden = self.encoder.encode(ids, mask)
+            for row, index in enumerate(chunk):
+                self._add(messages[index], attribute, hidden[row], prepared[index], int(mask[row].sum()))
+
+    def _add(
+        self, message: Message, attribute: str, hidden: Floats,
+        prepared: tuple[list[int], list[tuple[int, int]]], used: int,
+    ) -> None:
+        spans = prepared[1]
+        sequence = np.zeros((len(spans), hidden.shape[-1]), dtype=np.float32)
+        for position, (start, end) in enumerate(spans):
+            if end > start:
+                sequence[position] = hidden[start:end].mean(axis=0)
+        sentence = hidden[:used].mean(axis=0, keepdims=True)
+        sentence /= max(float(np.linalg.norm(sentence)), 1e-9)
+        self.add_features_to_message(sequence=sequence, sentence=sentence, attribute=attribute, message=message)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+            self._featurize(self._with_tokens(training_data.training_examples, attribute), attribute)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for attribute in (TEXT, ACTION_TEXT):
+            self._featurize(self._with_tokens(messages, attribute), attribute)
+        return messages
+
+    @staticmethod
+    def _with_tokens(messages: list[Message], attribute: str) -> list[Message]:
+        return [m for m in messages if m.get(attribute) and m.get(TOKENS_NAMES[attribute])]
