@@ -30,7 +30,7 @@ from nurture_nlu.wordpiece import WordPiece, basic_split
 
 logger = logging.getLogger(__name__)
 
-KNOWN_KEYS = {"model_dir", "max_pieces", "batch_size", "blas_threads", "alias"}
+KNOWN_KEYS = {"model_dir", "max_pieces", "batch_size", "blas_threads", "token_dims", "alias"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -44,7 +44,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {**DenseFeaturizer.get_default_config(), "model_dir": None, "max_pieces": 96, "batch_size": 64,
-                "blas_threads": 1}
+                "blas_threads": 1, "token_dims": None}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -53,6 +53,8 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
             raise InvalidConfigException(f"MiniLMFeaturizer: unknown option(s) {', '.join(unknown)}")
         if int(config["max_pieces"]) < 8 or int(config["max_pieces"]) > 510:
             raise InvalidConfigException("MiniLMFeaturizer: max_pieces must be between 8 and 510")
+        if config.get("token_dims") is not None and not 1 <= int(config["token_dims"]) <= 384:
+            raise InvalidConfigException("MiniLMFeaturizer: token_dims must be between 1 and 384")
 
     def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
         super().__init__(execution_context.node_name, config)
@@ -62,9 +64,20 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         self.wordpiece = WordPiece.from_file(model_dir / "vocab.txt")
         self.max_pieces = int(config["max_pieces"])
         self.batch_size = int(config["batch_size"])
+        self.projection = self._projection(config.get("token_dims"), self.encoder.hidden)
         # One BLAS thread: the matrices are small, and with the cores busy (Rasa, the action server,
         # TensorFlow) OpenBLAS's spinning threads made a message 2.5x slower than one thread does.
         threadpool_limits(limits=int(config["blas_threads"]), user_api="blas")
+
+    @staticmethod
+    def _projection(dims: int | None, hidden: int) -> Floats | None:
+        """A fixed orthonormal projection of the token vectors to `token_dims` dimensions (seeded, so
+        training and serving agree): the CRF's training time grows with every dense dimension."""
+        if dims is None or int(dims) >= hidden:
+            return None
+        basis, _ = np.linalg.qr(np.random.default_rng(20261126).standard_normal((hidden, int(dims))))
+        projected: Floats = basis.astype(np.float32) * np.float32(np.sqrt(hidden / int(dims)))
+        return projected
 
     @classmethod
     def create(
@@ -110,6 +123,8 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         for position, (start, end) in enumerate(spans):
             if end > start:
                 sequence[position] = hidden[start:end].mean(axis=0)
+        if self.projection is not None:
+            sequence = sequence @ self.projection
         sentence = hidden[:used].mean(axis=0, keepdims=True)
         sentence /= max(float(np.linalg.norm(sentence)), 1e-9)
         self.add_features_to_message(sequence=sequence, sentence=sentence, attribute=attribute, message=message)

@@ -69,3 +69,17 @@ def test_unknown_option_is_refused() -> None:
         featurizer(max_tokens=5)
     with pytest.raises(InvalidConfigException, match="max_pieces"):
         featurizer(max_pieces=2)
+
+
+def test_token_vectors_can_be_projected_the_same_way_every_time() -> None:
+    first, second = featurizer(token_dims=64), featurizer(token_dims=64)
+    [a] = first.process(tokenized("we are a team of forty at Brightwave"))
+    [b] = second.process(tokenized("we are a team of forty at Brightwave"))
+    seq_a, sent_a = a.get_dense_features(TEXT, [first._identifier])
+    seq_b, _ = b.get_dense_features(TEXT, [second._identifier])
+    assert seq_a is not None and seq_b is not None and sent_a is not None
+    assert seq_a.features.shape == (8, 64)
+    np.testing.assert_array_equal(seq_a.features, seq_b.features)
+    assert sent_a.features.shape == (1, 384)
+    with pytest.raises(InvalidConfigException, match="token_dims"):
+        featurizer(token_dims=0)

@@ -1,0 +1,131 @@
+"""Rasa intent classifier: blends DIET's ranking with a logistic regression on sentence embeddings.
+
+DIET learns the training phrasing (word and character n-grams) well; a linear model over the
+MiniLM sentence embedding generalises better to phrasings not in the data. Placed after DIET,
+this component trains the linear model and replaces the intent and ranking with
+`weight * linear + (1 - weight) * DIET`. The weight was chosen on a held-out 20 % of our own data.
+The model is stored as plain arrays (JSON), nothing pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.linear_model import LogisticRegression
+
+logger = logging.getLogger(__name__)
+
+FILE = "blend.json"
+KNOWN_KEYS = {"featurizer", "weight", "C", "ranking_length"}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
+    """DIET's intent ranking blended with a linear model over one featurizer's sentence vector."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"featurizer": "minilm", "weight": 0.7, "C": 16.0, "ranking_length": 10}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        unknown = sorted(set(config) - KNOWN_KEYS)
+        if unknown:
+            raise InvalidConfigException(f"EmbeddingBlendClassifier: unknown option(s) {', '.join(unknown)}")
+        if not 0.0 <= float(config["weight"]) <= 1.0:
+            raise InvalidConfigException("EmbeddingBlendClassifier: weight must be between 0 and 1")
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
+        self.validate_config(config)
+        self.config = config
+        self._storage = model_storage
+        self._resource = resource
+        self.classes: list[str] = []
+        self.coef = np.zeros((0, 0), dtype=np.float32)
+        self.intercept = np.zeros(0, dtype=np.float32)
+
+    @classmethod
+    def create(
+        cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmbeddingBlendClassifier:
+        return cls(config, model_storage, resource)
+
+    def _vectors(self, messages: list[Message]) -> np.ndarray[Any, np.dtype[np.float32]]:
+        rows = []
+        for message in messages:
+            sentence = message.get_dense_features(TEXT, [self.config["featurizer"]])[1]
+            if sentence is None:
+                raise InvalidConfigException(
+                    f"EmbeddingBlendClassifier needs the sentence features of {self.config['featurizer']!r} "
+                    "(set that alias on the MiniLMFeaturizer, before this component)"
+                )
+            rows.append(np.asarray(sentence.features, dtype=np.float32).reshape(-1))
+        return np.stack(rows)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        labels = [m.get(INTENT) for m in examples]
+        if len(set(labels)) < 2:
+            logger.warning("EmbeddingBlendClassifier: fewer than two intents, DIET's ranking is kept as it is")
+        else:
+            model = LogisticRegression(C=float(self.config["C"]), max_iter=3000)
+            model.fit(self._vectors(examples), labels)
+            self.classes = [str(c) for c in model.classes_]
+            self.coef = model.coef_.astype(np.float32)
+            self.intercept = model.intercept_.astype(np.float32)
+        with self._storage.write_to(self._resource) as directory:
+            (directory / FILE).write_text(json.dumps({
+                "classes": self.classes, "coef": self.coef.tolist(), "intercept": self.intercept.tolist()}))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext, **kwargs: Any,
+    ) -> EmbeddingBlendClassifier:
+        component = cls(config, model_storage, resource)
+        with model_storage.read_from(resource) as directory:
+            stored = json.loads((directory / FILE).read_text())
+        component.classes = stored["classes"]
+        component.coef = np.asarray(stored["coef"], dtype=np.float32).reshape(len(component.classes), -1)
+        component.intercept = np.asarray(stored["intercept"], dtype=np.float32)
+        return component
+
+    def _linear(self, vectors: np.ndarray[Any, np.dtype[np.float32]]) -> np.ndarray[Any, np.dtype[np.float32]]:
+        logits = vectors @ self.coef.T + self.intercept
+        if len(self.classes) == 2:  # sklearn's binary model has one row: class 1 against class 0
+            logits = np.concatenate([-logits, logits], axis=1) / 2
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        result: np.ndarray[Any, np.dtype[np.float32]] = probs / probs.sum(axis=1, keepdims=True)
+        return result
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        usable = [m for m in messages if m.get(TEXT)]
+        if not self.classes or not usable:
+            return messages
+        weight = float(self.config["weight"])
+        for message, probs in zip(usable, self._linear(self._vectors(usable)), strict=True):
+            blended = {name: weight * float(p) for name, p in zip(self.classes, probs, strict=True)}
+            for entry in message.get(INTENT_RANKING_KEY) or []:
+                name = entry["name"]
+                blended[name] = blended.get(name, 0.0) + (1 - weight) * float(entry["confidence"])
+            ordered = sorted(blended.items(), key=lambda item: -item[1])
+            ranking = [{"name": name, "confidence": confidence} for name, confidence in ordered]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            length = int(self.config["ranking_length"])
+            message.set(INTENT_RANKING_KEY, ranking[:length] if length > 0 else ranking, add_to_output=True)
+        return messages
