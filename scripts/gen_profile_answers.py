@@ -1,0 +1,115 @@
+"""Writes nlu_data/profile_answers.yml: profile answers typed the way people type in a chat.
+
+Companies of one to three words, roles and names, in lower case as often as in title case, in
+sentence frames written for this project. Deterministic (fixed seed); `make` does not run it —
+edit the lists here, run `.venv/bin/python scripts/gen_profile_answers.py`, commit both files.
+A test checks the YAML is what this script writes.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "nlu_data" / "profile_answers.yml"
+SEED = 2026
+COUNT = 520
+
+HEADS = ["blue", "north", "silver", "green", "bright", "iron", "red", "summit", "harbor", "pine", "clear", "swift",
+         "cedar", "atlas", "nova", "orbit", "lumen", "vertex", "quartz", "maple", "granite", "coral", "ember", "polar",
+         "sable", "tidal", "violet", "willow", "amber", "copper", "delta", "echo", "falcon", "golden", "hollow",
+         "indigo", "juniper", "kestrel", "lantern", "meadow", "oak", "prairie", "river", "stone", "sun", "true",
+         "urban", "wild"]
+TRADES = ["labs", "systems", "analytics", "logistics", "health", "media", "studios", "software", "robotics", "foods",
+          "energy", "partners", "capital", "group", "consulting", "works", "bank", "insurance", "tech", "cloud",
+          "payments", "learning", "motors", "retail", "biotech", "security", "data", "marketing", "design", "freight"]
+LEGAL = ["inc", "ltd", "gmbh", "llc", "corp", "ag", "plc", "bv", "co"]
+SYLLABLES = ["zen", "tri", "ko", "va", "plu", "mly", "tar", "vo", "bris", "ka", "lo", "mi", "ra", "nex", "qui", "dor",
+             "sel", "fy", "ly", "xa", "pe", "ton", "gri", "bo", "lu", "ve", "sta", "ix", "ora", "ent"]
+ROLES = ["cto", "ceo", "coo", "cmo", "cfo", "founder", "co-founder", "engineer", "developer", "marketer", "sales rep",
+         "account executive", "head of growth", "vp sales", "vp of sales", "product manager", "data analyst",
+         "consultant", "freelancer", "intern", "student", "teacher", "recruiter", "designer", "ops lead",
+         "revops manager", "demand gen manager", "owner", "managing director", "office manager", "sdr", "bdr",
+         "customer success manager", "researcher", "phd student", "software architect", "cio", "head of sales",
+         "sales director", "marketing director", "marketing manager", "growth marketer", "it manager", "analyst",
+         "operations manager", "head of revenue operations", "sales ops analyst", "partner", "principal",
+         "solutions engineer", "content writer", "seo specialist", "project manager", "team lead", "accountant",
+         "business owner", "chief revenue officer", "head of marketing", "sales manager", "vp engineering"]
+FIRST = ["ana", "ben", "chloe", "dario", "elif", "femi", "greta", "hugo", "ines", "jonas", "kofi", "lena", "mateo",
+         "nadia", "omar", "priya", "quentin", "rosa", "sven", "tara", "umar", "vera", "wen", "yara", "zoltan", "aiko",
+         "bruno", "carla", "dmitri", "esme", "farid", "gwen", "hamza", "ivy", "jorge", "katya", "liam", "mina"]
+LAST = ["okafor", "lindqvist", "moreau", "tanaka", "kowalski", "haddad", "fernandes", "novak", "brennan", "osei",
+        "schulz", "park", "rossi", "dubois", "nakamura", "silva", "khan", "jensen", "ivanova", "mendez", "obi", "varga"]
+
+COMPANY_FRAMES = ["i work at {c}", "at {c}", "{c}", "im with {c}", "i'm from {c}", "the company is {c}",
+                  "company: {c}", "we're {c}", "our company is called {c}", "i run {c}", "working for {c} right now",
+                  "my employer is {c}", "{c} is where i work", "it's {c}", "i represent {c}", "i founded {c}",
+                  "reaching out from {c}", "i'm with a company called {c}", "{c}, we're a small team",
+                  "i'm part of {c}", "work for {c}", "employed at {c}", "currently at {c}", "we are {c}",
+                  "the org is {c}", "i'm on the team at {c}", "our business is {c}", "{c} here", "from {c}"]
+ROLE_FRAMES = ["i'm a {r}", "{r}", "i am the {r}", "my role is {r}", "i work as a {r}", "im the {r}",
+               "title is {r}", "role: {r}", "i'm the {r} here", "currently {r}", "i'm {r}", "i do {r} work",
+               "position is {r}", "i'm working as {r}", "job title {r}", "{r} by trade", "i'm our {r}"]
+BOTH_FRAMES = ["{r} at {c}", "i'm a {r} at {c}", "i'm the {r} of {c}", "{r} with {c}", "i work at {c} as a {r}",
+               "{c}, {r}", "i'm {r} over at {c}", "co-founder of {c}" , "{r} for {c}", "{c} - {r}"]
+NAME_FRAMES = ["{n}", "i'm {n}", "my name is {n}", "{n} here", "call me {n}", "name's {n}", "it's {n}",
+               "this is {n} from {c}", "{n}, {r} at {c}", "i'm {n} and i work at {c}", "{n} from {c}",
+               "hey, {n} here, {r} at {c}"]
+
+
+def company(rng: random.Random) -> str:
+    shape = rng.random()
+    if shape < 0.3:
+        words = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))]
+    elif shape < 0.65:
+        words = [rng.choice(HEADS) + rng.choice(["", "", rng.choice(HEADS)]), rng.choice(TRADES)]
+    elif shape < 0.9:
+        words = [rng.choice(HEADS), rng.choice(TRADES), rng.choice(LEGAL)]
+    else:
+        words = [rng.choice(HEADS), rng.choice(HEADS), rng.choice(TRADES)]
+    return cased(rng, " ".join(words), upper_ok=len(words[0]) <= 4)
+
+
+def cased(rng: random.Random, text: str, upper_ok: bool = False) -> str:
+    roll = rng.random()
+    if roll < 0.45:
+        return text.lower()
+    if upper_ok and roll > 0.9:
+        return text.upper()
+    return " ".join(w if w in LEGAL and rng.random() < 0.5 else w.capitalize() for w in text.split())
+
+
+def example(rng: random.Random) -> str:
+    c = f"[{company(rng)}](company)"
+    r = f"[{cased(rng, rng.choice(ROLES)) if rng.random() < 0.3 else rng.choice(ROLES)}](role)"
+    n = f"[{cased(rng, rng.choice(FIRST) + ' ' + rng.choice(LAST))}](name)"
+    kind = rng.random()
+    if kind < 0.45:
+        frames = COMPANY_FRAMES
+    elif kind < 0.65:
+        frames = ROLE_FRAMES
+    else:
+        frames = BOTH_FRAMES if kind < 0.85 else NAME_FRAMES
+    return rng.choice(frames).format(c=c, r=r, n=n)
+
+
+def render() -> str:
+    rng = random.Random(SEED)  # noqa: S311 - reproducible data, not secrets
+    seen: dict[str, None] = {}
+    while len(seen) < COUNT:
+        seen.setdefault(example(rng), None)
+    lines = [f"    - {text}" for text in seen]
+    header = ("# Generated by scripts/gen_profile_answers.py (profile answers with lower-case and multi-word\n"
+              "# companies and roles, as typed in chat). Edit the script, not this file.\n")
+    return header + 'version: "3.1"\nnlu:\n- intent: inform\n  examples: |\n' + "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    OUT.write_text(render(), encoding="utf-8")
+    print(f"wrote {OUT} ({COUNT} examples)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""nlu_data/profile_answers.yml is exactly what its generator writes, and every entity is well formed."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_generated_examples_are_committed_as_generated() -> None:
+    spec = importlib.util.spec_from_file_location("gen", ROOT / "scripts" / "gen_profile_answers.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.render()
+    assert (ROOT / "nlu_data" / "profile_answers.yml").read_text(encoding="utf-8") == text
+    examples = [line[6:] for line in text.splitlines() if line.startswith("    - ")]
+    assert len(examples) == len(set(examples)) == module.COUNT
+    for example in examples:
+        for value, entity in re.findall(r"\[([^\]]+)\]\((\w+)\)", example):
+            assert entity in {"company", "role", "name"}
+            assert value == value.strip() and not value.endswith((".", ","))
