@@ -25,6 +25,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
+from nurture_nlu.minilm import Floats
+
 logger = logging.getLogger(__name__)
 
 FILE = "blend.json"
@@ -63,7 +65,7 @@ class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
     ) -> EmbeddingBlendClassifier:
         return cls(config, model_storage, resource)
 
-    def _vectors(self, messages: list[Message]) -> np.ndarray[Any, np.dtype[np.float32]]:
+    def _vectors(self, messages: list[Message]) -> Floats:
         rows = []
         for message in messages:
             sentence = message.get_dense_features(TEXT, [self.config["featurizer"]])[1]
@@ -104,13 +106,13 @@ class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
         component.intercept = np.asarray(stored["intercept"], dtype=np.float32)
         return component
 
-    def _linear(self, vectors: np.ndarray[Any, np.dtype[np.float32]]) -> np.ndarray[Any, np.dtype[np.float32]]:
+    def _linear(self, vectors: Floats) -> Floats:
         logits = vectors @ self.coef.T + self.intercept
         if len(self.classes) == 2:  # sklearn's binary model has one row: class 1 against class 0
             logits = np.concatenate([-logits, logits], axis=1) / 2
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
-        result: np.ndarray[Any, np.dtype[np.float32]] = probs / probs.sum(axis=1, keepdims=True)
+        result: Floats = probs / probs.sum(axis=1, keepdims=True)
         return result
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -7,7 +7,6 @@ trained to produce. Runs offline: the weights are read from the installed data p
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,6 @@ from threadpoolctl import threadpool_limits
 
 from nurture_nlu.minilm import Encoder, Floats, packaged_model_dir
 from nurture_nlu.wordpiece import WordPiece, basic_split
-
-logger = logging.getLogger(__name__)
 
 KNOWN_KEYS = {"model_dir", "max_pieces", "batch_size", "blas_threads", "token_dims", "alias"}
 
@@ -89,14 +86,16 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     def _spans(self, message: Message, attribute: str) -> tuple[list[int], list[tuple[int, int]]]:
         """Sub-word ids (with [CLS]/[SEP]) and each whitespace token's [start, end) among them."""
+        cap = self.max_pieces + 1
         ids = [self.wordpiece.cls_id]
         spans = []
         for token in message.get(TOKENS_NAMES[attribute], []):
             start = len(ids)
-            for word in basic_split(token.text):
-                ids.extend(self.wordpiece.word_ids(word))
-            spans.append((min(start, self.max_pieces + 1), min(len(ids), self.max_pieces + 1)))
-        ids = [*ids[: self.max_pieces + 1], self.wordpiece.sep_id]
+            if start < cap:  # past the cap a token gets an empty span: no need to split it
+                for word in basic_split(token.text):
+                    ids.extend(self.wordpiece.word_ids(word))
+            spans.append((min(start, cap), min(len(ids), cap)))
+        ids = [*ids[:cap], self.wordpiece.sep_id]
         return ids, spans
 
     def _featurize(self, messages: list[Message], attribute: str) -> None:
@@ -113,20 +112,17 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
                 mask[row, : len(piece_ids)] = 1.0
             hidden = self.encoder.encode(ids, mask)
             for row, index in enumerate(chunk):
-                self._add(messages[index], attribute, hidden[row], prepared[index], int(mask[row].sum()))
+                piece_ids, spans = prepared[index]
+                self._add(messages[index], attribute, hidden[row, : len(piece_ids)], spans)
 
-    def _add(
-        self, message: Message, attribute: str, hidden: Floats,
-        prepared: tuple[list[int], list[tuple[int, int]]], used: int,
-    ) -> None:
-        spans = prepared[1]
+    def _add(self, message: Message, attribute: str, hidden: Floats, spans: list[tuple[int, int]]) -> None:
         sequence = np.zeros((len(spans), hidden.shape[-1]), dtype=np.float32)
         for position, (start, end) in enumerate(spans):
             if end > start:
                 sequence[position] = hidden[start:end].mean(axis=0)
         if self.projection is not None:
             sequence = sequence @ self.projection
-        sentence = hidden[:used].mean(axis=0, keepdims=True)
+        sentence = hidden.mean(axis=0, keepdims=True)
         sentence /= max(float(np.linalg.norm(sentence)), 1e-9)
         self.add_features_to_message(sequence=sequence, sentence=sentence, attribute=attribute, message=message)
 
