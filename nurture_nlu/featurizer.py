@@ -7,7 +7,6 @@ trained to produce. Runs offline: the weights are read from the installed data p
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,16 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from threadpoolctl import threadpool_limits
 
 from nurture_nlu.minilm import Encoder, Floats, packaged_model_dir
 from nurture_nlu.wordpiece import WordPiece, basic_split
 
-KNOWN_KEYS = {"model_dir", "max_pieces", "batch_size", "blas_threads", "token_dims", "alias"}
+KNOWN_KEYS = {"model_dir", "max_pieces", "batch_size", "token_dims", "alias"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
-    """Dense features from all-MiniLM-L6-v2, computed with numpy on the CPU."""
+    """Dense features from all-MiniLM-L6-v2, computed on the CPU (TensorFlow graph)."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -42,7 +40,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {**DenseFeaturizer.get_default_config(), "model_dir": None, "max_pieces": 96, "batch_size": 64,
-                "blas_threads": 1, "token_dims": None}
+                "token_dims": None}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -63,9 +61,6 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         self.max_pieces = int(config["max_pieces"])
         self.batch_size = int(config["batch_size"])
         self.projection = self._projection(config.get("token_dims"), self.encoder.hidden)
-        # One BLAS thread: the matrices are small, and with the cores busy (Rasa, the action server,
-        # TensorFlow) OpenBLAS's spinning threads made a message 2.5x slower than one thread does.
-        threadpool_limits(limits=int(config["blas_threads"]), user_api="blas")
 
     @staticmethod
     def _projection(dims: int | None, hidden: int) -> Floats | None:
@@ -127,10 +122,8 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         self.add_features_to_message(sequence=sequence, sentence=sentence, attribute=attribute, message=message)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        # Training featurizes thousands of messages in batches of 64: there every core helps.
-        with threadpool_limits(limits=os.cpu_count() or 1, user_api="blas"):
-            for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
-                self._featurize(self._with_tokens(training_data.training_examples, attribute), attribute)
+        for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+            self._featurize(self._with_tokens(training_data.training_examples, attribute), attribute)
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

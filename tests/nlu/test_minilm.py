@@ -1,4 +1,4 @@
-"""The numpy MiniLM encoder and its tokenizer reproduce the published model's behaviour."""
+"""The MiniLM encoder and its tokenizer reproduce the published model's behaviour."""
 
 from __future__ import annotations
 
