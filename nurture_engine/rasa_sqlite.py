@@ -10,7 +10,8 @@ session and transaction (about 8 per turn, ~5 ms each, blocking the event loop).
   the same ids; only the commits between them are gone. Other brokers (RabbitMQ) are untouched.
 - To find a turn's new events for the broker, the SQL tracker store (SQLite or PostgreSQL) counts the stored
   events of the session instead of loading and rebuilding the whole stored tracker a second time (Rasa
-  slices the new tracker at that count either way).
+  slices the new tracker at that count either way), and the save that follows uses the same count instead
+  of running the same count query again (Rasa holds the conversation's lock from one to the other).
 """
 
 from __future__ import annotations
@@ -117,9 +118,34 @@ def count_instead_of_reloading() -> bool:
                 stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            _counted(self)[tracker.sender_id] = (tracker, stored)
         return stream_events
 
     return replace_attr(SQLTrackerStore, "stream_events", make, "the stored tracker (reloaded per save)")
+
+
+def _counted(store: Any) -> dict[str, tuple[Any, int]]:
+    """sender id → (the tracker being saved, its stored event count), left by `stream_events` for the
+    `_additional_events` call of the same save."""
+    counted: dict[str, tuple[Any, int]] | None = store.__dict__.get("_nurture_counted")
+    if counted is None:
+        counted = store.__dict__["_nurture_counted"] = {}
+    return counted
+
+
+def count_once_per_save() -> bool:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    def make(original: Any) -> Any:
+        def additional_events(self: SQLTrackerStore, session: Any, tracker: Any) -> Any:
+            # Any save of this sender takes the count out; only the tracker it was counted for may use it.
+            tracker_counted, stored = _counted(self).pop(tracker.sender_id, (None, 0))
+            if tracker_counted is not tracker:
+                return original(self, session, tracker)
+            return itertools.islice(tracker.events, stored, len(tracker.events))
+        return additional_events
+
+    return replace_attr(SQLTrackerStore, "_additional_events", make, "the stored events (counted twice per save)")
 
 
 def apply() -> None:
@@ -127,3 +153,4 @@ def apply() -> None:
     pool_broker_connections()
     publish_turns_in_one_transaction()
     count_instead_of_reloading()
+    count_once_per_save()

@@ -163,7 +163,16 @@ async def test_the_tracker_store_streams_each_event_once_across_turns_and_sessio
             await store.save(tracker)
             tracker = await store.retrieve("s1") or tracker  # as Rasa does: the next turn starts from the store
         published = [(r[2]["event"], r[2]["timestamp"]) for r in broker_rows(f"sqlite:///{tmp_path / 'events.db'}")]
-        assert published == [(e.as_dict()["event"], e.timestamp) for turn in turns for e in turn]
+        expected = [(e.as_dict()["event"], e.timestamp) for turn in turns for e in turn]
+        assert published == expected
+        assert stored_rows(store) == expected  # the save after the broker's count stored each event once
     finally:
         store.engine.dispose()
         broker.engine.dispose()
+
+
+def stored_rows(store: Any) -> list[tuple[str, float]]:
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT data FROM events ORDER BY id")).all()
+    return [(json.loads(r[0])["event"], json.loads(r[0])["timestamp"]) for r in rows]
+
