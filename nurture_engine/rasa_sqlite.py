@@ -6,8 +6,10 @@ a new connection for every session on a SQLite file, and the broker publishes ea
 session and transaction (about 8 per turn, ~5 ms each, blocking the event loop).
 
 - SQLite file engines of the tracker store and the broker keep their connections in a small pool.
-- The new events of a turn go to the SQL broker in one transaction: the same rows, in the same order, with
-  the same ids; only the commits between them are gone. Other brokers (RabbitMQ) are untouched.
+- The new events of a turn go to the SQL broker in one transaction and one INSERT statement: the same rows,
+  in the same order, with the same ids; only the commits between them are gone. Other brokers (RabbitMQ)
+  are untouched. The SQL tracker store also writes a turn's rows with one INSERT statement instead of one
+  ORM object each (SQLAlchemy's flush was ~7 % of Rasa's CPU under load).
 - To find a turn's new events for the broker, the SQL tracker store (SQLite or PostgreSQL) counts the stored
   events of the session instead of loading and rebuilding the whole stored tracker a second time (Rasa
   slices the new tracker at that count either way), and the save that follows uses the same count instead
@@ -37,6 +39,7 @@ def replace_attr(owner: Any, name: str, make: Callable[[Any], Any], what: str) -
     if not getattr(original, MARK, False):
         replacement = make(original)
         setattr(replacement, MARK, True)
+        replacement.__wrapped__ = original  # what Rasa had, for tests that compare the two
         setattr(owner, name, replacement)
     return True
 
@@ -89,14 +92,15 @@ def publish_turns_in_one_transaction() -> bool:
     def make(stream: Any) -> Any:
         async def stream_new_events(self: TrackerStore, event_broker: Any, new_events: list[Any],
                                     sender_id: str) -> None:
-            if not isinstance(event_broker, SQLEventBroker) or len(new_events) < 2:
+            if not isinstance(event_broker, SQLEventBroker):
                 await stream(self, event_broker, new_events, sender_id)
                 return
-            with event_broker.session_scope() as session:
-                for event in new_events:
-                    body = {"sender_id": sender_id, **event.as_dict()}
-                    session.add(event_broker.SQLBrokerEvent(sender_id=body.get("sender_id"), data=json.dumps(body)))
-                session.commit()
+            rows = [{"sender_id": sender_id, "data": json.dumps({"sender_id": sender_id, **event.as_dict()})}
+                    for event in new_events]
+            if rows:  # one INSERT executed for all rows: the ORM's flush cost more than the writing
+                with event_broker.session_scope() as session:
+                    session.execute(event_broker.SQLBrokerEvent.__table__.insert(), rows)
+                    session.commit()
         return stream_new_events
 
     return replace_attr(TrackerStore, "_stream_new_events", make, "broker events (published one by one)")
@@ -148,9 +152,37 @@ def count_once_per_save() -> bool:
     return replace_attr(SQLTrackerStore, "_additional_events", make, "the stored events (counted twice per save)")
 
 
+def event_rows(sender_id: str, events: Any) -> list[dict[str, Any]]:
+    """The tracker store's `events` rows of these events, column for column as Rasa 3.6 writes them."""
+    rows = []
+    for event in events:
+        data = event.as_dict()
+        rows.append({"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                     "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                     "action_name": data.get("name"), "data": json.dumps(data)})
+    return rows
+
+
+def insert_rows_in_one_statement() -> bool:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    def make(original: Any) -> Any:
+        async def save(self: SQLTrackerStore, tracker: Any) -> None:
+            await self.stream_events(tracker)
+            with self.session_scope() as session:
+                rows = event_rows(tracker.sender_id, self._additional_events(session, tracker))
+                if rows:
+                    session.execute(self.SQLEvent.__table__.insert(), rows)
+                session.commit()
+        return save
+
+    return replace_attr(SQLTrackerStore, "save", make, "tracker events (inserted one ORM object at a time)")
+
+
 def apply() -> None:
     pool_tracker_store_connections()
     pool_broker_connections()
     publish_turns_in_one_transaction()
     count_instead_of_reloading()
     count_once_per_save()
+    insert_rows_in_one_statement()

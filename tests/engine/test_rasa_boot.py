@@ -176,3 +176,29 @@ def stored_rows(store: Any) -> list[tuple[str, float]]:
         rows = connection.execute(sa.text("SELECT data FROM events ORDER BY id")).all()
     return [(json.loads(r[0])["event"], json.loads(r[0])["timestamp"]) for r in rows]
 
+
+
+async def test_the_tracker_stores_rows_equal_rasas_own_column_for_column(tmp_path: Path) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    stores = [SQLTrackerStore(Domain.from_yaml(DOMAIN_YAML), dialect="sqlite", db=str(tmp_path / f"{name}.db"))
+              for name in ("ours", "rasas")]
+    events = [ActionExecuted("action_listen", timestamp=1.0),
+              UserUttered("I'm the CTO", {"name": "inform", "confidence": 0.9}, [{"entity": "role", "value": "CTO"}],
+                          timestamp=2.0),
+              SlotSet("role", "CTO", timestamp=3.0), ActiveLoop("profile_form", timestamp=3.5),
+              BotUttered("Thanks!", {"elements": None}, timestamp=4.0), ActionExecuted("action_listen", timestamp=4.0)]
+    trackers = [DialogueStateTracker("s1", stores[0].domain.slots) for _ in stores]
+    try:
+        for split in (2, len(events)):  # two saves: the second writes only what the first did not
+            for tracker in trackers:
+                for event in events[len(tracker.events):split]:
+                    tracker.update(event)
+            await stores[0].save(trackers[0])
+            await SQLTrackerStore.save.__wrapped__(stores[1], trackers[1])
+        query = sa.text("SELECT * FROM events ORDER BY id")
+        ours, rasas = ([tuple(row) for row in store.engine.connect().execute(query)] for store in stores)
+        assert len(ours) == len(events) and ours == rasas
+    finally:
+        for store in stores:
+            store.engine.dispose()
