@@ -202,3 +202,24 @@ async def test_the_tracker_stores_rows_equal_rasas_own_column_for_column(tmp_pat
     finally:
         for store in stores:
             store.engine.dispose()
+
+
+async def test_the_loaded_model_is_frozen_out_of_garbage_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    from types import SimpleNamespace
+
+    import rasa.core.agent
+    import rasa.core.run
+
+    async def load_agent(**kwargs: Any) -> str:
+        return "agent"
+
+    monkeypatch.setattr(rasa.core.agent, "load_agent", load_agent)
+    thresholds = gc.get_threshold()
+    app = SimpleNamespace(ctx=SimpleNamespace())
+    try:
+        assert await rasa.core.run.load_agent_on_start("model.tar.gz", None, None, app, None) == "agent"
+        assert app.ctx.agent == "agent" and gc.get_freeze_count() > 0 and gc.get_threshold()[0] >= 10_000
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
