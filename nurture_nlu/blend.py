@@ -1,10 +1,10 @@
-"""Rasa intent classifier: blends DIET's ranking with a logistic regression on sentence embeddings.
+"""Rasa intent classifier: a logistic regression over the MiniLM sentence embedding and, optionally,
+the sparse sentence features (word and character n-gram counts, regex matches) of other featurizers.
 
-DIET learns the training phrasing (word and character n-grams) well; a linear model over the
-MiniLM sentence embedding generalises better to phrasings not in the data. Placed after DIET,
-this component trains the linear model and replaces the intent and ranking with
-`weight * linear + (1 - weight) * DIET`. The weight was chosen on a held-out 20 % of our own data.
-The model is stored as plain arrays (JSON), nothing pickled.
+The sentence embedding generalises to phrasings not in the data; the n-gram counts keep the training
+phrasing's exact words. The intent and ranking become `weight * linear + (1 - weight) * ranking` where
+`ranking` is an earlier classifier's (DIET's, if the pipeline has one; with weight 1 none is needed).
+The model is stored as plain arrays (JSON and numpy's .npy without pickle), nothing pickled.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -30,22 +31,25 @@ from nurture_nlu.minilm import Floats
 logger = logging.getLogger(__name__)
 
 FILE = "blend.json"
-KNOWN_KEYS = {"featurizer", "weight", "C", "ranking_length"}
+WEIGHTS = "blend_coef.npy"  # numpy's own format, read with allow_pickle=False
+KNOWN_KEYS = {"featurizer", "sparse_featurizers", "weight", "C", "ranking_length"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
-    """DIET's intent ranking blended with a linear model over one featurizer's sentence vector."""
+    """A linear model over sentence features, optionally blended with an earlier classifier's ranking."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"featurizer": "minilm", "weight": 0.7, "C": 16.0, "ranking_length": 10}
+        return {"featurizer": "minilm", "sparse_featurizers": [], "weight": 0.7, "C": 16.0, "ranking_length": 10}
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         unknown = sorted(set(config) - KNOWN_KEYS)
         if unknown:
             raise InvalidConfigException(f"EmbeddingBlendClassifier: unknown option(s) {', '.join(unknown)}")
+        if not isinstance(config["sparse_featurizers"], list):
+            raise InvalidConfigException("EmbeddingBlendClassifier: sparse_featurizers must be a list of aliases")
         if not 0.0 <= float(config["weight"]) <= 1.0:
             raise InvalidConfigException("EmbeddingBlendClassifier: weight must be between 0 and 1")
 
@@ -65,7 +69,9 @@ class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
     ) -> EmbeddingBlendClassifier:
         return cls(config, model_storage, resource)
 
-    def _vectors(self, messages: list[Message]) -> Floats:
+    def _vectors(self, messages: list[Message]) -> Any:
+        """One row per message: the sentence vector, then (with `sparse_featurizers`) those featurizers'
+        sentence features scaled to unit length, as a sparse matrix."""
         rows = []
         for message in messages:
             sentence = message.get_dense_features(TEXT, [self.config["featurizer"]])[1]
@@ -75,13 +81,27 @@ class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
                     "(set that alias on the MiniLMFeaturizer, before this component)"
                 )
             rows.append(np.asarray(sentence.features, dtype=np.float32).reshape(-1))
-        return np.stack(rows)
+        dense = np.stack(rows)
+        if not self.config["sparse_featurizers"]:
+            return dense
+        counts = []
+        for message in messages:
+            sparse = message.get_sparse_features(TEXT, list(self.config["sparse_featurizers"]))[1]
+            if sparse is None:
+                raise InvalidConfigException(
+                    "EmbeddingBlendClassifier: no sentence features from "
+                    f"{', '.join(self.config['sparse_featurizers'])} (check the aliases)")
+            counts.append(scipy.sparse.csr_matrix(sparse.features, dtype=np.float32))
+        stacked = scipy.sparse.vstack(counts).tocsr()
+        norms = np.sqrt(np.asarray(stacked.multiply(stacked).sum(axis=1)).reshape(-1))
+        scaled = scipy.sparse.diags(1.0 / np.maximum(norms, 1e-9)).astype(np.float32) @ stacked
+        return scipy.sparse.hstack([scipy.sparse.csr_matrix(dense), scaled], format="csr")
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         labels = [m.get(INTENT) for m in examples]
         if len(set(labels)) < 2:
-            logger.warning("EmbeddingBlendClassifier: fewer than two intents, DIET's ranking is kept as it is")
+            logger.warning("EmbeddingBlendClassifier: fewer than two intents, rankings kept as they are")
         else:
             model = LogisticRegression(C=float(self.config["C"]), max_iter=3000)
             model.fit(self._vectors(examples), labels)
@@ -89,8 +109,8 @@ class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
             self.coef = model.coef_.astype(np.float32)
             self.intercept = model.intercept_.astype(np.float32)
         with self._storage.write_to(self._resource) as directory:
-            (directory / FILE).write_text(json.dumps({
-                "classes": self.classes, "coef": self.coef.tolist(), "intercept": self.intercept.tolist()}))
+            (directory / FILE).write_text(json.dumps({"classes": self.classes, "intercept": self.intercept.tolist()}))
+            np.save(directory / WEIGHTS, self.coef, allow_pickle=False)
         return self._resource
 
     @classmethod
@@ -101,13 +121,13 @@ class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
         component = cls(config, model_storage, resource)
         with model_storage.read_from(resource) as directory:
             stored = json.loads((directory / FILE).read_text())
+            component.coef = np.load(directory / WEIGHTS, allow_pickle=False).astype(np.float32, copy=False)
         component.classes = stored["classes"]
-        component.coef = np.asarray(stored["coef"], dtype=np.float32).reshape(len(component.classes), -1)
         component.intercept = np.asarray(stored["intercept"], dtype=np.float32)
         return component
 
-    def _linear(self, vectors: Floats) -> Floats:
-        logits = vectors @ self.coef.T + self.intercept
+    def _linear(self, vectors: Any) -> Floats:
+        logits = np.asarray(vectors @ self.coef.T) + self.intercept
         if len(self.classes) == 2:  # sklearn's binary model has one row: class 1 against class 0
             logits = np.concatenate([-logits, logits], axis=1) / 2
         logits -= logits.max(axis=1, keepdims=True)

@@ -1,8 +1,10 @@
-"""The blend classifier trains on sentence vectors, survives a save/load and mixes DIET's ranking by weight."""
+"""The blend classifier trains on sentence vectors (and sparse counts), survives a save/load and mixes an
+earlier ranking by weight."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -88,3 +90,36 @@ def test_bad_configuration_is_refused(featurizer: MiniLMFeaturizer, tmp_path: Pa
         trained(featurizer, tmp_path, weight=1.5)
     with pytest.raises(InvalidConfigException, match="sentence features of 'nope'"):
         trained(featurizer, tmp_path, featurizer="nope")
+
+
+
+def word_counts(featurizer: MiniLMFeaturizer, tmp_path: Path) -> Any:
+    """A CountVectorsFeaturizer (alias `words`) trained on TRAINING, and TRAINING featurized by both."""
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+
+    training = [Message(data={TEXT: text, INTENT: intent}) for intent, texts in TRAINING.items() for text in texts]
+    featurized(featurizer, training)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    config = {**CountVectorsFeaturizer.get_default_config(), "alias": "words"}
+    counts = CountVectorsFeaturizer.create(config, LocalModelStorage(tmp_path), Resource("words"),
+                                           ExecutionContext(GraphSchema({}), node_name="words"))
+    counts.train(TrainingData(training))
+    counts.process_training_data(TrainingData(training))
+    return counts, training
+
+
+def test_sparse_sentence_features_join_the_linear_model(featurizer: MiniLMFeaturizer, tmp_path: Path) -> None:
+    counts, examples = word_counts(featurizer, tmp_path / "counts")
+    (tmp_path / "model").mkdir()
+    storage = LocalModelStorage(tmp_path / "model")
+    context = ExecutionContext(GraphSchema({}), node_name="blend")
+    config = {**EmbeddingBlendClassifier.get_default_config(), "weight": 1.0, "sparse_featurizers": ["words"]}
+    EmbeddingBlendClassifier.create(config, storage, Resource("blend"), context).train(TrainingData(examples))
+    blend = EmbeddingBlendClassifier.load(config, storage, Resource("blend"), context)
+    assert blend.coef.shape[1] > 384  # the sentence vector, then one weight per counted word
+    [message] = counts.process(featurized(featurizer, [Message(data={TEXT: "pricing please"})]))
+    [message] = blend.process([message])
+    assert message.get(INTENT)["name"] == "ask_pricing"
+    blend.config = {**config, "sparse_featurizers": ["chars"]}
+    with pytest.raises(InvalidConfigException, match="no sentence features from chars"):
+        blend.process([message])
