@@ -16,6 +16,7 @@
    services): with TensorFlow and the model loaded, Rasa's process holds ~500,000 objects, and every full
    collection walked them all (~270 ms with the event loop stopped, so every conversation waited); once
    the agent is loaded they are frozen, and the young generation is collected less often.
+5. **One TensorFlow thread** per pool unless the environment says otherwise (see `main`).
 
 `nurture up` and the tests start Rasa as `python -m nurture_engine.rasa_boot run ...`. Each change checks
 that Rasa still has what it replaces and leaves it alone (logging why) otherwise.
@@ -24,6 +25,7 @@ that Rasa still has what it replaces and leaves it alone (logging why) otherwise
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -95,6 +97,11 @@ def apply() -> None:
 
 
 def main() -> None:
+    # One message at a time per process: TensorFlow's thread pools (the sentence encoder runs on them) spun on
+    # the second core after each operation, CPU the action server needs (Rasa's CPU per turn 31 -> 26 ms,
+    # same latency). `nurture train` does not come through here and keeps every core.
+    os.environ.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+    os.environ.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     apply()
     from rasa.__main__ import main as rasa_main
 
