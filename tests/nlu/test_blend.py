@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -94,32 +95,41 @@ def test_bad_configuration_is_refused(featurizer: MiniLMFeaturizer, tmp_path: Pa
 
 
 def word_counts(featurizer: MiniLMFeaturizer, tmp_path: Path) -> Any:
-    """A CountVectorsFeaturizer (alias `words`) trained on TRAINING, and TRAINING featurized by both."""
+    """Two CountVectorsFeaturizers (aliases `words` and `chars`) trained on TRAINING, and TRAINING featurized
+    by all three, in pipeline order."""
     from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 
     training = [Message(data={TEXT: text, INTENT: intent}) for intent, texts in TRAINING.items() for text in texts]
     featurized(featurizer, training)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    config = {**CountVectorsFeaturizer.get_default_config(), "alias": "words"}
-    counts = CountVectorsFeaturizer.create(config, LocalModelStorage(tmp_path), Resource("words"),
-                                           ExecutionContext(GraphSchema({}), node_name="words"))
-    counts.train(TrainingData(training))
-    counts.process_training_data(TrainingData(training))
-    return counts, training
+    pipeline = []
+    for alias, extra in (("words", {}), ("chars", {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 3})):
+        config = {**CountVectorsFeaturizer.get_default_config(), "alias": alias, **extra}
+        counts = CountVectorsFeaturizer.create(config, LocalModelStorage(tmp_path), Resource(alias),
+                                               ExecutionContext(GraphSchema({}), node_name=alias))
+        counts.train(TrainingData(training))
+        counts.process_training_data(TrainingData(training))
+        pipeline.append(counts)
+    return pipeline, training
 
 
 def test_sparse_sentence_features_join_the_linear_model(featurizer: MiniLMFeaturizer, tmp_path: Path) -> None:
-    counts, examples = word_counts(featurizer, tmp_path / "counts")
+    pipeline, examples = word_counts(featurizer, tmp_path / "counts")
     (tmp_path / "model").mkdir()
     storage = LocalModelStorage(tmp_path / "model")
     context = ExecutionContext(GraphSchema({}), node_name="blend")
-    config = {**EmbeddingBlendClassifier.get_default_config(), "weight": 1.0, "sparse_featurizers": ["words"]}
+    config = {**EmbeddingBlendClassifier.get_default_config(), "weight": 1.0, "sparse_featurizers": ["words", "chars"]}
     EmbeddingBlendClassifier.create(config, storage, Resource("blend"), context).train(TrainingData(examples))
     blend = EmbeddingBlendClassifier.load(config, storage, Resource("blend"), context)
-    assert blend.coef.shape[1] > 384  # the sentence vector, then one weight per counted word
-    [message] = counts.process(featurized(featurizer, [Message(data={TEXT: "pricing please"})]))
+    assert blend.coef.shape[1] > 384  # the sentence vector, then one weight per counted word and n-gram
+    [message] = featurized(featurizer, [Message(data={TEXT: "pricing please"})])
+    for counts in pipeline:
+        counts.process([message])
     [message] = blend.process([message])
     assert message.get(INTENT)["name"] == "ask_pricing"
-    blend.config = {**config, "sparse_featurizers": ["chars"]}
-    with pytest.raises(InvalidConfigException, match="no sentence features from chars"):
+    for probe in [message, *examples[:5]]:  # the per-message shortcut equals the training layout's product
+        full = np.asarray(blend._vectors([probe]) @ blend.coef.T) + blend.intercept
+        assert np.allclose(blend._logits([probe]), full, atol=1e-5)
+    blend.config = {**config, "sparse_featurizers": ["regex"]}
+    with pytest.raises(InvalidConfigException, match="no sentence features from regex"):
         blend.process([message])
