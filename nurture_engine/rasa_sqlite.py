@@ -10,10 +10,9 @@ session and transaction (about 8 per turn, ~5 ms each, blocking the event loop).
   in the same order, with the same ids; only the commits between them are gone. Other brokers (RabbitMQ)
   are untouched. The SQL tracker store also writes a turn's rows with one INSERT statement instead of one
   ORM object each (SQLAlchemy's flush was ~7 % of Rasa's CPU under load).
-- To find a turn's new events for the broker, the SQL tracker store (SQLite or PostgreSQL) counts the stored
-  events of the session instead of loading and rebuilding the whole stored tracker a second time (Rasa
-  slices the new tracker at that count either way), and the save that follows uses the same count instead
-  of running the same count query again (Rasa holds the conversation's lock from one to the other).
+- The SQL tracker store (SQLite or PostgreSQL) finds a turn's new events by counting the session's stored
+  events once per save, for the broker and for its own insert: Rasa loads and rebuilds the whole stored
+  tracker for the broker and then counts for the insert (it slices the new tracker at that count either way).
 """
 
 from __future__ import annotations
@@ -106,52 +105,6 @@ def publish_turns_in_one_transaction() -> bool:
     return replace_attr(TrackerStore, "_stream_new_events", make, "broker events (published one by one)")
 
 
-def count_instead_of_reloading() -> bool:
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    if not hasattr(SQLTrackerStore, "_event_query"):
-        log.warning("SQLTrackerStore._event_query not found in this Rasa: the stored tracker is reloaded per save")
-        return False
-
-    def make(original: Any) -> Any:
-        async def stream_events(self: SQLTrackerStore, tracker: Any) -> None:
-            if self.event_broker is None or not self.domain:
-                await original(self, tracker)  # no broker: nothing to do; no domain: Rasa's offset is 0
-                return
-            with self.session_scope() as session:
-                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
-            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
-            _counted(self)[tracker.sender_id] = (tracker, stored)
-        return stream_events
-
-    return replace_attr(SQLTrackerStore, "stream_events", make, "the stored tracker (reloaded per save)")
-
-
-def _counted(store: Any) -> dict[str, tuple[Any, int]]:
-    """sender id → (the tracker being saved, its stored event count), left by `stream_events` for the
-    `_additional_events` call of the same save."""
-    counted: dict[str, tuple[Any, int]] | None = store.__dict__.get("_nurture_counted")
-    if counted is None:
-        counted = store.__dict__["_nurture_counted"] = {}
-    return counted
-
-
-def count_once_per_save() -> bool:
-    from rasa.core.tracker_store import SQLTrackerStore
-
-    def make(original: Any) -> Any:
-        def additional_events(self: SQLTrackerStore, session: Any, tracker: Any) -> Any:
-            # Any save of this sender takes the count out; only the tracker it was counted for may use it.
-            tracker_counted, stored = _counted(self).pop(tracker.sender_id, (None, 0))
-            if tracker_counted is not tracker:
-                return original(self, session, tracker)
-            return itertools.islice(tracker.events, stored, len(tracker.events))
-        return additional_events
-
-    return replace_attr(SQLTrackerStore, "_additional_events", make, "the stored events (counted twice per save)")
-
-
 def event_rows(sender_id: str, events: Any) -> list[dict[str, Any]]:
     """The tracker store's `events` rows of these events, column for column as Rasa 3.6 writes them."""
     rows = []
@@ -163,26 +116,35 @@ def event_rows(sender_id: str, events: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def insert_rows_in_one_statement() -> bool:
+def save_with_one_count_and_one_insert() -> bool:
     from rasa.core.tracker_store import SQLTrackerStore
+
+    if not hasattr(SQLTrackerStore, "_event_query"):
+        log.warning("SQLTrackerStore._event_query not found in this Rasa: the stored tracker is reloaded per save")
+        return False
 
     def make(original: Any) -> Any:
         async def save(self: SQLTrackerStore, tracker: Any) -> None:
-            await self.stream_events(tracker)
+            # Rasa holds the conversation's lock for the whole save: the count stays right until the insert.
             with self.session_scope() as session:
-                rows = event_rows(tracker.sender_id, self._additional_events(session, tracker))
-                if rows:
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            if self.event_broker is not None and self.domain:
+                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            else:  # Rasa's own: nothing without a broker, every event without a domain
+                await self.stream_events(tracker)
+            rows = event_rows(tracker.sender_id, new_events)
+            if rows:
+                with self.session_scope() as session:
                     session.execute(self.SQLEvent.__table__.insert(), rows)
-                session.commit()
+                    session.commit()
         return save
 
-    return replace_attr(SQLTrackerStore, "save", make, "tracker events (inserted one ORM object at a time)")
+    return replace_attr(SQLTrackerStore, "save", make, "tracker events (counted twice, one ORM object each)")
 
 
 def apply() -> None:
     pool_tracker_store_connections()
     pool_broker_connections()
     publish_turns_in_one_transaction()
-    count_instead_of_reloading()
-    count_once_per_save()
-    insert_rows_in_one_statement()
+    save_with_one_count_and_one_insert()
