@@ -127,7 +127,13 @@ def test_sparse_sentence_features_join_the_linear_model(featurizer: MiniLMFeatur
         counts.process([message])
     [message] = blend.process([message])
     assert message.get(INTENT)["name"] == "ask_pricing"
-    for probe in [message, *examples[:5]]:  # the per-message shortcut equals the training layout's product
+    for probe in [message, *examples[:5]]:
+        # the training rows: the sentence vector, then Rasa's own combination of the sparse features, unit length
+        combined = probe.get_sparse_features(TEXT, ["words", "chars"])[1].features.toarray().reshape(-1)
+        dense = probe.get_dense_features(TEXT, ["minilm"])[1].features.reshape(-1)
+        expected = np.concatenate([dense, combined / np.linalg.norm(combined)])
+        assert np.allclose(blend._vectors([probe]).toarray()[0], expected, atol=1e-6)
+        # serving computes the same logits without building the matrix
         full = np.asarray(blend._vectors([probe]) @ blend.coef.T) + blend.intercept
         assert np.allclose(blend._logits([probe]), full, atol=1e-5)
     blend.config = {**config, "sparse_featurizers": ["regex"]}
