@@ -4,6 +4,8 @@ and writes the same broker rows with fewer SQLite connections and commits."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +225,17 @@ async def test_the_loaded_model_is_frozen_out_of_garbage_collection(monkeypatch:
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def test_serving_rasa_runs_one_tensorflow_thread_per_pool_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rasa.__main__
+
+    seen: list[tuple[str | None, str | None]] = []
+    monkeypatch.setattr(rasa.__main__, "main", lambda: seen.append(
+        (os.environ.get("TF_INTRA_OP_PARALLELISM_THREADS"), os.environ.get("TF_INTER_OP_PARALLELISM_THREADS"))))
+    monkeypatch.setenv("TF_INTRA_OP_PARALLELISM_THREADS", "unset below")  # so that the test's end removes it
+    monkeypatch.delenv("TF_INTRA_OP_PARALLELISM_THREADS")
+    monkeypatch.setenv("TF_INTER_OP_PARALLELISM_THREADS", "2")  # the environment's choice is kept
+    monkeypatch.setattr(sys, "argv", ["rasa_boot", "run"])
+    rasa_boot.main()
+    assert seen == [("1", "2")]
