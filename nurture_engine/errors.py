@@ -38,5 +38,15 @@ class LeadNotFound(NurtureError):
     """No such lead."""
 
 
+class OffsetMoved(NurtureError):
+    """A consumer's stored offset is not where its batch started (another writer, or the late commit of a
+    cancelled batch): the batch was rolled back."""
+
+    def __init__(self, name: str, after: int) -> None:
+        self.name = name
+        self.after = after
+        super().__init__(f"offset {name!r} is no longer {after}: the batch was rolled back")
+
+
 class Unauthorized(NurtureError):
     """Missing or wrong credentials."""

@@ -23,10 +23,12 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from .errors import OffsetMoved
 from .event_mapping import EventMapper
 from .lead_engine import EventRecord
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
+from .store.base import Offset
 from .store.engine import async_url, driver_connection
 from .store.sqlite_rollback import skip_idle_rollbacks
 from .store.sqlite_wal import use_wal
@@ -236,9 +238,18 @@ class EventConsumer(BatchLoop):
             return 0
         last = rows[-1].position
         self._ahead = (last, asyncio.ensure_future(self._read(last)))
-        # the offset commits with the batch, so redelivery cannot happen: no dedup keys needed
+        # the offset commits with the batch, compare-and-set from where the batch started, so no batch counts
+        # twice: no dedup keys needed
+        offset = Offset(self._source.name, last, after=self._offset)
         try:
-            scored = await self._service.ingest(records, offset=(self._source.name, last), dedupe=False)
+            scored = await self._service.ingest(records, offset=offset, dedupe=False)
+        except OffsetMoved:
+            # a batch of a consumer cancelled mid-commit landed after this one read the offset: carry on from it
+            log.warning("%s moved past %s under this consumer; batch rolled back, reading on from the stored offset",
+                        self._source.name, offset.after)
+            self._offset = None
+            self._drop_ahead()
+            return await self.run_once()
         except BaseException:
             self._offset = None  # read it back from the store: the batch may or may not have committed
             self._drop_ahead()

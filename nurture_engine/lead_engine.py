@@ -18,7 +18,7 @@ from .scheduler.jobs import Exit, FollowUp, SequencePlan
 from .scoring import BehaviourLedger, behaviour_items, fit_items, total
 from .sequencer import LeadChange, Sequencer
 from .stages import next_stage
-from .store.base import IngestBatch, LeadUpdate, NurtureStore
+from .store.base import IngestBatch, LeadUpdate, NurtureStore, Offset
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class LeadEngine(RescoringMixin):
         missing = [s for s in unknown if s not in resolved]
         return {**await self._store.identities_for_senders(missing), **resolved} if missing else resolved
 
-    async def ingest(self, records: Sequence[EventRecord], offset: tuple[str, int] | None = None, *,
+    async def ingest(self, records: Sequence[EventRecord], offset: Offset | None = None, *,
                      dedupe: bool = True) -> int:
         """Scores a batch of events in one transaction. With `dedupe`, events whose key was seen
         before are skipped (for at-least-once brokers); the SQL broker's offset makes that
@@ -195,7 +195,7 @@ class LeadEngine(RescoringMixin):
 
     async def _score_and_commit(self, groups: dict[Identity, list[EventRecord]], leads: dict[Identity, Lead],
                                 unique: dict[str, Lead], state: Awaitable[SequencingState] | None,
-                                fresh: dict[str, EventRecord], offset: tuple[str, int] | None, dedupe: bool) -> int:
+                                fresh: dict[str, EventRecord], offset: Offset | None, dedupe: bool) -> int:
         ledgers = await self._ledgers_for(list(unique.values()))
         batch = IngestBatch(event_keys=list(fresh) if dedupe else [], offset=offset, at=self._clock.now())
         added: dict[str, int] = {}

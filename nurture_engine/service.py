@@ -27,7 +27,7 @@ from .normalize import normalise
 from .profiling import ProfileTurn, ProfileTurnResult, VisitState, plan_questions
 from .redact import redact
 from .scheduler.jobs import FollowUp
-from .store.base import IngestBatch, LeadPage, NurtureStore
+from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class NurtureService:
             return None
         return await self.link_identity(conv, web_sender_id)
 
-    async def ingest(self, records: list[EventRecord], offset: tuple[str, int] | None = None, *,
+    async def ingest(self, records: list[EventRecord], offset: Offset | None = None, *,
                      dedupe: bool = True) -> int:
         """Conversation events from Rasa's event broker: behaviour, score and stage."""
         return await self._engine.ingest(records, offset, dedupe=dedupe)
@@ -227,7 +227,7 @@ class NurtureService:
     async def save_offsets(self, offsets: Mapping[str, int]) -> None:
         at = self._clock.now()
         for name, position in offsets.items():
-            await self._store.commit_ingest(IngestBatch(offset=(name, position), at=at))
+            await self._store.commit_ingest(IngestBatch(offset=Offset(name, position), at=at))
 
     async def snooze(self, alert_id: str, until: datetime) -> None:
         """Sales snoozed an alert: the alerter re-posts it at `until`; the lead itself is unchanged."""

@@ -77,6 +77,19 @@ class LeadUpdate:
     messages_added: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """A consumer's position in its source, written in the transaction of the batch that reached it. With
+    `after` (where the batch started) the write is a compare-and-set: the batch commits only if the stored
+    position is still `after`, else the store raises OffsetMoved and the whole batch rolls back. That is what
+    keeps a batch from counting twice when a cancelled consumer's commit lands on the server after its
+    successor has read the old position."""
+
+    name: str
+    position: int
+    after: int | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class IngestBatch:
     """What one batch of conversation events changes, written in one transaction."""
@@ -84,7 +97,7 @@ class IngestBatch:
     interactions: list[tuple[str, Interaction]] = field(default_factory=list)
     updates: list[LeadUpdate] = field(default_factory=list)
     event_keys: list[str] = field(default_factory=list)
-    offset: tuple[str, int] | None = None
+    offset: Offset | None = None
     at: datetime | None = None
     sequencing: SequencePlan = field(default_factory=SequencePlan)
 

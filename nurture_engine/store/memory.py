@@ -20,7 +20,7 @@ from ..domain import (
     Stage,
     StageChange,
 )
-from ..errors import LeadNotFound
+from ..errors import LeadNotFound, OffsetMoved
 from ..scheduler.jobs import AlertCandidate
 from .base import IngestBatch, LeadPage, ProfileWrite
 from .memory_followups import MemoryFollowUpMixin
@@ -133,6 +133,9 @@ class MemoryLeadStore(MemoryFollowUpMixin):
         return self.offsets.get(name, 0)
 
     async def commit_ingest(self, batch: IngestBatch) -> None:
+        offset = batch.offset
+        if offset is not None and offset.after is not None and self.offsets.get(offset.name, 0) != offset.after:
+            raise OffsetMoved(offset.name, offset.after)
         self.event_keys.update(batch.event_keys)
         for lead_id, interaction in batch.interactions:
             await self.add_interaction(lead_id, interaction)
@@ -144,8 +147,8 @@ class MemoryLeadStore(MemoryFollowUpMixin):
                 self.history.setdefault(u.lead_id, []).append(change)
                 if u.stage is Stage.SQL:
                     self.watch_log.append(("stage", u.lead_id, None, None))
-        if batch.offset is not None:
-            self.offsets[batch.offset[0]] = batch.offset[1]
+        if offset is not None:
+            self.offsets[offset.name] = offset.position
         await self.apply_sequencing(batch.sequencing)
 
     async def record_profile(self, write: ProfileWrite) -> bool:

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from ..domain import Consent, FieldValue, Identity, Lead, ProfileField
+from ..errors import OffsetMoved
 from ..scheduler.jobs import Enrollment
 from .base import IngestBatch
 from .lead_cache import LeadRowCache
@@ -49,6 +50,7 @@ WITH i AS (
 INSERT INTO consumer_offsets (name, position, updated_at)
 SELECT $13::text, $14::int, $12::timestamptz WHERE $13::text IS NOT NULL
 ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+WHERE $15::int IS NULL OR consumer_offsets.position = $15::int
 """
 # The leads of the batch's senders with their profiles, one row per (lead, identity); the caller keeps the
 # rows whose (channel, sender) it asked for, as the portable query does. One lateral aggregate per lead (one
@@ -133,10 +135,11 @@ async def sequencing_state(pg: PgConnection, lead_ids: Sequence[str], names_for:
 
 async def commit_ingest(pg: PgConnection, batch: IngestBatch, at: datetime) -> None:
     changes = [u for u in batch.updates if u.stage_reason is not None]
-    name, position = batch.offset if batch.offset is not None else (None, None)
+    offset = batch.offset
+    name, position, after = (offset.name, offset.position, offset.after) if offset is not None else (None, None, None)
     rows = json.dumps([[lead_id, i.kind, i.intent, i.channel.value, i.sender_id, i.data, req_utc(i.at).isoformat()]
                        for lead_id, i in batch.interactions])
-    await pg.execute(
+    status = await pg.execute(
         COMMIT_INGEST,
         rows,
         [u.lead_id for u in batch.updates], [float(u.score) for u in batch.updates],
@@ -144,5 +147,7 @@ async def commit_ingest(pg: PgConnection, batch: IngestBatch, at: datetime) -> N
         [u.messages_added for u in batch.updates],
         [u.lead_id for u in changes], [u.stage.value for u in changes], [u.stage_reason for u in changes],
         [req_utc(u.at) for u in changes],
-        list(batch.event_keys), at, name, position,
+        list(batch.event_keys), at, name, position, after,
     )
+    if offset is not None and offset.after is not None and status != "INSERT 0 1":  # the caller's transaction
+        raise OffsetMoved(offset.name, offset.after)                                    # rolls the batch back

@@ -12,11 +12,11 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..domain import Stage, StageChange
-from ..errors import LeadNotFound
+from ..errors import LeadNotFound, OffsetMoved
 from ..scheduler.jobs import Enrollment, FollowUpStatus, SequencePlan
 from . import pg_scoring as pg
 from . import tables as t
-from .base import IngestBatch
+from .base import IngestBatch, Offset
 from .engine import driver_connection
 from .lead_cache import LeadRowCache
 from .sql_followups import E, F, SqlFollowUpMixin, _driver
@@ -85,9 +85,8 @@ class SqlScoringMixin(SqlFollowUpMixin):
         async with self.engine.begin() as conn:
             if fast == "postgresql":
                 # sequencing first: its statements open the transaction the one fast statement then joins.
-                # Without them the statement gets its own transaction: on its own it would autocommit, and a
-                # consumer cancelled while waiting for it (a restart) would see it commit later on the
-                # server, after the next consumer had read the old offset: the batch counted twice.
+                # Without them the statement gets its own transaction, so that OffsetMoved (the offset's
+                # compare-and-set: a cancelled consumer's commit landed late) rolls the whole batch back.
                 driver = await _driver(conn)
                 if batch.sequencing:
                     await self._write_plan(conn, batch.sequencing)
@@ -106,9 +105,9 @@ class SqlScoringMixin(SqlFollowUpMixin):
             if batch.offset is None:
                 return
             if fast == "sqlite":
-                await self._sqlite.set_offset(db, *batch.offset, at=at)
+                await self._sqlite.set_offset(db, batch.offset, at=at)
             else:
-                await self._set_offset(conn, *batch.offset, at=at)
+                await self._set_offset(conn, batch.offset, at=at)
 
     @staticmethod
     async def _portable_ingest(conn: AsyncConnection, batch: IngestBatch, at: datetime | None) -> None:
@@ -157,11 +156,19 @@ class SqlScoringMixin(SqlFollowUpMixin):
                                                F.c.status == FollowUpStatus.SCHEDULED.value)
                                .values(status=FollowUpStatus.CANCELLED.value, last_error=reason))
 
-    async def _set_offset(self, conn: AsyncConnection, name: str, position: int, *, at: datetime | None) -> None:
-        done = await conn.execute(update(t.consumer_offsets).where(t.consumer_offsets.c.name == name).values(
-            position=position, updated_at=at))
-        if done.rowcount == 0:
-            await conn.execute(insert(t.consumer_offsets).values(name=name, position=position, updated_at=at))
+    async def _set_offset(self, conn: AsyncConnection, offset: Offset, *, at: datetime | None) -> None:
+        """The offset's compare-and-set (see Offset): an update where the stored position is `after`; when
+        that matches nothing, an insert if the consumer has no row yet, else OffsetMoved."""
+        o = t.consumer_offsets
+        where = o.c.name == offset.name
+        if offset.after is not None:
+            where &= o.c.position == offset.after
+        done = await conn.execute(update(o).where(where).values(position=offset.position, updated_at=at))
+        if done.rowcount:
+            return
+        if (await conn.execute(select(o.c.position).where(o.c.name == offset.name))).first() is not None:
+            raise OffsetMoved(offset.name, offset.after if offset.after is not None else offset.position)
+        await conn.execute(insert(o).values(name=offset.name, position=offset.position, updated_at=at))
 
     async def stage_history(self, lead_id: str) -> list[StageChange]:
         async with self.engine.connect() as conn:

@@ -13,9 +13,10 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Dialect
 
 from ..domain import Channel, Consent, ConsentStatus, FieldValue, Identity, Lead, ProfileField, Stage
+from ..errors import OffsetMoved
 from ..scheduler.jobs import Enrollment
 from . import tables as t
-from .base import IngestBatch
+from .base import IngestBatch, Offset
 from .jsontext import dumps
 from .lead_cache import LeadRowCache
 from .timeutil import req_utc, utc
@@ -43,7 +44,8 @@ KEYS = "INSERT INTO processed_events (event_key, at) VALUES (?, ?)"
 ENROLLMENTS = ("SELECT id, lead_id, sequence, variant, entered_at, active, exit_reason, last_sent_at "
                "FROM enrollments WHERE lead_id IN ({})")
 OFFSET = ("INSERT INTO consumer_offsets (name, position, updated_at) VALUES (?, ?, ?) "
-          "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at")
+          "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at "
+          "WHERE ? IS NULL OR consumer_offsets.position = ?")
 
 
 # members by value: a dict lookup instead of EnumMeta.__call__ for every row
@@ -166,5 +168,9 @@ class SqliteScoring(SqliteValues):
         if changes:
             await db.executemany(HISTORY, changes)
 
-    async def set_offset(self, db: SqliteConnection, name: str, position: int, at: datetime | None) -> None:
-        await db.execute(OFFSET, (name, position, self._at(utc(at))))
+    async def set_offset(self, db: SqliteConnection, offset: Offset, at: datetime | None) -> None:
+        """Inside the batch's transaction: OffsetMoved (and the caller rolls back) when the compare-and-set
+        finds the stored position elsewhere."""
+        cursor = await db.execute(OFFSET, (offset.name, offset.position, self._at(utc(at)), offset.after, offset.after))
+        if offset.after is not None and cursor.rowcount != 1:
+            raise OffsetMoved(offset.name, offset.after)

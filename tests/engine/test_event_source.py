@@ -11,9 +11,11 @@ from typing import cast
 import pytest
 from sqlalchemy import create_engine, insert
 
+from nurture_engine.errors import OffsetMoved
 from nurture_engine.events import EventConsumer, SqlEventSource, _events, _metadata
 from nurture_engine.lead_engine import EventRecord
 from nurture_engine.service import NurtureService
+from nurture_engine.store.base import Offset
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -49,8 +51,9 @@ async def test_rows_are_read_in_order_and_bad_ones_become_empty_events(broker_ur
 class FlakyService:
     """Commits batches like the store does (records and offset together); the batches listed in `fail` raise."""
 
-    def __init__(self, fail: set[int]) -> None:
+    def __init__(self, fail: set[int], late: dict[int, int] | None = None) -> None:
         self.fail = fail
+        self.late = late or {}  # call -> position: before that call, a cancelled consumer's batch up to there lands
         self.calls = 0
         self.offset = 0
         self.keys: list[str] = []
@@ -58,18 +61,25 @@ class FlakyService:
     async def event_offset(self, name: str) -> int:
         return self.offset
 
-    async def ingest(self, records: list[EventRecord], offset: tuple[str, int] | None = None, *,
+    async def ingest(self, records: list[EventRecord], offset: Offset | None = None, *,
                      dedupe: bool = True) -> int:
         self.calls += 1
         if self.calls in self.fail:
             raise RuntimeError("the database went away")
-        self.keys += [r.key for r in records]
+        if self.calls in self.late:
+            landed = self.late[self.calls]
+            self.keys += [f"sql:{n}" for n in range(self.offset + 1, landed + 1)]
+            self.offset = landed
         assert offset is not None
-        self.offset = offset[1]
+        if offset.after != self.offset:  # the store's compare-and-set
+            raise OffsetMoved(offset.name, offset.after or 0)
+        self.keys += [r.key for r in records]
+        self.offset = offset.position
         return len(records)
 
 
-async def test_a_failed_batch_drops_the_batch_read_ahead_and_loses_or_doubles_nothing(tmp_path: Path) -> None:
+def twenty_five_user_events(tmp_path: Path) -> str:
+    """A broker table holding 25 user messages (rows 1-25); its URL."""
     url = f"sqlite:///{tmp_path}/events.db"
     engine = create_engine(url, future=True)
     _metadata.create_all(engine)
@@ -77,6 +87,11 @@ async def test_a_failed_batch_drops_the_batch_read_ahead_and_loses_or_doubles_no
         conn.execute(insert(_events), [{"sender_id": "a", "data": json.dumps(
             {"event": "user", "sender_id": "a", "timestamp": n, "text": "hi"})} for n in range(25)])
     engine.dispose()
+    return url
+
+
+async def test_a_failed_batch_drops_the_batch_read_ahead_and_loses_or_doubles_nothing(tmp_path: Path) -> None:
+    url = twenty_five_user_events(tmp_path)
     service = FlakyService(fail={2, 3, 5})
     consumer = EventConsumer(SqlEventSource(url), cast(NurtureService, service), batch_size=4)
     await consumer.start()
@@ -93,3 +108,18 @@ async def test_a_failed_batch_drops_the_batch_read_ahead_and_loses_or_doubles_no
     finally:
         await consumer.stop()
     assert service.keys == [f"sql:{n}" for n in range(1, 26)] and service.offset == 25 and done == 25
+
+
+async def test_a_batch_that_lands_late_is_not_counted_again(tmp_path: Path) -> None:
+    """A cancelled consumer's commit reaching the database after its successor read the offset: the successor's
+    batch from the old offset is refused (OffsetMoved) and it carries on from where the late batch ended."""
+    url = twenty_five_user_events(tmp_path)
+    service = FlakyService(fail=set(), late={2: 7, 5: 20})
+    consumer = EventConsumer(SqlEventSource(url), cast(NurtureService, service), batch_size=4)
+    await consumer.start()
+    try:
+        await consumer.drain()
+    finally:
+        await consumer.stop()
+    assert service.keys == [f"sql:{n}" for n in range(1, 26)] and service.offset == 25
+    assert service.calls == 7  # 1-4, (5-8 refused), 8-11, 12-15, (16-19 refused), 21-24, 25

@@ -4,6 +4,7 @@ the batched sequence exits against one exit after the other."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,9 +15,10 @@ import pytest
 from sqlalchemy import Text, cast, insert, select, update
 
 from nurture_engine.domain import Channel, Identity, Interaction, Stage
+from nurture_engine.errors import OffsetMoved
 from nurture_engine.scheduler.jobs import Enrollment, Exit, FollowUp, SequencePlan
 from nurture_engine.store import tables as t
-from nurture_engine.store.base import IngestBatch, LeadUpdate
+from nurture_engine.store.base import IngestBatch, LeadUpdate, Offset
 from nurture_engine.store.migrate import upgrade
 from nurture_engine.store.sql import SqlLeadStore
 from nurture_engine.testing import T0
@@ -72,7 +74,7 @@ def said(identity: Identity, i: int, intent: str | None = "ask_pricing", kind: s
                        at=T0 + timedelta(minutes=i), data={"length": i, "entities": ["company"] if i % 2 else []})
 
 
-def batch(ids: list[str], offset: int, keys: list[str]) -> IngestBatch:
+def batch(ids: list[str], offset: int, keys: list[str], after: int | None = None) -> IngestBatch:
     rows = [(ids[i % 3], said(SENDERS[i % 3], i, None if i % 4 == 0 else "ask_pricing",
                               "bot_message" if i % 5 == 0 else "message")) for i in range(12)]
     updates = [LeadUpdate(lead_id=ids[0], score=12.5, stage=Stage.ENGAGED, stage_reason="talked", at=NOW,
@@ -83,8 +85,8 @@ def batch(ids: list[str], offset: int, keys: list[str]) -> IngestBatch:
              Exit(lead_id=ids[0], reason="stage sql", at=NOW), Exit(lead_id=ids[2], reason="stage sql", at=NOW),
              Exit(lead_id=ids[3], reason="stage sql", at=NOW)]
     e, f = enrolled(ids[4], 10 + offset, "welcome")
-    return IngestBatch(interactions=rows, updates=updates, event_keys=keys, offset=("broker", offset), at=NOW,
-                       sequencing=SequencePlan(enrollments=[e], followups=[f], exits=exits))
+    return IngestBatch(interactions=rows, updates=updates, event_keys=keys, offset=Offset("broker", offset, after),
+                       at=NOW, sequencing=SequencePlan(enrollments=[e], followups=[f], exits=exits))
 
 
 async def tables(store: SqlLeadStore, ids: list[str]) -> dict[str, list[tuple[Any, ...]]]:
@@ -109,7 +111,7 @@ async def run(store: SqlLeadStore) -> dict[str, Any]:
         ids = await seeded(store)
         before = await store.leads_for_scoring([*SENDERS, Identity(channel=Channel.WEB, sender_id="s0")])
         state = await store.sequencing_state(ids, ids[:2])
-        await store.commit_ingest(batch(ids, 1, ["k1", "k2"]))
+        await store.commit_ingest(batch(ids, 1, ["k1", "k2"], after=0))  # the first offset: an insert
         with pytest.raises(Exception):  # a key seen before: the whole batch is refused, sequencing included
             await store.commit_ingest(batch(ids, 2, ["k3", "k1"]))
         failing = batch(ids, 2, ["k3", "k4"])  # a follow-up id taken: fails last on SQLite, first on PostgreSQL
@@ -118,8 +120,12 @@ async def run(store: SqlLeadStore) -> dict[str, Any]:
         plan.followups[0] = dataclasses.replace(plan.followups[0], id="f00", sequence="pricing")
         with pytest.raises(Exception):
             await store.commit_ingest(failing)
-        await store.commit_ingest(IngestBatch(offset=("broker", 3), at=NOW))  # the offset alone
-        await store.commit_ingest(IngestBatch(offset=("other", 4), at=NOW))
+        with pytest.raises(OffsetMoved):  # started from a position the offset has left: rolled back whole
+            await store.commit_ingest(batch(ids, 2, ["k5"], after=0))
+        with pytest.raises(OffsetMoved):  # the offset alone, from a stale start
+            await store.commit_ingest(IngestBatch(offset=Offset("broker", 9, after=7), at=NOW))
+        await store.commit_ingest(IngestBatch(offset=Offset("broker", 3, after=1), at=NOW))  # the offset alone
+        await store.commit_ingest(IngestBatch(offset=Offset("other", 4), at=NOW))
         after = await store.leads_for_scoring(SENDERS)
         by_index = {lead_id: i for i, lead_id in enumerate(ids)}
         return {"before": {k: (by_index[v.id], v.stage, v.score, v.consent, v.created_at, v.demo_requested_at,
@@ -186,3 +192,34 @@ async def test_batched_exits_match_one_exit_after_the_other(tmp_path: Path) -> N
     reasons = {r[0]: (r[4], r[5]) for r in results[0][0]}
     assert reasons == {"e00": (False, "reply"), "e01": (False, "stage sql"), "e02": (True, None),
                        "e03": (False, "stage sql"), "e11": (True, None)}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("kind", ["fast", "portable"])
+async def test_a_batch_from_an_offset_a_commit_in_flight_moves_is_refused(kind: str, request: pytest.FixtureRequest
+                                                                          ) -> None:
+    """The restart race on PostgreSQL: a cancelled consumer's batch is still committing (it holds the offset
+    row) when its successor, having read the old position, writes its own batch from there. The successor's
+    write waits for the row, sees the moved position and rolls back whole: nothing of its batch is kept."""
+    make: Callable[[str], str] = request.getfixturevalue("pg_database_factory")
+    url = make("offsetrace")
+    upgrade(url)
+    store = SqlLeadStore(url) if kind == "fast" else PortableStore(url)
+    await store.start()
+    try:
+        ids = await seeded(store)
+        await store.commit_ingest(IngestBatch(offset=Offset("broker", 4, after=0), at=NOW))
+        async with store.engine.connect() as late:  # the cancelled consumer's transaction, not yet committed
+            in_flight = await late.begin()
+            await late.execute(update(t.consumer_offsets).values(position=9))
+            successor = asyncio.ensure_future(store.commit_ingest(batch(ids, 9, [], after=4)))
+            await asyncio.sleep(0.3)
+            assert not successor.done()  # waiting for the row the late commit holds
+            await in_flight.commit()
+            with pytest.raises(OffsetMoved):
+                await successor
+        written = await tables(store, ids)
+        assert [r[:2] for r in written["consumer_offsets"]] == [("broker", 9)]
+        assert written["interactions"] == [] and [r[0] for r in written["enrollments"]] == ["e00", "e01", "e02", "e03"]
+    finally:
+        await store.stop()
