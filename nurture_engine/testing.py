@@ -29,6 +29,9 @@ def test_settings(**env: str) -> Settings:
     return load_settings(env=env, root=PROJECT_ROOT)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper: pytest must not collect it where imported
+
+
 def memory_service(settings: Settings | None = None, at: datetime = T0) -> tuple[NurtureService, MemoryLeadStore,
                                                                                    FrozenClock]:
     store = MemoryLeadStore()
