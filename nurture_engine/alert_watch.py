@@ -1,11 +1,14 @@
 """Raises sales alerts from durable rows: a lead reaching sql (stage history, written by whichever
 process rescored it) or asking for a human (interactions from the event broker). Runs in `nurture serve`;
 its read positions are stored like the event consumer's, so a restart neither misses nor repeats work
-(the alerter's own once-per-stage rule also makes a repeat harmless)."""
+(the alerter's own once-per-stage rule also makes a repeat harmless), and rows that commit after a higher
+id was read are still seen (IdGaps)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from .alerts import SalesAlerter
@@ -19,6 +22,42 @@ from .store.base import AlertSource
 
 log = logging.getLogger(__name__)
 STAGE_OFFSET, INTERACTION_OFFSET = "alerts.stage_history", "alerts.interactions"
+STAGE, INTERACTION = "stage", "interaction"
+ROWS_PER_READ = 1000
+
+
+class IdGaps:
+    """Positions a reader in id order passed without a row. On PostgreSQL a sequence hands out ids when rows
+    are inserted, not when they commit: a stage change written by the action server can commit after a higher
+    id written by the consumer was read, and an offset alone would pass it for good (no alert for that lead).
+    So the positions skipped are asked for again on each poll until their row appears or `settle` has passed
+    (a rolled-back insert or an erased lead leaves a gap for good). Kept in memory: a restart forgets the
+    gaps of the last `settle`."""
+
+    def __init__(self, settle: timedelta = timedelta(seconds=60), limit: int = 10_000) -> None:
+        self._settle = settle
+        self._limit = limit
+        self._open: dict[int, datetime] = {}
+
+    def passed(self, after: int, positions: Sequence[int], now: datetime) -> None:
+        """The rows read after `after` were at `positions` (ascending): the others up to the last are gaps."""
+        seen = set(positions)
+        for position in range(max(after + 1, positions[-1] - self._limit), positions[-1]):
+            if position not in seen:
+                self._open.setdefault(position, now)
+        if len(self._open) > self._limit:  # a huge rollback: keep the newest
+            for position in sorted(self._open)[:len(self._open) - self._limit]:
+                del self._open[position]
+
+    def open(self, now: datetime) -> list[int]:
+        """The gaps still worth asking for; those older than `settle` are given up."""
+        for position in [p for p, since in self._open.items() if now - since > self._settle]:
+            del self._open[position]
+        return sorted(self._open)
+
+    def close(self, positions: Iterable[int]) -> None:
+        for position in positions:
+            self._open.pop(position, None)
 
 
 class Conversations(Protocol):
@@ -37,6 +76,7 @@ class AlertWatcher:
         self._alerter = alerter
         self._clock = clock
         self._conversations = conversations
+        self._gaps = {STAGE: IdGaps(), INTERACTION: IdGaps()}
 
     async def start(self) -> None:
         if self._conversations is not None:
@@ -47,20 +87,34 @@ class AlertWatcher:
             await self._conversations.stop()
 
     async def run_once(self) -> int:
-        """Handles new candidates; returns how many. Reminds snoozed alerts whose time has come."""
-        after_stage = await self._service.event_offset(STAGE_OFFSET)
-        after_interaction = await self._service.event_offset(INTERACTION_OFFSET)
-        found = await self._source.alert_candidates(after_stage, after_interaction)
-        for candidate in found:
-            await self._handle(candidate)
-            if candidate.source == "stage":
-                after_stage = max(after_stage, candidate.position)
-            else:
-                after_interaction = max(after_interaction, candidate.position)
-        if found:
-            await self._service.save_offsets({STAGE_OFFSET: after_stage, INTERACTION_OFFSET: after_interaction})
+        """Handles new candidates, and those of rows that appeared late in positions passed before; returns
+        how many. Reminds snoozed alerts whose time has come."""
+        now = self._clock.now()
+        handled, moved = 0, {}
+        for source, name in ((STAGE, STAGE_OFFSET), (INTERACTION, INTERACTION_OFFSET)):
+            gaps = self._gaps[source]
+            late = await self._source.alert_rows_at(source, gaps.open(now))
+            gaps.close(position for position, _ in late)
+            handled += await self._handle_rows(late)
+            start = after = await self._service.event_offset(name)
+            while rows := await self._source.alert_rows(source, after, limit=ROWS_PER_READ):
+                handled += await self._handle_rows(rows)
+                gaps.passed(after, [position for position, _ in rows], now)
+                after = rows[-1][0]
+                if len(rows) < ROWS_PER_READ:
+                    break
+            if after != start:
+                moved[name] = after
+        if moved:
+            await self._service.save_offsets(moved)
         await self._alerter.remind_due()
-        return len(found)
+        return handled
+
+    async def _handle_rows(self, rows: Sequence[tuple[int, AlertCandidate | None]]) -> int:
+        candidates = [c for _, c in rows if c is not None]
+        for candidate in candidates:
+            await self._handle(candidate)
+        return len(candidates)
 
     async def _handle(self, c: AlertCandidate) -> None:
         try:

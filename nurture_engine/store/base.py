@@ -183,10 +183,14 @@ class FollowUpStore(Protocol):
 
 
 class AlertSource(Protocol):
-    async def alert_candidates(self, after_stage: int, after_interaction: int,
-                               limit: int = 200) -> list[AlertCandidate]:
-        """Stage changes to sql after `after_stage` and hand-off requests after `after_interaction`
-        (positions are the rows' ids), oldest first."""
+    async def alert_rows(self, source: str, after: int, limit: int = 1000) -> list[tuple[int, AlertCandidate | None]]:
+        """Every row of the source ("stage": stage changes, "interaction": interactions) after position
+        `after`, oldest first: its position (the row's id) and the alert candidate it is (a change to sql, a
+        hand-off request), if any. Every row, so the reader sees which positions it passed without a row."""
+        ...
+
+    async def alert_rows_at(self, source: str, positions: Sequence[int]) -> list[tuple[int, AlertCandidate | None]]:
+        """The rows (as alert_rows) at these positions that exist now."""
         ...
 
 

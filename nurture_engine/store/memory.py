@@ -166,13 +166,18 @@ class MemoryLeadStore(MemoryFollowUpMixin):
         lead = await self.lead_for_identity(identity)
         return lead.stage if lead else None
 
-    async def alert_candidates(self, after_stage: int, after_interaction: int,
-                               limit: int = 200) -> list[AlertCandidate]:
-        """Positions are places in one log (1-based), for both sources."""
-        found = [AlertCandidate(source=source, position=i, lead_id=lead_id, intent=intent, channel=channel)
-                 for i, (source, lead_id, intent, channel) in enumerate(self.watch_log, start=1)
-                 if i > (after_stage if source == "stage" else after_interaction)]
-        return found[:limit]
+    def _watch_rows(self, source: str) -> list[tuple[int, AlertCandidate | None]]:
+        """The source's candidates in the order logged, at positions 1, 2, ... (no gaps: one writer)."""
+        mine = [(lead_id, intent, channel) for kind, lead_id, intent, channel in self.watch_log if kind == source]
+        return [(i, AlertCandidate(source=source, position=i, lead_id=lead_id, intent=intent, channel=channel))
+                for i, (lead_id, intent, channel) in enumerate(mine, start=1)]
+
+    async def alert_rows(self, source: str, after: int, limit: int = 1000) -> list[tuple[int, AlertCandidate | None]]:
+        return [r for r in self._watch_rows(source) if r[0] > after][:limit]
+
+    async def alert_rows_at(self, source: str, positions: Sequence[int]) -> list[tuple[int, AlertCandidate | None]]:
+        wanted = set(positions)
+        return [r for r in self._watch_rows(source) if r[0] in wanted]
 
     async def leads_for_scoring(self, identities: Sequence[Identity]) -> dict[Identity, Lead]:
         return {i: self.leads[self.by_identity[i]] for i in identities if i in self.by_identity}

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
-from nurture_engine.alert_watch import AlertWatcher
+import pytest
+from sqlalchemy import insert
+
+from nurture_engine.alert_watch import AlertWatcher, IdGaps
 from nurture_engine.alerts import SalesAlerter
 from nurture_engine.alerts_model import AlertTrigger
+from nurture_engine.clock import FrozenClock
 from nurture_engine.domain import Channel, Identity, ProfileField
-from nurture_engine.service import Conversation
+from nurture_engine.service import Conversation, NurtureService
+from nurture_engine.store import tables as t
 from nurture_engine.store.alerts_memory import MemoryAlertStore
-from nurture_engine.testing import T0, memory_service
+from nurture_engine.store.migrate import upgrade
+from nurture_engine.store.sql import SqlLeadStore
+from nurture_engine.testing import T0, memory_service, test_settings
 
 from .conftest import said
 
@@ -62,3 +70,59 @@ async def test_a_lead_reaching_sql_and_a_handoff_request_each_raise_one_alert() 
     await service.ingest([said(other, "contact_sales", T0 + timedelta(hours=1))])
     assert await watcher.run_once() == 1
     assert len(await alerter.alerts_for(someone.id)) == 1  # within the cooldown: not announced again
+
+
+def test_gaps_are_asked_for_until_they_fill_or_settle() -> None:
+    gaps = IdGaps(settle=timedelta(seconds=60))
+    gaps.passed(3, [4, 6, 9], T0)  # 5, 7 and 8 had no row when 6 and 9 were read
+    assert gaps.open(T0) == [5, 7, 8]
+    gaps.close([7])
+    gaps.passed(9, [12], T0 + timedelta(seconds=30))
+    assert gaps.open(T0 + timedelta(seconds=30)) == [5, 8, 10, 11]
+    assert gaps.open(T0 + timedelta(seconds=61)) == [10, 11]  # 5 and 8: a rollback or an erased row, given up
+    assert gaps.open(T0 + timedelta(seconds=91)) == []
+
+
+def test_gaps_stay_bounded_after_a_huge_rollback() -> None:
+    gaps = IdGaps(limit=100)
+    gaps.passed(0, [1, 5_000], T0)
+    assert gaps.open(T0) == list(range(4_900, 5_000))  # the newest are kept
+
+
+@pytest.mark.postgres
+async def test_a_stage_change_committing_after_a_later_one_was_read_is_still_alerted(
+        pg_database_factory: Callable[[str], str]) -> None:
+    """Two writers on PostgreSQL (the action server and the consumer): the row with the lower id commits last.
+    The watcher has moved its offset past it by then; it still raises that lead's alert on the next pass."""
+    url = pg_database_factory("alertgap")
+    upgrade(url)
+    store = SqlLeadStore(url)
+    clock = FrozenClock(T0)
+    service = NurtureService(store=store, clock=clock, settings=test_settings())
+    alerter = SalesAlerter(store=MemoryAlertStore(), clock=clock, lead_actions=service)
+    watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock)
+    await service.start()
+    await alerter.start()
+    try:
+        first, second = Identity(channel=Channel.WEB, sender_id="web-a"), Identity(channel=Channel.WEB,
+                                                                                    sender_id="web-b")
+        await service.ingest([said(first, "greet", T0), said(second, "greet", T0)])
+        ids = {i: (await service.lookup(Conversation(channel=i.channel, sender_id=i.sender_id))).id  # type: ignore[union-attr]
+               for i in (first, second)}
+        row = {"stage": "sql", "reason": "demo requested", "at": T0}
+        async with store.engine.connect() as slow:
+            in_flight = await slow.begin()  # its id is taken now, its commit comes last
+            await slow.execute(insert(t.stage_history).values(lead_id=ids[first], **row))
+            async with store.engine.begin() as fast:
+                await fast.execute(insert(t.stage_history).values(lead_id=ids[second], **row))
+            assert await watcher.run_once() == 1
+            assert await alerter.alerts_for(ids[first]) == []
+            await in_flight.commit()
+        assert await watcher.run_once() == 1
+        [alert] = await alerter.alerts_for(ids[first])
+        assert alert.trigger is AlertTrigger.STAGE_SQL
+        assert len(await alerter.alerts_for(ids[second])) == 1
+        assert await watcher.run_once() == 0
+    finally:
+        await alerter.stop()
+        await service.stop()
