@@ -112,6 +112,16 @@ class Lead:
     owner: str | None = None  # the sales person who claimed the lead (automated follow-ups stop)
 
 
+def merge_order(a: Lead, b: Lead) -> tuple[Lead, Lead]:
+    """(kept, merged into it) for two leads of one person: the richer profile is kept; on a tie the older lead,
+    then the smaller id. The same pair gives the same answer whichever lead a process starts from, so two
+    processes merging the pair at once merge it the same way (the second finds nothing left to do)."""
+    def rank(lead: Lead) -> tuple[int, float, str]:
+        return -len(lead.profile), lead.created_at.timestamp(), lead.id
+
+    return (a, b) if rank(a) <= rank(b) else (b, a)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ScoreItem:
     """One reason for a lead's score. Behaviour points decay from `at`; fit points do not."""

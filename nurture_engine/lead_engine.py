@@ -12,7 +12,17 @@ from datetime import datetime
 
 from .clock import Clock
 from .config import Settings
-from .domain import FieldValue, Identity, Interaction, Lead, ProfileField, ScoreItem, Stage, StageChange
+from .domain import (
+    FieldValue,
+    Identity,
+    Interaction,
+    Lead,
+    ProfileField,
+    ScoreItem,
+    Stage,
+    StageChange,
+    merge_order,
+)
 from .rescoring import RescoringMixin, SequencingState
 from .scheduler.jobs import Exit, FollowUp, SequencePlan
 from .scoring import BehaviourLedger, behaviour_items, fit_items, total
@@ -262,7 +272,7 @@ class LeadEngine(RescoringMixin):
         other = await self._store.find_by_email(str(email.value), exclude=lead.id)
         if other is None:
             return lead
-        into, source = (lead, other) if len(lead.profile) >= len(other.profile) else (other, lead)
-        await self._store.merge_leads(into.id, source.id, "same email", self._clock.now())
-        log.info("merged lead %s into %s (same email)", source.id, into.id)
+        into, source = merge_order(lead, other)
+        if await self._store.merge_leads(into.id, source.id, "same email", self._clock.now()):
+            log.info("merged lead %s into %s (same email)", source.id, into.id)
         return await self.rescore(into.id)

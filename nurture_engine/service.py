@@ -19,6 +19,7 @@ from .domain import (
     Lead,
     ProfileField,
     Stage,
+    merge_order,
 )
 from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
@@ -201,9 +202,9 @@ class NurtureService:
         lead = await self.lead_for(conv)
         if lead.id == web.id:
             return lead
-        into, source = (web, lead) if len(web.profile) >= len(lead.profile) else (lead, web)
-        await self._store.merge_leads(into.id, source.id, f"deep link from {conv.channel.value}", self._clock.now())
-        log.info("merged lead %s into %s (deep link from %s)", source.id, into.id, conv.channel.value)
+        into, source = merge_order(web, lead)
+        if await self._store.merge_leads(into.id, source.id, f"deep link from {conv.channel.value}", self._clock.now()):
+            log.info("merged lead %s into %s (deep link from %s)", source.id, into.id, conv.channel.value)
         merged = await self._engine.merge_on_email(await self._store.get_lead(into.id))
         return await self._engine.rescore(merged.id)
 

@@ -185,8 +185,11 @@ class MemoryLeadStore(MemoryFollowUpMixin):
     async def stage_history(self, lead_id: str) -> list[StageChange]:
         return list(self.history.get(lead_id, []))
 
-    async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> None:
-        into, other = await self.get_lead(into_id), await self.get_lead(from_id)
+    async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> bool:
+        into = await self.get_lead(into_id)
+        if from_id not in self.leads:
+            return False
+        other = self.leads[from_id]
         profile = {**other.profile, **into.profile}
         self._replace(into_id, profile=profile, identities=into.identities + other.identities,
                       message_count=into.message_count + other.message_count)
@@ -197,3 +200,4 @@ class MemoryLeadStore(MemoryFollowUpMixin):
         self._merge_followups(into_id, from_id)
         del self.leads[from_id]
         self.merges.append((into_id, from_id, reason, at))
+        return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -22,6 +23,8 @@ from .lead_cache import LeadRowCache
 from .sql_followups import E, F, SqlFollowUpMixin, _driver
 from .sqlite_scoring import SqliteConnection, SqliteScoring
 from .timeutil import req_utc, utc
+
+log = logging.getLogger(__name__)
 
 
 async def _sqlite_driver(conn: AsyncConnection) -> SqliteConnection:
@@ -176,12 +179,20 @@ class SqlScoringMixin(SqlFollowUpMixin):
                                        .order_by(t.stage_history.c.id))).all()
         return [StageChange(stage=Stage(r.stage), reason=r.reason, at=req_utc(r.at)) for r in rows]
 
-    async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> None:
-        """Moves everything of `from_id` onto `into_id`; `into_id`'s own profile values win."""
+    async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> bool:
+        """Moves everything of `from_id` onto `into_id`; `into_id`'s own profile values win. Both lead rows are
+        locked first, in id order (SQLite: the database's write lock), so a concurrent merge of the same pair
+        waits for this one, then finds `from_id` gone: False, nothing done."""
         async with self.engine.begin() as conn:
-            for lead_id in (into_id, from_id):
-                if (await conn.execute(select(t.leads.c.id).where(t.leads.c.id == lead_id))).first() is None:
-                    raise LeadNotFound(f"no lead {lead_id!r}")
+            if conn.dialect.name == "sqlite":  # the write lock before the read, as FOR UPDATE does on PostgreSQL
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            present = set((await conn.execute(select(t.leads.c.id).where(t.leads.c.id.in_(sorted({into_id, from_id})))
+                                              .order_by(t.leads.c.id).with_for_update())).scalars())
+            if into_id not in present:
+                raise LeadNotFound(f"no lead {into_id!r}")
+            if from_id not in present:
+                log.info("lead %s is no longer there to merge into %s (merged meanwhile)", from_id, into_id)
+                return False
             own = {r.field for r in (await conn.execute(select(t.profile_fields.c.field).where(
                 t.profile_fields.c.lead_id == into_id))).all()}
             await conn.execute(delete(t.profile_fields).where(
@@ -200,3 +211,4 @@ class SqlScoringMixin(SqlFollowUpMixin):
             await conn.execute(delete(t.leads).where(t.leads.c.id == from_id))
             await conn.execute(insert(t.lead_merges).values(into_lead_id=into_id, from_lead_id=from_id,
                                                             reason=reason, at=utc(at)))
+        return True

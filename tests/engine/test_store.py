@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from nurture_engine import domain
 from nurture_engine.domain import Channel, ConsentStatus, FieldValue, Identity, Interaction, ProfileField, Stage
 from nurture_engine.errors import LeadNotFound
 from nurture_engine.store import MemoryLeadStore
@@ -144,3 +146,31 @@ async def test_merge_keeps_the_richer_profile_and_unites_everything(store: LeadS
         await store.get_lead(other.id)
     scoring = await store.leads_for_scoring([rest])
     assert scoring[rest].id == into.id and scoring[rest].message_count == 1
+
+
+async def test_the_same_merge_twice_at_once_merges_once(store: LeadStore) -> None:
+    """Two processes merging the same pair at the same moment (the same email given on two channels): on
+    PostgreSQL the second waits for the first's row locks, then finds the merged lead gone and does nothing."""
+    rest = Identity(channel=Channel.REST, sender_id="r-2")
+    into, other = await store.create_lead(WEB, T0), await store.create_lead(rest, T0)
+    await store.set_field(other.id, fv(ProfileField.COMPANY, "Globex"))
+    done = await asyncio.gather(*(store.merge_leads(into.id, other.id, "same email", T0) for _ in range(2)))
+    assert sorted(done) == [False, True]
+    merged = await store.get_lead(into.id)
+    assert set(merged.identities) == {WEB, rest} and merged.profile[ProfileField.COMPANY].value == "Globex"
+    assert await store.merge_leads(into.id, other.id, "same email", T0) is False
+    with pytest.raises(LeadNotFound):  # the lead to keep must exist
+        await store.merge_leads(other.id, into.id, "same email", T0)
+    assert (await store.get_lead(into.id)).identities == merged.identities
+
+
+def test_both_sides_of_a_pair_choose_the_same_lead_to_keep() -> None:
+    def lead(lead_id: str, fields: int, minutes: int) -> domain.Lead:
+        profile = {f: fv(f, "x") for f in list(ProfileField)[:fields]}
+        return domain.Lead(id=lead_id, stage=Stage.NEW, score=0, consent=domain.Consent(status=ConsentStatus.UNKNOWN),
+                    created_at=T0 + timedelta(minutes=minutes),
+                    profile=profile)
+
+    richer, older, younger, twin = lead("b", 3, 5), lead("c", 1, 0), lead("a", 1, 9), lead("d", 1, 0)
+    for a, b, kept in [(richer, older, richer), (older, younger, older), (older, twin, older)]:
+        assert domain.merge_order(a, b) == domain.merge_order(b, a) == (kept, b if kept is a else a)
