@@ -231,6 +231,12 @@ class EventConsumer(BatchLoop):
     async def run_once(self) -> int:
         """Consumes one batch; returns how many broker rows it covered. The next batch is read and mapped
         while this one is scored and written (reads only: the offset still moves with each committed batch)."""
+        while (covered := await self._one_batch()) is None:
+            pass  # the offset moved under this consumer: the batch from where it is now
+        return covered
+
+    async def _one_batch(self) -> int | None:
+        """The rows covered; None when the batch was refused because the stored offset had moved."""
         if self._offset is None:
             self._offset = await self._service.event_offset(self._source.name)
         rows, records = await self._next_batch(self._offset)
@@ -243,17 +249,15 @@ class EventConsumer(BatchLoop):
         offset = Offset(self._source.name, last, after=self._offset)
         try:
             scored = await self._service.ingest(records, offset=offset, dedupe=False)
-        except OffsetMoved:
+        except BaseException as exc:
+            self._offset = None  # read it back from the store: the batch may or may not have committed
+            self._drop_ahead()
+            if not isinstance(exc, OffsetMoved):
+                raise
             # a batch of a consumer cancelled mid-commit landed after this one read the offset: carry on from it
             log.warning("%s moved past %s under this consumer; batch rolled back, reading on from the stored offset",
                         self._source.name, offset.after)
-            self._offset = None
-            self._drop_ahead()
-            return await self.run_once()
-        except BaseException:
-            self._offset = None  # read it back from the store: the batch may or may not have committed
-            self._drop_ahead()
-            raise
+            return None
         self._offset = last
         count_messages(self._metrics, records, scored)
         return len(rows)
