@@ -18,7 +18,7 @@ from .domain import Channel
 from .errors import LeadNotFound
 from .scheduler.jobs import AlertCandidate
 from .service import NurtureService
-from .store.base import AlertSource
+from .store.base import AlertSource, WatchRow
 
 log = logging.getLogger(__name__)
 STAGE_OFFSET, INTERACTION_OFFSET = "alerts.stage_history", "alerts.interactions"
@@ -110,7 +110,7 @@ class AlertWatcher:
         await self._alerter.remind_due()
         return handled
 
-    async def _handle_rows(self, rows: Sequence[tuple[int, AlertCandidate | None]]) -> int:
+    async def _handle_rows(self, rows: Sequence[WatchRow]) -> int:
         candidates = [c for _, c in rows if c is not None]
         for candidate in candidates:
             await self._handle(candidate)

@@ -185,14 +185,17 @@ class FollowUpStore(Protocol):
     async def set_owner(self, lead_id: str, owner: str | None, at: datetime) -> None: ...
 
 
+WatchRow = tuple[int, AlertCandidate | None]  # a row's position, and the alert candidate it is if any
+
+
 class AlertSource(Protocol):
-    async def alert_rows(self, source: str, after: int, limit: int = 1000) -> list[tuple[int, AlertCandidate | None]]:
+    async def alert_rows(self, source: str, after: int, limit: int = 1000) -> list[WatchRow]:
         """Every row of the source ("stage": stage changes, "interaction": interactions) after position
         `after`, oldest first: its position (the row's id) and the alert candidate it is (a change to sql, a
         hand-off request), if any. Every row, so the reader sees which positions it passed without a row."""
         ...
 
-    async def alert_rows_at(self, source: str, positions: Sequence[int]) -> list[tuple[int, AlertCandidate | None]]:
+    async def alert_rows_at(self, source: str, positions: Sequence[int]) -> list[WatchRow]:
         """The rows (as alert_rows) at these positions that exist now."""
         ...
 

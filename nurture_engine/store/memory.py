@@ -22,7 +22,7 @@ from ..domain import (
 )
 from ..errors import LeadNotFound, OffsetMoved
 from ..scheduler.jobs import AlertCandidate
-from .base import IngestBatch, LeadPage, ProfileWrite
+from .base import IngestBatch, LeadPage, ProfileWrite, WatchRow
 from .memory_followups import MemoryFollowUpMixin
 
 
@@ -166,16 +166,16 @@ class MemoryLeadStore(MemoryFollowUpMixin):
         lead = await self.lead_for_identity(identity)
         return lead.stage if lead else None
 
-    def _watch_rows(self, source: str) -> list[tuple[int, AlertCandidate | None]]:
+    def _watch_rows(self, source: str) -> list[WatchRow]:
         """The source's candidates in the order logged, at positions 1, 2, ... (no gaps: one writer)."""
         mine = [(lead_id, intent, channel) for kind, lead_id, intent, channel in self.watch_log if kind == source]
         return [(i, AlertCandidate(source=source, position=i, lead_id=lead_id, intent=intent, channel=channel))
                 for i, (lead_id, intent, channel) in enumerate(mine, start=1)]
 
-    async def alert_rows(self, source: str, after: int, limit: int = 1000) -> list[tuple[int, AlertCandidate | None]]:
+    async def alert_rows(self, source: str, after: int, limit: int = 1000) -> list[WatchRow]:
         return [r for r in self._watch_rows(source) if r[0] > after][:limit]
 
-    async def alert_rows_at(self, source: str, positions: Sequence[int]) -> list[tuple[int, AlertCandidate | None]]:
+    async def alert_rows_at(self, source: str, positions: Sequence[int]) -> list[WatchRow]:
         wanted = set(positions)
         return [r for r in self._watch_rows(source) if r[0] in wanted]
 

@@ -161,16 +161,15 @@ class SqlScoringMixin(SqlFollowUpMixin):
 
     async def _set_offset(self, conn: AsyncConnection, offset: Offset, *, at: datetime | None) -> None:
         """The offset's compare-and-set (see Offset): an update where the stored position is `after`; when
-        that matches nothing, an insert if the consumer has no row yet, else OffsetMoved."""
+        that matches nothing, OffsetMoved if the consumer's row is elsewhere, else the row's first insert."""
         o = t.consumer_offsets
-        where = o.c.name == offset.name
-        if offset.after is not None:
-            where &= o.c.position == offset.after
+        mine = o.c.name == offset.name
+        where = mine if offset.after is None else mine & (o.c.position == offset.after)
         done = await conn.execute(update(o).where(where).values(position=offset.position, updated_at=at))
         if done.rowcount:
             return
-        if (await conn.execute(select(o.c.position).where(o.c.name == offset.name))).first() is not None:
-            raise OffsetMoved(offset.name, offset.after if offset.after is not None else offset.position)
+        if offset.after is not None and (await conn.execute(select(o.c.name).where(mine))).first() is not None:
+            raise OffsetMoved(offset.name, offset.after)
         await conn.execute(insert(o).values(name=offset.name, position=offset.position, updated_at=at))
 
     async def stage_history(self, lead_id: str) -> list[StageChange]:

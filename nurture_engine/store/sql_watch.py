@@ -14,8 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..domain import HANDOFF_INTENTS, Channel, Stage
 from ..scheduler.jobs import AlertCandidate
 from . import tables as t
-
-WatchRow = tuple[int, AlertCandidate | None]
+from .base import WatchRow
 
 
 def _query(source: str) -> tuple[Table, Any]:
