@@ -97,6 +97,40 @@ def test_returning_a_ticket_keeps_the_others_and_the_last_deletes_the_lock(prefi
     assert first.get_lock("c2") is None
 
 
+def test_finishing_or_expiring_while_another_process_takes_a_ticket_keeps_that_ticket(prefix: str) -> None:
+    """finish_serving and update_lock rewrite the lock too: a ticket issued between their read and their write
+    must survive (with Rasa's GET-then-SET it is overwritten)."""
+    first, second = stores(AtomicRedisLockStore, prefix)
+    held = first.issue_ticket("c3")
+    issued: list[int] = []
+    pipeline = first.red.pipeline
+
+    def racing_pipeline(*args: Any, **kwargs: Any) -> Any:
+        pipe = pipeline(*args, **kwargs)
+        get, reads = pipe.get, []
+
+        def get_then_issue(key: str) -> Any:
+            value = get(key)
+            reads.append(key)
+            if len(reads) == 1:  # the other process writes between this call's first read and its write
+                issued.append(second.issue_ticket("c3"))
+            return value
+
+        pipe.get = get_then_issue
+        return pipe
+
+    first.red.pipeline = racing_pipeline
+    try:
+        first.finish_serving("c3", held)
+        assert first.conflicts == 1
+        first.update_lock("c3")
+        assert first.conflicts == 2
+    finally:
+        del first.red.pipeline
+    lock = second.get_lock("c3")
+    assert lock is not None and [t.number for t in lock.tickets] == issued == [held + 1, held + 2]
+
+
 def test_two_processes_never_handle_one_conversation_at_once(prefix: str) -> None:
     """Two clients (threads with their own connections and event loops, as two Rasa processes) take the
     conversation's lock 60 times each as fast as they can; the critical sections never overlap."""
