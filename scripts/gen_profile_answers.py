@@ -22,11 +22,15 @@ COUNT = 520
 # one word, in the company frames and the role-at-company frames.
 KNOWN_SEED = 2027
 KNOWN_COUNT = 240
+# A third stream: roles beyond ROLES, in sentences that go on after the role ("as a journalist i want ...",
+# "i'm a nurse at a hospital"): the generic workplace ("a hospital") is not a company name.
+ROLE_SEED = 2028
+ROLE_COUNT = 200
 
 # Generated examples found identical to an evaluation example by bench/nlu_eval.py's overlap check,
 # kept out by digest (sha256 of the lower-cased words without entity marks) so that no evaluation
 # text is written here. The evaluation set is never read by this script.
-EXCLUDED = {"9d1dc95dd76ed2f8"}
+EXCLUDED = {"9d1dc95dd76ed2f8", "64d3693bbce57417"}
 
 HEADS = ["blue", "north", "silver", "green", "bright", "iron", "red", "summit", "harbor", "pine", "clear", "swift",
          "cedar", "atlas", "nova", "orbit", "lumen", "vertex", "quartz", "maple", "granite", "coral", "ember", "polar",
@@ -67,6 +71,28 @@ BOTH_FRAMES = ["{r} at {c}", "i'm a {r} at {c}", "i'm the {r} of {c}", "{r} with
                "{c}, {r}", "i'm {r} over at {c}", "co-founder of {c}" , "{r} for {c}", "{c} - {r}"]
 KNOWN_FRAMES = [*COMPANY_FRAMES, "i am from {c}", "i'm an employee of {c}", "my company: {c}", "we're a team at {c}",
                 "i'm over at {c}", "{c} employee here", *BOTH_FRAMES]
+MORE_ROLES = ["journalist", "nurse", "doctor", "lawyer", "paralegal", "architect", "dev", "pm", "hr manager",
+              "hr director", "talent partner", "engineering manager", "data engineer", "ml engineer", "devops engineer",
+              "qa engineer", "ux designer", "copywriter", "editor", "sales engineer", "solutions architect",
+              "account manager", "support agent", "support lead", "community manager", "social media manager",
+              "brand manager", "product owner", "scrum master", "chief of staff", "general manager",
+              "country manager", "regional sales manager", "partnerships manager", "growth lead",
+              "marketing ops manager", "crm manager", "email marketer", "agency owner", "shop owner", "realtor",
+              "broker", "financial advisor", "controller", "bookkeeper", "professor", "lecturer", "phd candidate",
+              "postdoc", "entrepreneur", "solo founder", "grad student", "coach", "trainer", "pharmacist",
+              "engineer", "analyst", "web developer", "backend developer", "it admin", "sysadmin", "buyer",
+              "procurement lead", "event manager", "store manager", "executive assistant", "secretary",
+              "vp of marketing", "director of sales", "head of customer success", "chief marketing officer"]
+ROLE_TRAIL_FRAMES = ["as {a} {r} i {goal}", "i'm {a} {r} and i {goal}", "{r} here, {goal}", "i'm {a} {r} at {org}",
+                     "i am {a} {r} working at {org}", "i'm {a} {r}, i {goal}", "i work as {a} {r} in {org}",
+                     "{r} at {org}", "im {a} {r}", "i am {a} {r} at {org} and i {goal}", "i'm just {a} {r}",
+                     "i'm {a} {r} by training", "{a} {r}, mostly", "my job? {r}", "i'm {a} {r} in {org}"]
+GOALS = ["want to learn more", "have a few questions", "need some help with our pipeline", "am just looking around",
+         "need a tool for my team", "want to see how this works", "was sent here by a colleague",
+         "am comparing a few options", "would like to know the price", "am new to all this"]
+ORGS = ["a bank", "a hospital", "a startup", "a small agency", "a saas company", "a university", "a retail chain",
+        "a law firm", "a nonprofit", "a manufacturing company", "a school", "an insurance company", "a big corporate",
+        "a family business", "a consultancy", "the city council", "an online shop", "a newspaper"]
 NAME_FRAMES = ["{n}", "i'm {n}", "my name is {n}", "{n} here", "call me {n}", "name's {n}", "it's {n}",
                "this is {n} from {c}", "{n}, {r} at {c}", "i'm {n} and i work at {c}", "{n} from {c}",
                "hey, {n} here, {r} at {c}"]
@@ -121,6 +147,14 @@ def known_example(rng: random.Random, known: list[str]) -> str:
     return rng.choice(KNOWN_FRAMES).format(c=c, r=r)
 
 
+def role_example(rng: random.Random) -> str:
+    role = rng.choice(MORE_ROLES if rng.random() < 0.7 else ROLES)
+    written = cased(rng, role) if rng.random() < 0.25 else role
+    article = "an" if role[0] in "aeiou" else "a"
+    return rng.choice(ROLE_TRAIL_FRAMES).format(a=article, r=f"[{written}](role)", goal=rng.choice(GOALS),
+                                                org=rng.choice(ORGS))
+
+
 def digest(example: str) -> str:
     plain = re.sub(r"\[([^\]]+)\]\(\w+\)", r"\1", example)
     words = " ".join(re.sub(r"[^a-z0-9 ]", "", plain.lower()).split())
@@ -139,6 +173,11 @@ def render() -> str:
         text = known_example(rng, known)
         if digest(text) not in EXCLUDED:
             seen.setdefault(text, None)
+    rng = random.Random(ROLE_SEED)  # noqa: S311
+    while len(seen) < COUNT + KNOWN_COUNT + ROLE_COUNT:
+        text = role_example(rng)
+        if digest(text) not in EXCLUDED:
+            seen.setdefault(text, None)
     lines = [f"    - {text}" for text in seen]
     header = ("# Generated by scripts/gen_profile_answers.py (profile answers with lower-case and multi-word\n"
               "# companies and roles, as typed in chat). Edit the script, not this file.\n")
@@ -147,7 +186,7 @@ def render() -> str:
 
 def main() -> int:
     OUT.write_text(render(), encoding="utf-8")
-    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT} examples)")
+    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT} examples)")
     return 0
 
 

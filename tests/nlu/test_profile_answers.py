@@ -17,7 +17,7 @@ def test_generated_examples_are_committed_as_generated() -> None:
     text = module.render()
     assert (ROOT / "nlu_data" / "profile_answers.yml").read_text(encoding="utf-8") == text
     examples = [line[6:] for line in text.splitlines() if line.startswith("    - ")]
-    assert len(examples) == len(set(examples)) == module.COUNT + module.KNOWN_COUNT
+    assert len(examples) == len(set(examples)) == module.COUNT + module.KNOWN_COUNT + module.ROLE_COUNT
     for example in examples:
         for value, entity in re.findall(r"\[([^\]]+)\]\((\w+)\)", example):
             assert entity in {"company", "role", "name"}
@@ -25,8 +25,8 @@ def test_generated_examples_are_committed_as_generated() -> None:
 
 
 def test_well_known_companies_are_drawn_from_the_lookup_table_and_marked_as_companies() -> None:
-    known = set(re.findall(r"^    - (.+?)\s*$", (ROOT / "nlu_data" / "lookup_companies.yml").read_text(encoding="utf-8"),
-                           flags=re.MULTILINE))
+    table = (ROOT / "nlu_data" / "lookup_companies.yml").read_text(encoding="utf-8")
+    known = set(re.findall(r"^    - (.+?)\s*$", table, flags=re.MULTILINE))
     assert len(known) > 250
     generated = (ROOT / "nlu_data" / "profile_answers.yml").read_text(encoding="utf-8")
     companies = [v.lower() for v in re.findall(r"\[([^\]]+)\]\(company\)", generated)]
