@@ -7,13 +7,17 @@ arrives (a closed loop: it measures the saturation throughput, and latency then 
 Baseline in the same run: the same conversations against the same Rasa process and model with the no-op
 action server (bench/noop_actions.py) on the action server's port, so Rasa still calls an action server
 over HTTP but nothing is done. `nurture serve` runs only in the real phases (its consumer catches up on the
-baseline's events before a real phase starts). Phases alternate baseline / real for each K.
+baseline's events before a real phase starts). At the highest K the phases run baseline, real, real,
+baseline (`--rounds 2`, ABBA: a drift of the machine's speed over the minutes weighs on both sides alike; the
+latencies of a side's two rounds are pooled), `--conversations` conversations per visitor each; at the other
+K baseline then real, with both rounds' conversations in one.
 
 Reports turns/s, p50/p95 turn latency, errors (non-200, timeouts), replies that did not follow the
 script (real phases), the p50/p95 ratios real/baseline, and the peak RSS (MB, VmRSS of every process in
 the action server's and the service's process groups) sampled every 100 ms during the real phases.
 
-Usage: .venv/bin/python bench/bench_load.py [--db sqlite|pg] [--concurrency 10 50] [--conversations 2] [--think 5]
+Usage: .venv/bin/python bench/bench_load.py [--db sqlite|pg] [--concurrency 10 50] [--conversations 1] [--rounds 2]
+       [--think 5]
        [--json out.json] [--profile out.prof] (cProfile of the action server during the real phases)
        [--py-spy DIR [--py-spy-seconds 30]] (py-spy of every process at the highest concurrency, summarised)
        [--profile-rasa out.prof] (cProfile of the Rasa server)
@@ -82,6 +86,24 @@ class Phase:
                 "peak_rss_mb": round(self.peak_rss_mb, 1) if self.mode == "real" else None,
                 "actions_in_one_conversation": self.actions, "cpu_ms_per_turn": self.cpu_ms_per_turn,
                 **({"py_spy": self.profile} if self.profile else {})}
+
+
+def merged(rounds: list[Phase]) -> Phase:
+    """The rounds of one mode and concurrency as one phase: every turn's latency, CPU per turn weighted by turns."""
+    one = Phase(mode=rounds[0].mode, concurrency=rounds[0].concurrency, actions=rounds[0].actions,
+                profile=next((r.profile for r in rounds if r.profile), {}))
+    for r in rounds:
+        one.latencies += r.latencies
+        one.errors += r.errors
+        one.senders += r.senders
+        one.off_script += r.off_script
+        one.wall += r.wall
+        one.peak_rss_mb = max(one.peak_rss_mb, r.peak_rss_mb)
+    turns = max(1, len(one.latencies))
+    one.cpu_ms_per_turn = {
+        name: round(sum(r.cpu_ms_per_turn.get(name, 0.0) * len(r.latencies) for r in rounds) / turns, 1)
+        for name in rounds[0].cpu_ms_per_turn}
+    return one
 
 
 class Asked:
@@ -252,7 +274,15 @@ class Bench:
         phase.profile = {name: spy.summarise(path, spy.RASA if name == "rasa" else spy.ENGINE)
                          for name, path in files.items()}
 
-    async def run_phase(self, http: aiohttp.ClientSession, mode: str, k: int) -> Phase:
+    def order(self, k: int) -> list[str]:
+        """The rounds of one concurrency: no-op, real, real, no-op (ABBA) at the highest concurrency with
+        `--rounds 2`, so that a machine growing slower or faster over the minutes weighs on both sides alike;
+        else one of each (with as many conversations in all: a round costs a restart of the action side)."""
+        top = self.args.rounds == 2 and k == max(self.args.concurrency)
+        return ["noop", "real", "real", "noop"] if top else ["noop", "real"]
+
+    async def run_phase(self, http: aiohttp.ClientSession, mode: str, k: int, round_no: int = 0,
+                        conversations: int = 1) -> Phase:
         side = Supervisor(self.action_side(mode), self.env, self.tmp / "log")
         await side.start(timeout=120)
         phase = Phase(mode=mode, concurrency=k)
@@ -268,8 +298,8 @@ class Bench:
             start = time.perf_counter()
             spying = asyncio.create_task(self.spy(phase, groups)) if self.args.py_spy and k == max(
                 self.args.concurrency) else None
-            rng = random.Random(k)  # the same pauses for the no-op and the real phase
-            await asyncio.gather(*(converse(http, self.rasa_url, phase, self.asked, self.args.conversations,
+            rng = random.Random(k * 10 + round_no // 2)  # one no-op and one real round share their pauses
+            await asyncio.gather(*(converse(http, self.rasa_url, phase, self.asked, conversations,
                                             self.args.think, random.Random(rng.random())) for _ in range(k)))
             phase.wall = time.perf_counter() - start
             if spying is not None:
@@ -302,8 +332,10 @@ class Bench:
             timeout = aiohttp.ClientTimeout(total=120)
             async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
                 for k in self.args.concurrency:
-                    for mode in ("noop", "real"):
-                        phases.append(await self.run_phase(http, mode, k))
+                    order = self.order(k)
+                    conversations = self.args.conversations * self.args.rounds * 2 // len(order)
+                    rounds = [await self.run_phase(http, mode, k, r, conversations) for r, mode in enumerate(order)]
+                    phases.extend(merged([p for p in rounds if p.mode == mode]) for mode in ("noop", "real"))
         finally:
             await rasa.stop()
         out = self.report(phases)
@@ -321,7 +353,8 @@ class Bench:
 
     def report(self, phases: list[Phase]) -> dict[str, Any]:
         out: dict[str, Any] = {"db": self.args.db, "think_s": self.args.think,
-                               "conversations_per_visitor": self.args.conversations,
+                               "conversations_per_visitor": self.args.conversations * self.args.rounds,
+                               "order": {k: self.order(k) for k in self.args.concurrency},
                                "turns_per_conversation": len(SCRIPT), "phases": [p.summary() for p in phases]}
         for k in self.args.concurrency:
             real = next(p.summary() for p in phases if p.mode == "real" and p.concurrency == k)
@@ -344,7 +377,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50])
-    parser.add_argument("--conversations", type=int, default=2, help="conversations per visitor per phase")
+    parser.add_argument("--conversations", type=int, default=1, help="conversations per visitor per round")
+    parser.add_argument("--rounds", type=int, choices=[1, 2], default=2,
+                        help="2: no-op, real, real, no-op for each concurrency (ABBA); 1: no-op then real")
     parser.add_argument("--think", type=float, default=5.0,
                         help="mean seconds a visitor reads and types between messages (0: closed loop, saturation)")
     parser.add_argument("--py-spy", metavar="DIR",

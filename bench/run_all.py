@@ -84,7 +84,7 @@ def load() -> dict[str, Any]:
     found = {("load_db" if k == "db" else "load_think_s" if k == "think_s" else k): r[k] for k in keys if k in r}
     out = BENCH / "load_saturated.json"
     s = run_json([PY, str(BENCH / "bench_load.py"), "--think", "0", "--concurrency", "50", "--conversations", "1",
-                  "--json", str(out)], out)
+                  "--rounds", "1", "--json", str(out)], out)
     found.update({f"saturated_{k}": s[k] for k in ("turns_per_s_50c", "turn_p50_ratio_50c", "turn_p50_ms_50c",
                                                    "noop_p50_ms_50c") if k in s})
     found["load_errors"] = found.get("load_errors", 0) + s.get("load_errors", 0)
