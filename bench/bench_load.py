@@ -332,9 +332,9 @@ class Bench:
             timeout = aiohttp.ClientTimeout(total=120)
             async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
                 for k in self.args.concurrency:
-                    order = self.order(k)
-                    conversations = self.args.conversations * self.args.rounds * 2 // len(order)
-                    rounds = [await self.run_phase(http, mode, k, r, conversations) for r, mode in enumerate(order)]
+                    order = self.order(k)  # each side holds conversations x rounds conversations per visitor
+                    per_round = self.args.conversations * self.args.rounds // order.count("real")
+                    rounds = [await self.run_phase(http, mode, k, r, per_round) for r, mode in enumerate(order)]
                     phases.extend(merged([p for p in rounds if p.mode == mode]) for mode in ("noop", "real"))
         finally:
             await rasa.stop()
@@ -379,7 +379,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--conversations", type=int, default=1, help="conversations per visitor per round")
     parser.add_argument("--rounds", type=int, choices=[1, 2], default=2,
-                        help="2: no-op, real, real, no-op for each concurrency (ABBA); 1: no-op then real")
+                        help="2: no-op, real, real, no-op at the highest concurrency (ABBA); 1: no-op then real")
     parser.add_argument("--think", type=float, default=5.0,
                         help="mean seconds a visitor reads and types between messages (0: closed loop, saturation)")
     parser.add_argument("--py-spy", metavar="DIR",

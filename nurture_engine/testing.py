@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
+import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import ModuleType
 
 from .clock import FrozenClock
 from .config import Settings, load_settings
@@ -22,6 +25,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def load_script(relative: str) -> ModuleType:
+    """A script of the project (bench/, scripts/) as a module, for tests of its functions: registered under its
+    file name (dataclasses look their module up) with its folder on sys.path (scripts import their neighbours)."""
+    path = PROJECT_ROOT / relative
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[path.stem] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_settings(**env: str) -> Settings:

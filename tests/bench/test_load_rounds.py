@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 from types import ModuleType
 
-from nurture_engine.testing import PROJECT_ROOT
+from nurture_engine.testing import load_script
 
 
 def bench_load() -> ModuleType:
-    sys.path.insert(0, str(PROJECT_ROOT / "bench"))  # the script imports its neighbours (spy, pgdb)
-    spec = importlib.util.spec_from_file_location("bench_load", PROJECT_ROOT / "bench" / "bench_load.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_load"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/bench_load.py")
 
 
 def test_the_highest_concurrency_runs_abba_and_the_others_one_round_each() -> None:
