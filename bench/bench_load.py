@@ -64,6 +64,8 @@ class Phase:
     mode: str
     concurrency: int
     latencies: list[float] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+    """The script step of each latency (the same order)."""
     errors: list[str] = field(default_factory=list)
     off_script: int = 0
     wall: float = 0.0
@@ -72,7 +74,7 @@ class Phase:
     cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
     """CPU time per measured turn of each process (group) during the phase."""
     actions: dict[str, int] = field(default_factory=dict)
-    """The action events Rasa logged in one of the phase's conversations (what the turns cost Rasa)."""
+    """The events Rasa logged in one of the phase's conversations (actions by name, slots by slot, others by kind)."""
     profile: dict[str, Any] = field(default_factory=dict)
     """py-spy summary per process (--py-spy)."""
 
@@ -82,10 +84,18 @@ class Phase:
         return {"mode": self.mode, "concurrency": self.concurrency, "turns": len(ms),
                 "turns_per_s": round(len(ms) / self.wall, 1) if self.wall else 0.0,
                 "p50_ms": round(pct[49], 1), "p95_ms": round(pct[94], 1), "max_ms": round(ms[-1], 1),
+                "p50_ms_by_step": self.p50_by_step(),
                 "errors": len(self.errors), "error_samples": self.errors[:3], "off_script": self.off_script,
                 "peak_rss_mb": round(self.peak_rss_mb, 1) if self.mode == "real" else None,
-                "actions_in_one_conversation": self.actions, "cpu_ms_per_turn": self.cpu_ms_per_turn,
+                "events_in_one_conversation": self.actions, "cpu_ms_per_turn": self.cpu_ms_per_turn,
                 **({"py_spy": self.profile} if self.profile else {})}
+
+    def p50_by_step(self) -> list[float]:
+        """The median latency (ms) of each step of the script: which turns the phase's p50 comes from."""
+        by_step: dict[int, list[float]] = {}
+        for step, seconds in zip(self.steps, self.latencies, strict=True):
+            by_step.setdefault(step, []).append(seconds * 1000)
+        return [round(statistics.median(by_step[s]), 1) for s in sorted(by_step)]
 
 
 def merged(rounds: list[Phase]) -> Phase:
@@ -94,6 +104,7 @@ def merged(rounds: list[Phase]) -> Phase:
                 profile=next((r.profile for r in rounds if r.profile), {}))
     for r in rounds:
         one.latencies += r.latencies
+        one.steps += r.steps
         one.errors += r.errors
         one.senders += r.senders
         one.off_script += r.off_script
@@ -146,6 +157,7 @@ async def converse(http: aiohttp.ClientSession, rasa_url: str, phase: Phase, ask
                 phase.errors.append(f"{type(exc).__name__}: {exc}")
                 continue
             phase.latencies.append(time.perf_counter() - start)
+            phase.steps.append(i)
             if status != 200 or not isinstance(body, list):
                 phase.errors.append(f"HTTP {status}: {str(body)[:200]}")
             elif asked([str(m.get("text", "")) for m in body]) != expected:
@@ -257,13 +269,16 @@ class Bench:
             await asyncio.sleep(0.5)
 
     async def actions_of(self, http: aiohttp.ClientSession, sender: str) -> dict[str, int]:
+        """The action events of one conversation by name, and its other events by kind (slot events by slot):
+        what the conversation cost Rasa's policies, tracker store and event broker."""
         async with http.get(f"{self.rasa_url}/conversations/{sender}/tracker",
                             params={"token": self.env["RASA_TOKEN"]}) as resp:
             events = (await resp.json()).get("events") or []
         found: dict[str, int] = {}
         for e in events:
-            if e.get("event") == "action":
-                found[e["name"]] = found.get(e["name"], 0) + 1
+            kind = e.get("event")
+            key = e["name"] if kind == "action" else f"slot {e.get('name')}" if kind == "slot" else f"({kind})"
+            found[key] = found.get(key, 0) + 1
         return found
 
     async def spy(self, phase: Phase, pids: dict[str, int]) -> None:

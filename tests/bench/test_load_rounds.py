@@ -24,12 +24,14 @@ def test_the_highest_concurrency_runs_abba_and_the_others_one_round_each() -> No
 
 def test_rounds_of_one_side_are_pooled_turn_by_turn() -> None:
     load = bench_load()
-    first = load.Phase(mode="real", concurrency=50, latencies=[0.01, 0.02], errors=["x"], off_script=1, wall=10.0,
-                       peak_rss_mb=100.0, senders=["a"], cpu_ms_per_turn={"rasa": 20.0, "actions": 4.0})
-    second = load.Phase(mode="real", concurrency=50, latencies=[0.03, 0.04, 0.05, 0.06], wall=12.0,
+    first = load.Phase(mode="real", concurrency=50, latencies=[0.01, 0.02], steps=[0, 1], errors=["x"], off_script=1,
+                       wall=10.0, peak_rss_mb=100.0, senders=["a"], cpu_ms_per_turn={"rasa": 20.0, "actions": 4.0})
+    second = load.Phase(mode="real", concurrency=50, latencies=[0.03, 0.04, 0.05, 0.06],
+                        steps=[0, 1, 0, 1], wall=12.0,
                         peak_rss_mb=120.0, senders=["b"], cpu_ms_per_turn={"rasa": 26.0, "actions": 7.0})
     one = load.merged([first, second])
     assert one.latencies == [0.01, 0.02, 0.03, 0.04, 0.05, 0.06]
     assert (one.errors, one.off_script, one.wall, one.peak_rss_mb, one.senders) == (["x"], 1, 22.0, 120.0, ["a", "b"])
     assert one.cpu_ms_per_turn == {"rasa": 24.0, "actions": 6.0}  # weighted by each round's turns
     assert one.summary()["turns"] == 6
+    assert one.summary()["p50_ms_by_step"] == [30.0, 40.0]  # step 0: 10, 30, 50 ms; step 1: 20, 40, 60 ms
