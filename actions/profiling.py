@@ -10,8 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from nurture_engine.domain import ProfileField, Stage
-from nurture_engine.profiling import ProfileTurn, ProfileTurnResult
+from nurture_engine.domain import ProfileField
+from nurture_engine.profiling import ProfileTurn, ProfileTurnResult, close_visit
 
 from .runtime import as_text, conversation, service, visit_state
 
@@ -75,8 +75,27 @@ class ValidateProfileForm(FormValidationAction):
         next_value = result.next_field.value if result.next_field else None
         if list(result.asked) != list(turn.visit.asked):
             events.append(SlotSet("profile_asked", [f.value for f in result.asked]))
+        if next_value is None:  # the visit's questions are done: the form ends with this turn
+            events += await _close(dispatcher, tracker, result)
         events.append(SlotSet(REQUESTED_SLOT, next_value))
         return events
+
+
+async def _close(dispatcher: CollectingDispatcher, tracker: Tracker, result: ProfileTurnResult) -> list[EventType]:
+    """The visit's last words, said in the turn that ends the form (no action of its own: one action call and
+    one prediction fewer per conversation)."""
+    close = close_visit(result, thanked=bool(tracker.get_slot("profile_thanked")),
+                        meeting_offered=bool(tracker.get_slot("meeting_offered")))
+    if close.thank:
+        dispatcher.utter_message(response="utter_profile_thanks")
+    events: list[EventType] = [SlotSet("profile_thanked", True)] if close.thank else []
+    if close.offer_meeting:
+        svc = await service()
+        dispatcher.utter_message(response="utter_offer_meeting", meeting_link=svc.business.meeting_link)
+        events.append(SlotSet("meeting_offered", True))
+    elif close.help_only:
+        dispatcher.utter_message(response="utter_happy_to_help")
+    return events
 
 
 class ValidateDemoForm(FormValidationAction):
@@ -117,27 +136,3 @@ class ActionExplainField(Action):
         field = _requested(tracker)
         dispatcher.utter_message(response=f"utter_explain_{field.value}" if field else "utter_explain_general")
         return []
-
-
-class ActionProfileDone(Action):
-    """Closes the visit's questions: thanks once per visit when something was answered; a lead that
-    is sales-ready (mql or sql) is offered the meeting link; a disqualified one is simply helped."""
-
-    def name(self) -> str:
-        return "action_profile_done"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        visit = visit_state(tracker)
-        svc = await service()
-        stage = await svc.stage_of(conversation(tracker))
-        answered = any(f in visit.known for f in visit.asked)
-        thanked = bool(tracker.get_slot("profile_thanked"))
-        if answered and not thanked:
-            dispatcher.utter_message(response="utter_profile_thanks")
-        if stage in (Stage.MQL, Stage.SQL) and not tracker.get_slot("meeting_offered"):
-            dispatcher.utter_message(response="utter_offer_meeting", meeting_link=svc.business.meeting_link)
-            return [SlotSet("profile_thanked", answered or thanked), SlotSet("meeting_offered", True)]
-        if stage is Stage.DISQUALIFIED:
-            dispatcher.utter_message(response="utter_happy_to_help")
-        return [SlotSet("profile_thanked", answered or thanked)]

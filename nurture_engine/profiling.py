@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from .domain import JSONValue, ProfileField
+from .domain import JSONValue, ProfileField, Stage
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,8 +57,31 @@ class ProfileTurnResult:
     next_field: ProfileField | None
     asked: tuple[ProfileField, ...]
     refused_in_visit: tuple[ProfileField, ...]
+    known: frozenset[ProfileField] = frozenset()
+    """The fields known after this turn (the visit's `known` with the answers accepted and rejected)."""
+    stage: Stage = Stage.NEW
+    """The lead's stage after this turn's answers were stored and scored."""
 
     @property
     def changed(self) -> bool:
         """Whether the turn filled, rejected or refused anything (else the form yields the turn)."""
         return bool(self.slots or self.invalid or self.refused)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VisitClose:
+    """What the assistant says when the visit's questions are done."""
+
+    thank: bool
+    """Thanks, once per visit, when a question of this visit was answered."""
+    offer_meeting: bool
+    """A sales-ready lead (mql or sql) is offered the meeting link, once."""
+    help_only: bool
+    """A disqualified lead is simply offered help."""
+
+
+def close_visit(result: ProfileTurnResult, *, thanked: bool, meeting_offered: bool) -> VisitClose:
+    answered = any(f in result.known for f in result.asked)
+    return VisitClose(thank=answered and not thanked,
+                      offer_meeting=result.stage in (Stage.MQL, Stage.SQL) and not meeting_offered,
+                      help_only=result.stage is Stage.DISQUALIFIED)

@@ -264,7 +264,8 @@ class NurtureService:
         slots.update({f: None for f in outcome.rejected})
         return ProfileTurnResult(slots=slots, invalid=dict(outcome.rejected), refused=refused,
                                  next_field=next_field, asked=asked,
-                                 refused_in_visit=tuple(sorted(set(refused_visit), key=list(ProfileField).index)))
+                                 refused_in_visit=tuple(sorted(set(refused_visit), key=list(ProfileField).index)),
+                                 known=visit.known, stage=lead.stage)
 
     # read side, for the admin API and CLI
     async def get_lead(self, lead_id: str) -> Lead:

@@ -129,17 +129,35 @@ async def test_opt_out_is_recorded(service: NurtureService) -> None:
     assert lead.consent.status is ConsentStatus.OPTED_OUT
 
 
-async def test_a_sales_ready_lead_is_offered_the_meeting_link(service: NurtureService) -> None:
-    from actions.profiling import ActionProfileDone
-
+async def test_the_turn_that_ends_the_questions_thanks_and_offers_a_sales_ready_lead_the_meeting(
+        service: NurtureService) -> None:
     await service.record_answers(CONV, {ProfileField.EMAIL: "ana@globex.com"})
     await service.record_demo_request(CONV, "request_demo")
+    known = {"requested_slot": "company_size", "profile_asked": ["use_case", "role", "company_size"],
+             "use_case": "x", "role": {"title": "CTO", "seniority": "c_level"}, "email": "ana@globex.com"}
     dispatcher = CollectingDispatcher()
-    t = tracker(slots={"profile_asked": ["email"], "email": "ana@globex.com"}, active_loop=None)
-    events = await ActionProfileDone().run(dispatcher, t, DOMAIN)
+    t = tracker(slots=known, new_slots={"company_size": "about 450 people"}, text="about 450 people")
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
     assert responses(dispatcher) == ["utter_profile_thanks", "utter_offer_meeting"]
     assert dispatcher.messages[1]["meeting_link"] == service.business.meeting_link
-    assert SlotSet("meeting_offered", True) in events
+    assert SlotSet("profile_thanked", True) in events and SlotSet("meeting_offered", True) in events
+    assert events[-1] == SlotSet("requested_slot", None)  # the form ends with this turn
+    # a later visit that ends its questions: thanked and offered before, so nothing is said twice
+    again = CollectingDispatcher()
+    t = tracker(slots={**known, "profile_thanked": True, "meeting_offered": True},
+                new_slots={"company_size": "about 450 people"}, text="about 450 people")
+    events = await ValidateProfileForm().run(again, t, DOMAIN)
+    assert responses(again) == []
+    assert events[-1] == SlotSet("requested_slot", None)
+
+
+async def test_no_closing_words_while_questions_remain(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]},
+                new_slots={"use_case": "forecast our pipeline"}, text="forecast our pipeline")
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher) == []
+    assert not any(e["name"] in ("profile_thanked", "meeting_offered") for e in events)
 
 
 async def test_the_demo_form_validates_the_email_like_the_profile(service: NurtureService) -> None:

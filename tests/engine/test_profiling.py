@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from nurture_engine.domain import ProfileField as F
-from nurture_engine.profiling import VisitState, next_question, plan_questions
+from nurture_engine.domain import Stage
+from nurture_engine.profiling import ProfileTurnResult, VisitState, close_visit, next_question, plan_questions
 
 ORDER = (F.USE_CASE, F.ROLE, F.COMPANY_SIZE, F.TIMELINE, F.EMAIL, F.BUDGET, F.COMPANY, F.NAME)
 
@@ -42,3 +45,25 @@ def test_fields_refused_in_an_earlier_visit_go_last() -> None:
 
 def test_a_zero_budget_asks_nothing() -> None:
     assert plan_questions(VisitState(known=frozenset()), order=ORDER, budget=0) == []
+
+
+def ended(stage: Stage, *, asked: tuple[F, ...], known: frozenset[F]) -> ProfileTurnResult:
+    return ProfileTurnResult(slots={}, invalid={}, refused=None, next_field=None, asked=asked, refused_in_visit=(),
+                             known=known, stage=stage)
+
+
+@pytest.mark.parametrize(("stage", "offer", "help_only"), [
+    (Stage.NEW, False, False), (Stage.ENGAGED, False, False), (Stage.MQL, True, False), (Stage.SQL, True, False),
+    (Stage.DISQUALIFIED, False, True)])
+def test_the_visit_closes_by_stage(stage: Stage, offer: bool, help_only: bool) -> None:
+    close = close_visit(ended(stage, asked=(F.ROLE,), known=frozenset({F.ROLE})), thanked=False,
+                        meeting_offered=False)
+    assert (close.thank, close.offer_meeting, close.help_only) == (True, offer, help_only)
+
+
+def test_thanks_and_the_meeting_link_come_once_and_only_for_answers_of_this_visit() -> None:
+    answered = ended(Stage.SQL, asked=(F.ROLE,), known=frozenset({F.ROLE}))
+    assert not close_visit(answered, thanked=True, meeting_offered=True).thank
+    assert not close_visit(answered, thanked=True, meeting_offered=True).offer_meeting
+    refused_all = ended(Stage.NEW, asked=(F.ROLE,), known=frozenset({F.EMAIL}))  # known from an earlier visit
+    assert not close_visit(refused_all, thanked=False, meeting_offered=False).thank
