@@ -2,7 +2,7 @@
 process rescored it) or asking for a human (interactions from the event broker). Runs in `nurture serve`;
 its read positions are stored like the event consumer's, so a restart neither misses nor repeats work
 (the alerter's own once-per-stage rule also makes a repeat harmless), and rows that commit after a higher
-id was read are still seen (IdGaps)."""
+id was read are still seen (IdGaps), by this process and, through the stored settled mark, by the next one."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from .store.base import AlertSource, WatchRow
 log = logging.getLogger(__name__)
 STAGE_OFFSET, INTERACTION_OFFSET = "alerts.stage_history", "alerts.interactions"
 STAGE, INTERACTION = "stage", "interaction"
+SETTLED = ".settled"
+"""Suffix of the stored mark below which no position is still open: a restart reads again from there."""
 ROWS_PER_READ = 1000
 
 
@@ -31,8 +33,8 @@ class IdGaps:
     are inserted, not when they commit: a stage change written by the action server can commit after a higher
     id written by the consumer was read, and an offset alone would pass it for good (no alert for that lead).
     So the positions skipped are asked for again on each poll until their row appears or `settle` has passed
-    (a rolled-back insert or an erased lead leaves a gap for good). Kept in memory: a restart forgets the
-    gaps of the last `settle`."""
+    (a rolled-back insert or an erased lead leaves a gap for good). The gaps are kept in memory; what survives a
+    restart is the settled mark (`settled`), from which the next process reads again."""
 
     def __init__(self, settle: timedelta = timedelta(seconds=60), limit: int = 10_000) -> None:
         self._settle = settle
@@ -59,6 +61,10 @@ class IdGaps:
         for position in positions:
             self._open.pop(position, None)
 
+    def settled(self, after: int) -> int:
+        """The highest position at or below which no gap is open, for a reader that has read up to `after`."""
+        return min(min(self._open, default=after + 1) - 1, after)
+
 
 class Conversations(Protocol):
     async def start(self) -> None: ...
@@ -77,6 +83,7 @@ class AlertWatcher:
         self._clock = clock
         self._conversations = conversations
         self._gaps = {STAGE: IdGaps(), INTERACTION: IdGaps()}
+        self._settled: dict[str, int] = {}  # per offset name: the settled mark as stored
 
     async def start(self) -> None:
         if self._conversations is not None:
@@ -96,19 +103,34 @@ class AlertWatcher:
             late = await self._source.alert_rows_at(source, gaps.open(now))
             gaps.close(position for position, _ in late)
             handled += await self._handle_rows(late)
-            start = after = await self._service.event_offset(name)
+            start = await self._service.event_offset(name)
+            after = await self._resume_from(name, start)
             while rows := await self._source.alert_rows(source, after, limit=ROWS_PER_READ):
                 handled += await self._handle_rows(rows)
                 gaps.passed(after, [position for position, _ in rows], now)
                 after = rows[-1][0]
                 if len(rows) < ROWS_PER_READ:
                     break
-            if after != start:
+            if after > start:
                 moved[name] = after
+            settled = gaps.settled(max(after, start))
+            if settled != self._settled[name]:
+                moved[name + SETTLED] = self._settled[name] = settled
         if moved:
             await self._service.save_offsets(moved)
         await self._alerter.remind_due()
         return handled
+
+    async def _resume_from(self, name: str, start: int) -> int:
+        """Where this process reads first: from the stored settled mark, when a previous process left gaps
+        open below its offset (rows it had not seen yet; those it had are read again, and the alerter's
+        once-per-lead rule and cooldown answer them); from the offset afterwards. No settled mark stored
+        (a database from before it existed): from the offset."""
+        if name in self._settled:
+            return start
+        stored = await self._service.event_offset(name + SETTLED)
+        self._settled[name] = stored if 0 < stored < start else start
+        return self._settled[name]
 
     async def _handle_rows(self, rows: Sequence[WatchRow]) -> int:
         candidates = [c for _, c in rows if c is not None]

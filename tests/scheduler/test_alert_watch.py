@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
 
-from nurture_engine.alert_watch import AlertWatcher, IdGaps
+from nurture_engine.alert_watch import SETTLED, STAGE_OFFSET, AlertWatcher, IdGaps
 from nurture_engine.alerts import SalesAlerter
 from nurture_engine.alerts_model import AlertTrigger
 from nurture_engine.clock import FrozenClock
@@ -126,3 +127,68 @@ async def test_a_stage_change_committing_after_a_later_one_was_read_is_still_ale
     finally:
         await alerter.stop()
         await service.stop()
+
+
+def test_the_settled_mark_stays_below_every_open_gap() -> None:
+    gaps = IdGaps(settle=timedelta(seconds=60))
+    assert gaps.settled(7) == 7  # nothing open: all read is settled
+    gaps.passed(3, [4, 6, 9], T0)
+    assert gaps.settled(9) == 4  # 5 is open
+    gaps.close([5, 7])
+    assert gaps.settled(9) == 7
+    gaps.open(T0 + timedelta(seconds=61))  # 8 given up
+    assert gaps.settled(9) == 9
+
+
+async def test_a_row_committing_late_across_a_restart_is_still_alerted(tmp_path: Path) -> None:
+    """The watcher reads past a position whose row has not committed yet, and its process stops. The next
+    process reads again from the stored settled mark: the late row is alerted; the row alerted before is
+    answered by the alerter's once-per-lead rule, not announced twice."""
+    url = f"sqlite:///{tmp_path}/leads.db"
+    upgrade(url)
+    store = SqlLeadStore(url)
+    clock = FrozenClock(T0)
+    service = NurtureService(store=store, clock=clock, settings=test_settings())
+    alerter = SalesAlerter(store=MemoryAlertStore(), clock=clock, lead_actions=service)
+    await service.start()
+    await alerter.start()
+    try:
+        first, second = (Identity(channel=Channel.WEB, sender_id=s) for s in ("web-a", "web-b"))
+        await service.ingest([said(first, "greet", T0), said(second, "greet", T0)])
+        ids = {i: (await service.lookup(Conversation(channel=i.channel, sender_id=i.sender_id))).id  # type: ignore[union-attr]
+               for i in (first, second)}
+        row = {"stage": "sql", "reason": "demo requested", "at": T0}
+        async with store.engine.begin() as conn:  # id 1000 commits while 999 is still in flight elsewhere
+            await conn.execute(insert(t.stage_history).values(id=1000, lead_id=ids[second], **row))
+        before = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock)
+        assert await before.run_once() == 1
+        assert await service.event_offset(STAGE_OFFSET) == 1000
+        assert await service.event_offset(STAGE_OFFSET + SETTLED) < 999
+        async with store.engine.begin() as conn:  # the process stopped; then 999 commits
+            await conn.execute(insert(t.stage_history).values(id=999, lead_id=ids[first], **row))
+        after = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock)
+        assert await after.run_once() == 2  # 999, and 1000 read again
+        [alert] = await alerter.alerts_for(ids[first])
+        assert alert.trigger is AlertTrigger.STAGE_SQL
+        assert len(await alerter.alerts_for(ids[second])) == 1
+        assert await after.run_once() == 0
+        assert await service.event_offset(STAGE_OFFSET) == 1000
+        clock.set(T0 + timedelta(seconds=61))  # the positions below 999 never filled: given up, settled
+        assert await after.run_once() == 0
+        assert await service.event_offset(STAGE_OFFSET + SETTLED) == 1000
+    finally:
+        await alerter.stop()
+        await service.stop()
+
+
+async def test_an_offset_stored_before_the_settled_mark_existed_is_read_on_from(tmp_path: Path) -> None:
+    service, store, clock = memory_service()
+    alerter = SalesAlerter(store=MemoryAlertStore(), clock=clock, lead_actions=service)
+    await alerter.start()
+    conv = Conversation(channel=TG.channel, sender_id=TG.sender_id)
+    await service.record_answers(conv, {ProfileField.EMAIL: "ana@globex.com", ProfileField.ROLE: "VP of Sales"})
+    await service.record_demo_request(conv, "request_demo")
+    position = (await store.alert_rows("stage", 0))[-1][0]
+    await service.save_offsets({STAGE_OFFSET: position})  # an older version's watcher handled it
+    watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock)
+    assert await watcher.run_once() == 0  # not read again from the start of history
