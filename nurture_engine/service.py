@@ -113,10 +113,6 @@ class NurtureService:
                               order=order, budget=self._settings.profiling.budget_per_visit,
                               refused_before=refused_before)
 
-    async def stage_of(self, conv: Conversation) -> Stage:
-        stage = await self._store.stage_for_identity(conv.identity)
-        return stage if stage is not None else (await self.lead_for(conv)).stage
-
     async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str],
                              lead: Lead | None = None) -> AnswerOutcome:
         """Validate, normalise and store each answer with its provenance; the answers, the interaction and the

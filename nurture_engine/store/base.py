@@ -146,10 +146,6 @@ class ProfileStore(Protocol):
         unknown lead included). Without `expect`, `LeadNotFound` for an unknown lead."""
         ...
 
-    async def stage_for_identity(self, identity: Identity) -> Stage | None:
-        """The stage of this identity's lead (one small read), None when it has no lead."""
-        ...
-
 
 class FollowUpStore(Protocol):
     """Sequence enrollments and follow-up rows: the durable scheduler's state."""

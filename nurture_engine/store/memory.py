@@ -162,10 +162,6 @@ class MemoryLeadStore(MemoryFollowUpMixin):
         await self.commit_ingest(IngestBatch(updates=[write.update], at=write.update.at, sequencing=write.sequencing))
         return True
 
-    async def stage_for_identity(self, identity: Identity) -> Stage | None:
-        lead = await self.lead_for_identity(identity)
-        return lead.stage if lead else None
-
     def _watch_rows(self, source: str) -> list[WatchRow]:
         """The source's candidates in the order logged, at positions 1, 2, ... (no gaps: one writer)."""
         mine = [(lead_id, intent, channel) for kind, lead_id, intent, channel in self.watch_log if kind == source]

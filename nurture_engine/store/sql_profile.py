@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ..domain import Identity, ProfileField, Stage
+from ..domain import ProfileField
 from ..errors import LeadNotFound
 from ..scheduler.jobs import SequencePlan
 from . import tables as t
@@ -53,17 +53,6 @@ class SqlProfileMixin:
             if write.sequencing:
                 await self._write_plan(conn, write.sequencing)
         return True
-
-    async def stage_for_identity(self, identity: Identity) -> Stage | None:
-        fast = self._sqlite_profile
-        async with self.engine.connect() as conn:
-            if fast is not None:
-                return await fast.stage_for_identity(await _sqlite_driver(conn), identity)
-            stage = (await conn.execute(
-                select(t.leads.c.stage).join(t.identities, t.identities.c.lead_id == t.leads.c.id).where(
-                    t.identities.c.channel == identity.channel.value,
-                    t.identities.c.sender_id == identity.sender_id))).scalar()
-        return Stage(stage) if stage is not None else None
 
 
 async def _write_turn(conn: AsyncConnection, write: ProfileWrite) -> bool:

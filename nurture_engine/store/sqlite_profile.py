@@ -11,7 +11,7 @@ from typing import cast
 
 import aiosqlite
 
-from ..domain import Consent, FieldValue, Identity, Interaction, Lead, ProfileField, Stage
+from ..domain import Consent, FieldValue, Identity, Interaction, Lead, ProfileField
 from ..errors import LeadNotFound
 from .base import ProfileWrite
 from .sqlite_scoring import CHANNEL_OF, CONSENT_OF, FIELD_OF, STAGE_OF, SqliteConnection, SqliteValues
@@ -31,7 +31,6 @@ UNION ALL SELECT 2, 0, field, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NU
 UNION ALL SELECT 3, id, channel, sender_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
        FROM identities WHERE lead_id = (SELECT id FROM l)
 ORDER BY 1, 2, 3"""
-STAGE = "SELECT l.stage FROM leads l JOIN identities i ON i.lead_id = l.id WHERE i.channel = ? AND i.sender_id = ?"
 INTERACTIONS = "SELECT kind, intent, channel, sender_id, data, at FROM interactions WHERE lead_id = ? ORDER BY id"
 FIELDS = ("INSERT INTO profile_fields (lead_id, field, value, raw, conversation_id, at) VALUES (?, ?, ?, ?, ?, ?) "
           "ON CONFLICT (lead_id, field) DO UPDATE SET value = excluded.value, raw = excluded.raw, "
@@ -68,11 +67,6 @@ class SqliteProfile(SqliteValues):
                     created_at=req_utc(self._when(r[8])), demo_requested_at=self._when(r[9]),
                     profile=profile, refused=frozenset(refused), identities=tuple(identities),
                     message_count=r[10], owner=r[11])
-
-    @staticmethod
-    async def stage_for_identity(db: SqliteConnection, identity: Identity) -> Stage | None:
-        rows = list(await db.execute_fetchall(STAGE, (identity.channel.value, identity.sender_id)))
-        return STAGE_OF[rows[0][0]] if rows else None
 
     async def interactions(self, db: SqliteConnection, lead_id: str) -> list[Interaction]:
         return [Interaction(kind=kind, intent=intent, channel=CHANNEL_OF[channel], sender_id=sender,

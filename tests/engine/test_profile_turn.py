@@ -88,9 +88,7 @@ async def test_an_answered_turn_reads_the_lead_once_and_writes_once() -> None:
     refusal = await service.profile_turn(WEB, turn({}, ProfileField.BUDGET, intent="deny"))
     assert refusal.refused is ProfileField.BUDGET and refusal.next_field is not ProfileField.BUDGET
     assert store.calls["lead_for_identity"] == 1 and store.calls["get_lead"] == 0
-    store.calls.clear()
-    assert await service.stage_of(WEB) is Stage.ENGAGED
-    assert dict(store.calls) == {"stage_for_identity": 1}
+    assert refusal.stage is Stage.ENGAGED  # the stage the visit's closing words go by, with no read of its own
 
 
 async def test_a_lead_scored_meanwhile_is_read_again_and_the_turn_recomputed() -> None:
@@ -107,11 +105,11 @@ async def test_a_lead_scored_meanwhile_is_read_again_and_the_turn_recomputed() -
     assert [(i.kind, i.data) for i in store.interaction_log[lead.id]] == [("profile", {"fields": ["use_case"]})]
 
 
-async def test_the_stage_of_a_new_conversation_creates_its_lead(caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_first_turn_of_a_new_conversation_creates_its_lead(caplog: pytest.LogCaptureFixture) -> None:
     store = CountingStore()
     service = NurtureService(store=store, clock=FrozenClock(T0), settings=test_settings())
     with caplog.at_level(logging.INFO, logger="nurture_engine.service"):
-        assert await service.stage_of(TELEGRAM) is Stage.NEW
+        assert (await service.profile_turn(TELEGRAM, turn({}, None, "greet"))).stage is Stage.NEW
     assert len(store.leads) == 1 and "new lead" in caplog.text
 
 
@@ -156,8 +154,7 @@ async def conversation(store: NurtureStore, consumer_store: NurtureStore) -> tup
                                             set(lead.identities)),
                "history": [(h.stage, h.reason) for h in view.history],
                "interactions": [(i.kind, i.intent, i.data) for i in await service.interactions(lead.id)],
-               "followups": [(f.sequence, f.step) for f in view.followups],
-               "stage_of": await service.stage_of(WEB)}
+               "followups": [(f.sequence, f.step) for f in view.followups]}
         return out, [lead.id]
     finally:
         await service.stop()

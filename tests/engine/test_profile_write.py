@@ -140,15 +140,6 @@ async def test_an_unknown_lead(store: NurtureStore) -> None:
                                                        update=update, expect=(Stage.NEW, 0)))
 
 
-async def test_the_stage_of_an_identity(store: NurtureStore) -> None:
-    lead_id = await seeded(store, "s")
-    assert await store.stage_for_identity(Identity(channel=Channel.WEB, sender_id="s")) is Stage.NEW
-    assert await store.stage_for_identity(Identity(channel=Channel.TELEGRAM, sender_id="s")) is None
-    await store.commit_ingest(IngestBatch(updates=[LeadUpdate(lead_id=lead_id, score=3, stage=Stage.ENGAGED,
-                                                              stage_reason="talked", at=NOW)], at=NOW))
-    assert await store.stage_for_identity(Identity(channel=Channel.WEB, sender_id="s")) is Stage.ENGAGED
-
-
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def test_the_fast_reads_match_the_portable_ones(db: str, request: pytest.FixtureRequest,
                                                       tmp_path: Path) -> None:
