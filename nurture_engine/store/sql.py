@@ -24,7 +24,7 @@ from ..domain import (
     Stage,
 )
 from ..errors import LeadNotFound
-from . import pg_scoring
+from . import pg_profile, pg_scoring
 from . import tables as t
 from .base import LeadPage
 from .engine import SqlEngineHolder
@@ -44,7 +44,8 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlProfileMixin, SqlAlertSo
 
     async def _load(self, conn: AsyncConnection, row: Row[Any]) -> Lead:
         lead_id = row.id
-        fields = (await conn.execute(select(t.profile_fields).where(t.profile_fields.c.lead_id == lead_id))).all()
+        fields = (await conn.execute(select(t.profile_fields).where(t.profile_fields.c.lead_id == lead_id)
+                                     .order_by(t.profile_fields.c.field))).all()
         refused = (await conn.execute(select(t.refusals.c.field).where(t.refusals.c.lead_id == lead_id))).all()
         idents = (await conn.execute(
             select(t.identities).where(t.identities.c.lead_id == lead_id).order_by(t.identities.c.id))).all()
@@ -116,6 +117,8 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlProfileMixin, SqlAlertSo
         async with self.engine.connect() as conn:
             if fast is not None:
                 return await fast.lead_for_identity(await _sqlite_driver(conn), identity)
+            if self._on_pg:
+                return await pg_profile.lead_for_identity(await _driver(conn), identity)
             row = (await conn.execute(
                 select(t.leads).join(t.identities, t.identities.c.lead_id == t.leads.c.id).where(
                     t.identities.c.channel == identity.channel.value,
@@ -221,6 +224,8 @@ class SqlLeadStore(SqlEngineHolder, SqlScoringMixin, SqlProfileMixin, SqlAlertSo
         async with self.engine.connect() as conn:
             if fast is not None:
                 return await fast.interactions(await _sqlite_driver(conn), lead_id)
+            if self._on_pg:
+                return await pg_profile.interactions(await _driver(conn), lead_id)
             rows = (await conn.execute(select(t.interactions).where(
                 t.interactions.c.lead_id == lead_id).order_by(t.interactions.c.id))).all()
         return [Interaction(kind=r.kind, intent=r.intent, channel=Channel(r.channel), sender_id=r.sender_id,

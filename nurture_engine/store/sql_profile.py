@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..domain import ProfileField
 from ..errors import LeadNotFound
 from ..scheduler.jobs import SequencePlan
+from . import pg_profile
 from . import tables as t
 from .base import ProfileWrite
+from .sql_followups import _driver
 from .sql_scoring import _sqlite_driver
 from .sqlite_profile import SqliteProfile, one_call_per_turn
 from .timeutil import utc
@@ -31,6 +33,9 @@ class SqlProfileMixin:
         @property
         def _fast_path(self) -> str | None: ...
 
+        @property
+        def _on_pg(self) -> bool: ...
+
     @property
     def _sqlite_profile(self) -> SqliteProfile | None:
         """The SQLite statements on the driver's connection, when the store runs on aiosqlite (decided once)."""
@@ -43,6 +48,8 @@ class SqlProfileMixin:
     async def record_profile(self, write: ProfileWrite) -> bool:
         fast = self._sqlite_profile
         async with self.engine.begin() as conn:
+            if self._on_pg and not write.sequencing:  # one statement, atomic on its own
+                return await pg_profile.write_turn(await _driver(conn), write)
             if fast is not None:
                 written = await fast.write_turn(await _sqlite_driver(conn), write)
             else:
