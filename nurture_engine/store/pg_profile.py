@@ -12,16 +12,25 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain import Consent, FieldValue, Identity, Interaction, Lead
+from ..domain import Consent, FieldValue, Identity, Interaction, Lead, ProfileField
 from ..errors import LeadNotFound
 from .base import ProfileWrite
 from .pg_followups import PgConnection
 from .sqlite_scoring import CHANNEL_OF, CONSENT_OF, FIELD_OF, STAGE_OF
 from .timeutil import req_utc, utc
 
-# The lead of an identity with its profile (in field order, as the portable read orders it), its refusals
-# and its identities (in id order).
-LEAD = """
+# A lead's profile as five arrays in field order (as the portable read orders it): one lateral aggregate per
+# lead, one index scan of profile_fields.
+PROFILE = """LEFT JOIN LATERAL (
+    SELECT array_agg(f.field ORDER BY f.field) AS p_field, array_agg(f.value::text ORDER BY f.field) AS p_value,
+           array_agg(f.raw ORDER BY f.field) AS p_raw, array_agg(f.conversation_id ORDER BY f.field) AS p_conv,
+           array_agg(f.at ORDER BY f.field) AS p_at
+    FROM profile_fields f WHERE f.lead_id = l.id
+) p ON true
+"""
+
+# The lead of an identity with its profile, its refusals and its identities (in id order).
+LEAD = f"""
 SELECT l.id, l.stage, l.score, l.consent_status, l.consent_at, l.consent_source, l.created_at,
        l.demo_requested_at, l.message_count, l.owner,
        p.p_field, p.p_value, p.p_raw, p.p_conv, p.p_at,
@@ -29,14 +38,8 @@ SELECT l.id, l.stage, l.score, l.consent_status, l.consent_at, l.consent_source,
        ARRAY(SELECT x.channel FROM identities x WHERE x.lead_id = l.id ORDER BY x.id) AS x_channel,
        ARRAY(SELECT x.sender_id FROM identities x WHERE x.lead_id = l.id ORDER BY x.id) AS x_sender
 FROM leads l JOIN identities i ON i.lead_id = l.id
-LEFT JOIN LATERAL (
-    SELECT array_agg(f.field ORDER BY f.field) AS p_field, array_agg(f.value::text ORDER BY f.field) AS p_value,
-           array_agg(f.raw ORDER BY f.field) AS p_raw, array_agg(f.conversation_id ORDER BY f.field) AS p_conv,
-           array_agg(f.at ORDER BY f.field) AS p_at
-    FROM profile_fields f WHERE f.lead_id = l.id
-) p ON true
-WHERE i.channel = $1 AND i.sender_id = $2
-"""
+{PROFILE}WHERE i.channel = $1 AND i.sender_id = $2
+"""  # noqa: S608 (constant SQL: PROFILE is text of pg_profile)
 
 INTERACTIONS = ("SELECT kind, intent, channel, sender_id, data::text AS data, at FROM interactions "
                 "WHERE lead_id = $1 ORDER BY id")
@@ -71,17 +74,22 @@ SELECT count(*) FROM u
 """
 
 
-def _lead(r: Mapping[str, Any]) -> Lead:
+def profile_of(r: Mapping[str, Any]) -> dict[ProfileField, FieldValue]:
+    """The profile of a row read with PROFILE (array_agg of no rows is NULL)."""
     profile = {}
     for field, value, raw, conv, at in zip(r["p_field"] or (), r["p_value"] or (), r["p_raw"] or (),
                                            r["p_conv"] or (), r["p_at"] or (), strict=True):
         name = FIELD_OF[field]
         profile[name] = FieldValue(field=name, value=json.loads(value), raw=raw, conversation_id=conv, at=req_utc(at))
+    return profile
+
+
+def _lead(r: Mapping[str, Any]) -> Lead:
     return Lead(id=r["id"], stage=STAGE_OF[r["stage"]], score=r["score"],
                 consent=Consent(status=CONSENT_OF[r["consent_status"]], at=utc(r["consent_at"]),
                                 source=r["consent_source"]),
                 created_at=req_utc(r["created_at"]), demo_requested_at=utc(r["demo_requested_at"]),
-                profile=profile, refused=frozenset(FIELD_OF[f] for f in r["r_field"]),
+                profile=profile_of(r), refused=frozenset(FIELD_OF[f] for f in r["r_field"]),
                 identities=tuple(Identity(channel=CHANNEL_OF[c], sender_id=s)
                                  for c, s in zip(r["x_channel"], r["x_sender"], strict=True)),
                 message_count=r["message_count"], owner=r["owner"])
