@@ -110,7 +110,7 @@ async def write_turn(pg: PgConnection, write: ProfileWrite) -> bool:
     """The turn's rows but the sequencing, in one statement; False (nothing written) when the lead fails
     `write.expect`, LeadNotFound when there is no such lead and no guard."""
     u, expect, i = write.update, write.expect, write.interaction
-    email = next((str(v.value) for v in write.values if v.field.value == "email"), None)
+    email = next((str(v.value) for v in write.values if v.field is ProfileField.EMAIL), None)
     at = req_utc(u.at)
     rows = await pg.fetch(
         WRITE_TURN, write.lead_id, at, float(u.score), u.stage.value, u.messages_added, email,
