@@ -73,7 +73,7 @@ class Phase:
     senders: list[str] = field(default_factory=list)
     cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
     """CPU time per measured turn of each process (group) during the phase."""
-    actions: dict[str, int] = field(default_factory=dict)
+    events: dict[str, int] = field(default_factory=dict)
     """The events Rasa logged in one of the phase's conversations (actions by name, slots by slot, others by kind)."""
     profile: dict[str, Any] = field(default_factory=dict)
     """py-spy summary per process (--py-spy)."""
@@ -87,7 +87,7 @@ class Phase:
                 "p50_ms_by_step": self.p50_by_step(),
                 "errors": len(self.errors), "error_samples": self.errors[:3], "off_script": self.off_script,
                 "peak_rss_mb": round(self.peak_rss_mb, 1) if self.mode == "real" else None,
-                "events_in_one_conversation": self.actions, "cpu_ms_per_turn": self.cpu_ms_per_turn,
+                "events_in_one_conversation": self.events, "cpu_ms_per_turn": self.cpu_ms_per_turn,
                 **({"py_spy": self.profile} if self.profile else {})}
 
     def p50_by_step(self) -> list[float]:
@@ -100,7 +100,7 @@ class Phase:
 
 def merged(rounds: list[Phase]) -> Phase:
     """The rounds of one mode and concurrency as one phase: every turn's latency, CPU per turn weighted by turns."""
-    one = Phase(mode=rounds[0].mode, concurrency=rounds[0].concurrency, actions=rounds[0].actions,
+    one = Phase(mode=rounds[0].mode, concurrency=rounds[0].concurrency, events=rounds[0].events,
                 profile=next((r.profile for r in rounds if r.profile), {}))
     for r in rounds:
         one.latencies += r.latencies
@@ -268,7 +268,7 @@ class Bench:
                 return
             await asyncio.sleep(0.5)
 
-    async def actions_of(self, http: aiohttp.ClientSession, sender: str) -> dict[str, int]:
+    async def events_of(self, http: aiohttp.ClientSession, sender: str) -> dict[str, int]:
         """The action events of one conversation by name, and its other events by kind (slot events by slot):
         what the conversation cost Rasa's policies, tracker store and event broker."""
         async with http.get(f"{self.rasa_url}/conversations/{sender}/tracker",
@@ -324,7 +324,7 @@ class Bench:
                                      for name, pid in groups.items()}
             stop.set()
             await sampler
-            phase.actions = await self.actions_of(http, phase.senders[0])
+            phase.events = await self.events_of(http, phase.senders[0])
             if mode == "noop":
                 async with http.get(f"http://127.0.0.1:{self.action_port}/stats") as resp:
                     calls = await resp.json()
