@@ -83,7 +83,7 @@ class AlertWatcher:
         self._clock = clock
         self._conversations = conversations
         self._gaps = {STAGE: IdGaps(), INTERACTION: IdGaps()}
-        self._settled: dict[str, int] = {}  # per offset name: the settled mark as stored
+        self._settled: dict[str, int] = {}  # per offset name: the settled mark last stored (none stored: the offset)
 
     async def start(self) -> None:
         if self._conversations is not None:
