@@ -84,20 +84,24 @@ def profile_of(r: Mapping[str, Any]) -> dict[ProfileField, FieldValue]:
     return profile
 
 
-def _lead(r: Mapping[str, Any]) -> Lead:
+def lead_of(r: Mapping[str, Any], *, refused: frozenset[ProfileField], identities: tuple[Identity, ...]) -> Lead:
+    """The lead of a row with the leads columns and PROFILE's arrays; refusals and identities as the query has them."""
     return Lead(id=r["id"], stage=STAGE_OF[r["stage"]], score=r["score"],
                 consent=Consent(status=CONSENT_OF[r["consent_status"]], at=utc(r["consent_at"]),
                                 source=r["consent_source"]),
                 created_at=req_utc(r["created_at"]), demo_requested_at=utc(r["demo_requested_at"]),
-                profile=profile_of(r), refused=frozenset(FIELD_OF[f] for f in r["r_field"]),
-                identities=tuple(Identity(channel=CHANNEL_OF[c], sender_id=s)
-                                 for c, s in zip(r["x_channel"], r["x_sender"], strict=True)),
-                message_count=r["message_count"], owner=r["owner"])
+                profile=profile_of(r), refused=refused, identities=identities, message_count=r["message_count"],
+                owner=r["owner"])
 
 
 async def lead_for_identity(pg: PgConnection, identity: Identity) -> Lead | None:
     rows = await pg.fetch(LEAD, identity.channel.value, identity.sender_id)
-    return _lead(rows[0]) if rows else None
+    if not rows:
+        return None
+    r = rows[0]
+    return lead_of(r, refused=frozenset(FIELD_OF[f] for f in r["r_field"]),
+                   identities=tuple(Identity(channel=CHANNEL_OF[c], sender_id=s)
+                                    for c, s in zip(r["x_channel"], r["x_sender"], strict=True)))
 
 
 async def interactions(pg: PgConnection, lead_id: str) -> list[Interaction]:

@@ -13,14 +13,14 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from ..domain import Consent, Identity, Lead
+from ..domain import Identity, Lead
 from ..errors import OffsetMoved
 from ..scheduler.jobs import Enrollment
 from .base import IngestBatch
 from .lead_cache import LeadRowCache
 from .pg_followups import PgConnection
-from .pg_profile import PROFILE, profile_of
-from .sqlite_scoring import CHANNEL_OF, CONSENT_OF, STAGE_OF
+from .pg_profile import PROFILE, lead_of
+from .sqlite_scoring import CHANNEL_OF, STAGE_OF
 from .timeutil import req_utc, utc
 
 # WITH ORDINALITY ... ORDER BY: the interaction ids follow the batch's order (the ledger rebuild reads them
@@ -75,22 +75,14 @@ WHERE lead_id = ANY($2::text[]) OR (lead_id = ANY($1::text[]) AND active AND las
 """
 
 
-def _lead(r: Mapping[str, Any], identity: Identity) -> Lead:
-    return Lead(id=r["id"], stage=STAGE_OF[r["stage"]], score=r["score"],
-                consent=Consent(status=CONSENT_OF[r["consent_status"]], at=utc(r["consent_at"]),
-                                source=r["consent_source"]),
-                created_at=req_utc(r["created_at"]), demo_requested_at=utc(r["demo_requested_at"]),
-                profile=profile_of(r), refused=frozenset(), identities=(identity,), message_count=r["message_count"],
-                owner=r["owner"])
-
-
 # every column of LEADS_FOR_SCORING but the three the consumer writes (score, stage, message_count)
 _REST = ("consent_status", "consent_at", "consent_source", "created_at", "demo_requested_at", "owner", "p_field",
          "p_value", "p_raw", "p_conv", "p_at")
 
 
 def _new_lead(r: Mapping[str, Any]) -> Lead:
-    return _lead(r, Identity(channel=CHANNEL_OF[r["i_channel"]], sender_id=r["i_sender"]))
+    return lead_of(r, refused=frozenset(), identities=(Identity(channel=CHANNEL_OF[r["i_channel"]],
+                                                                 sender_id=r["i_sender"]),))
 
 
 async def leads_for_scoring(pg: PgConnection, identities: Sequence[Identity], cache: LeadRowCache
