@@ -140,11 +140,16 @@ def test_the_settled_mark_stays_below_every_open_gap() -> None:
     assert gaps.settled(9) == 9
 
 
-async def test_a_row_committing_late_across_a_restart_is_still_alerted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_a_row_committing_late_across_a_restart_is_still_alerted(db: str, request: pytest.FixtureRequest,
+                                                                       tmp_path: Path) -> None:
     """The watcher reads past a position whose row has not committed yet, and its process stops. The next
     process reads again from the stored settled mark: the late row is alerted; the row alerted before is
     answered by the alerter's once-per-lead rule, not announced twice."""
-    url = f"sqlite:///{tmp_path}/leads.db"
+    if db == "postgres":
+        url = request.getfixturevalue("pg_database_factory")("alertrestart")
+    else:
+        url = f"sqlite:///{tmp_path}/leads.db"
     upgrade(url)
     store = SqlLeadStore(url)
     clock = FrozenClock(T0)
