@@ -30,6 +30,7 @@ from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
 from .store.base import Offset
 from .store.engine import async_url, driver_connection
+from .store.pg_pool import tune_pg_pool
 from .store.sqlite_rollback import skip_idle_rollbacks
 from .store.sqlite_wal import use_wal
 
@@ -93,6 +94,7 @@ class SqlEventSource:
         self._engine = create_async_engine(self._url, future=True, **kwargs)
         use_wal(self._engine)
         skip_idle_rollbacks(self._engine)  # as the lead store's engines (store/engine.py)
+        tune_pg_pool(self._engine)
 
     async def stop(self) -> None:
         if self._engine is not None:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from .pg_pool import tune_pg_pool
 from .sqlite_rollback import skip_idle_rollbacks
 from .sqlite_wal import use_wal
 
@@ -45,7 +46,7 @@ class SqlEngineHolder:
     async def start(self) -> None:
         kwargs: dict[str, Any] = {"echo": self._echo, "future": True}
         if self._url.startswith("postgresql"):
-            kwargs.update(pool_size=self.pool[0], max_overflow=self.pool[1], pool_pre_ping=True)
+            kwargs.update(pool_size=self.pool[0], max_overflow=self.pool[1])  # no pre-ping: pg_pool.py
         elif self._url.startswith("sqlite+aiosqlite:///") and ":memory:" not in self._url:
             # SQLAlchemy 1.4 opens a new aiosqlite connection (and thread) per checkout of a file
             # database; keeping a few open removes most of the per-transaction cost
@@ -53,6 +54,7 @@ class SqlEngineHolder:
         self._engine = create_async_engine(self._url, **kwargs)
         use_wal(self._engine)
         skip_idle_rollbacks(self._engine)
+        tune_pg_pool(self._engine)
 
     async def stop(self) -> None:
         if self._engine is not None:

@@ -23,35 +23,46 @@ from .pg_profile import PROFILE, lead_of
 from .sqlite_scoring import CHANNEL_OF, STAGE_OF
 from .timeutil import req_utc, utc
 
-# WITH ORDINALITY ... ORDER BY: the interaction ids follow the batch's order (the ledger rebuild reads them
-# back in id order). Every sub-statement runs to completion whether or not the final one reads it. The
-# interactions travel as one JSON array of rows (`data` nested as is: a json column keeps its text): seven
-# arrays of a batch's length cost asyncpg more to encode, element by element, than json.dumps the lot.
+# One statement, atomic on its own: no transaction round trips around it. The offset's compare-and-set goes
+# first and every other part reads it (`go` has a row when the offset moved as asked, or when the batch has no
+# offset), so when another consumer's batch moved the offset nothing at all is written and the statement
+# returns 0. WITH ORDINALITY ... ORDER BY: the interaction ids follow the batch's order (the ledger rebuild
+# reads them back in id order). The interactions travel as one JSON array of rows (`data` nested as is: a json
+# column keeps its text): seven arrays of a batch's length cost asyncpg more to encode, element by element,
+# than json.dumps the lot.
 COMMIT_INGEST = """
-WITH i AS (
+WITH o AS (
+    INSERT INTO consumer_offsets (name, position, updated_at)
+    SELECT $13::text, $14::int, $12::timestamptz WHERE $13::text IS NOT NULL
+    ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
+    WHERE $15::int IS NULL OR consumer_offsets.position = $15::int
+    RETURNING 1
+), go AS (
+    SELECT 1 FROM o UNION ALL SELECT 1 WHERE $13::text IS NULL
+), i AS (
     INSERT INTO interactions (lead_id, kind, intent, channel, sender_id, data, at)
     SELECT v.r->>0, v.r->>1, v.r->>2, v.r->>3, v.r->>4, v.r->5, (v.r->>6)::timestamptz
     FROM json_array_elements($1::json) WITH ORDINALITY AS v(r, n)
+    WHERE EXISTS (SELECT 1 FROM go)
     ORDER BY v.n
 ), u AS (
     UPDATE leads SET score = v.score, stage = v.stage, updated_at = v.at,
                      message_count = leads.message_count + v.added
     FROM unnest($2::text[], $3::float8[], $4::text[], $5::timestamptz[], $6::int[])
          AS v(id, score, stage, at, added)
-    WHERE leads.id = v.id
+    WHERE leads.id = v.id AND EXISTS (SELECT 1 FROM go)
 ), h AS (
     INSERT INTO stage_history (lead_id, stage, reason, at)
     SELECT v.lead_id, v.stage, v.reason, v.at
     FROM unnest($7::text[], $8::text[], $9::text[], $10::timestamptz[]) WITH ORDINALITY
          AS v(lead_id, stage, reason, at, n)
+    WHERE EXISTS (SELECT 1 FROM go)
     ORDER BY v.n
 ), k AS (
-    INSERT INTO processed_events (event_key, at) SELECT unnest($11::text[]), $12::timestamptz
+    INSERT INTO processed_events (event_key, at)
+    SELECT key, $12::timestamptz FROM unnest($11::text[]) AS key WHERE EXISTS (SELECT 1 FROM go)
 )
-INSERT INTO consumer_offsets (name, position, updated_at)
-SELECT $13::text, $14::int, $12::timestamptz WHERE $13::text IS NOT NULL
-ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at
-WHERE $15::int IS NULL OR consumer_offsets.position = $15::int
+SELECT count(*) FROM go
 """
 # The leads of the batch's senders with their profiles, one row per (lead, identity); the caller keeps the
 # rows whose (channel, sender) it asked for, as the portable query does. One lateral aggregate per lead (one
@@ -120,7 +131,7 @@ async def commit_ingest(pg: PgConnection, batch: IngestBatch, at: datetime) -> N
     name, position, after = (offset.name, offset.position, offset.after) if offset is not None else (None, None, None)
     rows = json.dumps([[lead_id, i.kind, i.intent, i.channel.value, i.sender_id, i.data, req_utc(i.at).isoformat()]
                        for lead_id, i in batch.interactions])
-    status = await pg.execute(
+    applied = await pg.fetchval(
         COMMIT_INGEST,
         rows,
         [u.lead_id for u in batch.updates], [float(u.score) for u in batch.updates],
@@ -130,5 +141,5 @@ async def commit_ingest(pg: PgConnection, batch: IngestBatch, at: datetime) -> N
         [req_utc(u.at) for u in changes],
         list(batch.event_keys), at, name, position, after,
     )
-    if offset is not None and offset.after is not None and status != "INSERT 0 1":  # the caller's transaction
-        raise OffsetMoved(offset.name, offset.after)                                    # rolls the batch back
+    if not applied and offset is not None and offset.after is not None:  # nothing of the batch was written; the
+        raise OffsetMoved(offset.name, offset.after)                       # caller's transaction rolls back the rest

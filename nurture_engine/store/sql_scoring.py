@@ -87,16 +87,11 @@ class SqlScoringMixin(SqlFollowUpMixin):
         fast = self._fast_path
         async with self.engine.begin() as conn:
             if fast == "postgresql":
-                # sequencing first: its statements open the transaction the one fast statement then joins.
-                # Without them the statement gets its own transaction, so that OffsetMoved (the offset's
-                # compare-and-set: a cancelled consumer's commit landed late) rolls the whole batch back.
-                driver = await _driver(conn)
+                # one statement, atomic on its own (pg_scoring.COMMIT_INGEST); after the sequencing's statements
+                # it joins their transaction, which OffsetMoved then rolls back
                 if batch.sequencing:
                     await self._write_plan(conn, batch.sequencing)
-                    await pg.commit_ingest(driver, batch, req_utc(at))
-                    return
-                async with driver.transaction():
-                    await pg.commit_ingest(driver, batch, req_utc(at))
+                await pg.commit_ingest(await _driver(conn), batch, req_utc(at))
                 return
             if fast == "sqlite":  # the first insert opens the transaction the sequencing then joins
                 db = await _sqlite_driver(conn)
