@@ -42,7 +42,6 @@ os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 import yaml  # noqa: E402
 from pgdb import create_database, database_url, drop_database  # noqa: E402
 from sqlalchemy import bindparam, select, update  # noqa: E402
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from nurture_engine.clock import SystemClock  # noqa: E402
 from nurture_engine.config import Settings, load_settings  # noqa: E402
@@ -51,7 +50,7 @@ from nurture_engine.scheduler.adapters import RecordingAdapter  # noqa: E402
 from nurture_engine.scheduler.dispatcher import Dispatcher  # noqa: E402
 from nurture_engine.scheduler.jobs import FollowUpStatus  # noqa: E402
 from nurture_engine.store import tables as t  # noqa: E402
-from nurture_engine.store.engine import async_url  # noqa: E402
+from nurture_engine.store.engine import SqlEngineHolder  # noqa: E402
 from nurture_engine.store.migrate import upgrade  # noqa: E402
 from nurture_engine.store.sql import SqlLeadStore  # noqa: E402
 from nurture_engine.testing import count_followups, seed_due_followups  # noqa: E402
@@ -138,8 +137,11 @@ def dispatch_processes(url: str, config: Path, batch: int, workers: int) -> tupl
 
 
 async def plain_update(url: str, batch: int) -> float:
-    """The baseline: mark the same rows sent, `batch` at a time in due order, one transaction each."""
-    engine = create_async_engine(async_url(url), future=True)
+    """The baseline: mark the same rows sent, `batch` at a time in due order, one transaction each, through an
+    engine configured as the store's (a bare one reconnects to SQLite per transaction and syncs every commit)."""
+    holder = SqlEngineHolder(url)
+    await holder.start()
+    engine = holder.engine
     async with engine.connect() as conn:
         ids = [r.id for r in (await conn.execute(select(t.followups.c.id).order_by(t.followups.c.due_at))).all()]
     stmt = update(t.followups).where(t.followups.c.id.in_(bindparam("ids", expanding=True))).values(
@@ -149,7 +151,7 @@ async def plain_update(url: str, batch: int) -> float:
         async with engine.begin() as conn:
             await conn.execute(stmt, {"ids": ids[i:i + batch], "at": datetime.now(timezone.utc)})
     elapsed = time.perf_counter() - start
-    await engine.dispose()
+    await holder.stop()
     return len(ids) / elapsed
 
 
