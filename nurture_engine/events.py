@@ -29,10 +29,7 @@ from .lead_engine import EventRecord
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
 from .store.base import Offset
-from .store.engine import async_url, driver_connection
-from .store.pg_pool import tune_pg_pool
-from .store.sqlite_rollback import skip_idle_rollbacks
-from .store.sqlite_wal import use_wal
+from .store.engine import async_url, driver_connection, tune_engine
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +89,7 @@ class SqlEventSource:
         if self._url.startswith("sqlite+aiosqlite:///") and ":memory:" not in self._url:
             kwargs["poolclass"] = AsyncAdaptedQueuePool  # one aiosqlite connection (and thread) kept, not one per fetch
         self._engine = create_async_engine(self._url, future=True, **kwargs)
-        use_wal(self._engine)
-        skip_idle_rollbacks(self._engine)  # as the lead store's engines (store/engine.py)
-        tune_pg_pool(self._engine)
+        tune_engine(self._engine)  # as the lead store's engines
 
     async def stop(self) -> None:
         if self._engine is not None:

@@ -22,6 +22,14 @@ def async_url(url: str) -> str:
     return url
 
 
+def tune_engine(engine: AsyncEngine) -> None:
+    """What every asyncio engine of ours runs with: SQLite files in WAL mode and no rollback of idle connections;
+    asyncpg pools checked for life locally at check-out and fully rolled back on return (pg_pool.py)."""
+    use_wal(engine)
+    skip_idle_rollbacks(engine)
+    tune_pg_pool(engine)
+
+
 async def driver_connection(conn: AsyncConnection) -> Any:
     """The driver's own connection (asyncpg or aiosqlite) under a SQLAlchemy connection, in its transaction:
     for the hot paths that send plain SQL without SQLAlchemy's per-statement work."""
@@ -52,9 +60,7 @@ class SqlEngineHolder:
             # database; keeping a few open removes most of the per-transaction cost
             kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=self.pool[0], max_overflow=self.pool[1])
         self._engine = create_async_engine(self._url, **kwargs)
-        use_wal(self._engine)
-        skip_idle_rollbacks(self._engine)
-        tune_pg_pool(self._engine)
+        tune_engine(self._engine)
 
     async def stop(self) -> None:
         if self._engine is not None:
