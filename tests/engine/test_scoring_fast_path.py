@@ -122,6 +122,8 @@ async def run(store: SqlLeadStore) -> dict[str, Any]:
             await store.commit_ingest(failing)
         with pytest.raises(OffsetMoved):  # started from a position the offset has left: rolled back whole
             await store.commit_ingest(batch(ids, 2, ["k5"], after=0))
+        with pytest.raises(OffsetMoved):  # the same with no sequencing (PostgreSQL: one statement, no transaction)
+            await store.commit_ingest(dataclasses.replace(batch(ids, 2, ["k6"], after=0), sequencing=SequencePlan()))
         with pytest.raises(OffsetMoved):  # the offset alone, from a stale start
             await store.commit_ingest(IngestBatch(offset=Offset("broker", 9, after=7), at=NOW))
         await store.commit_ingest(IngestBatch(offset=Offset("broker", 3, after=1), at=NOW))  # the offset alone
