@@ -75,7 +75,7 @@ def stack_processes(settings: Settings, *, model: Path, rasa_port: int = RASA_PO
     origins = cors or settings.cors_origins or (f"http://localhost:{serve_port}", f"http://127.0.0.1:{serve_port}")
     # `rasa run` through nurture_engine.rasa_boot: cheaper action calls and SQLite writes, same behaviour
     rasa = [sys.executable, "-m", "nurture_engine.rasa_boot", "run", "--enable-api",
-            "--auth-token", "${RASA_TOKEN}", "--model", str(model),
+            "--auth-token=${RASA_TOKEN}", "--model", str(model),  # one argument: a token may begin with "-"
             "--credentials", str(root / "bot/credentials.yml"), "--endpoints", "${NURTURE_ENDPOINTS}",
             "--port", str(rasa_port), "--interface", "127.0.0.1", "--cors", *origins]
     return [
