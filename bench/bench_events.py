@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, insert  # noqa: E402
 
 from nurture_engine.clock import SystemClock  # noqa: E402
 from nurture_engine.domain import Channel, Interaction  # noqa: E402
-from nurture_engine.events import EventConsumer, SqlEventSource, _events, _metadata  # noqa: E402
+from nurture_engine.events import SQL_BATCH, EventConsumer, SqlEventSource, _events, _metadata  # noqa: E402
 from nurture_engine.gc_tuning import tune_for_service  # noqa: E402
 from nurture_engine.scoring import BehaviourLedger  # noqa: E402
 from nurture_engine.service import NurtureService  # noqa: E402
@@ -45,7 +45,7 @@ from nurture_engine.testing import test_settings  # noqa: E402
 
 INTENTS = ["ask_pricing", "inform", "ask_features", "request_content", "greet", "affirm", "request_demo"]
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
-BATCH = int(os.environ.get("NURTURE_BENCH_BATCH", "500"))
+BATCH = int(os.environ.get("NURTURE_BENCH_BATCH", str(SQL_BATCH)))  # the consumer's, and the baseline's
 
 
 def synthetic_events(n: int, leads: int) -> list[dict[str, Any]]:

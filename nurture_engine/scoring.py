@@ -24,13 +24,28 @@ def signals_of(interaction: Interaction, previous_message_at: datetime | None) -
     """The behaviour signals a user message can earn, with a reason each."""
     if interaction.kind != "message":
         return []
-    found = [("reply", f"sent a message on {interaction.channel.value}")]
+    found = [("reply", _reason("sent a message on ", interaction.channel._value_))]
     if previous_message_at is not None and interaction.at - previous_message_at >= RETURN_GAP:
         hours = (interaction.at - previous_message_at).total_seconds() / 3600
         found.append(("return_visit", f"came back after {hours:.0f} h"))
-    if interaction.intent:
-        found.append((interaction.intent, f"intent {interaction.intent}"))
+    intent = interaction.intent
+    if intent:
+        found.append((intent, _reason("intent ", intent)))
     return found
+
+
+_REASONS: dict[tuple[str, str], str] = {}
+
+
+def _reason(prefix: str, name: str) -> str:
+    """`prefix + name`, the same string object for every message (a dict read instead of a new string); at
+    most 1,000 kept, as a user can make up intent names ("/anything" is parsed as an intent)."""
+    reason = _REASONS.get((prefix, name))
+    if reason is None:
+        reason = prefix + name
+        if len(_REASONS) < 1_000:
+            _REASONS[(prefix, name)] = reason
+    return reason
 
 
 class BehaviourLedger:

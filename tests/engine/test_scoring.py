@@ -113,3 +113,13 @@ def test_the_running_decayed_sum_equals_summing_every_item(history: list[Interac
     now = T0 + timedelta(days=days_later)
     exact = sum(decayed(item, now, RULES.half_life_days) for item in ledger.items)
     assert abs(ledger.behaviour_total(now) - exact) < 1e-6
+
+
+def test_made_up_intents_keep_their_reasons_and_do_not_grow_the_reason_cache() -> None:
+    """Rasa parses "/anything" as the intent `anything`: reasons stay right, the shared cache stays bounded."""
+    from nurture_engine import scoring
+
+    for n in range(1_500):
+        found = dict(scoring.signals_of(message(f"made_up_{n}", n), None))
+        assert found == {"reply": "sent a message on web", f"made_up_{n}": f"intent made_up_{n}"}
+    assert len(scoring._REASONS) <= 1_000

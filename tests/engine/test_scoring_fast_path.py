@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,11 @@ async def seeded(store: SqlLeadStore) -> list[str]:
 
 
 def said(identity: Identity, i: int, intent: str | None = "ask_pricing", kind: str = "message") -> Interaction:
+    at = T0 + timedelta(minutes=i, microseconds=0 if i % 2 else 1234)
+    if i % 3 == 0:  # not in UTC (an aware time from another source): converted, as the portable path does
+        at = at.astimezone(timezone(timedelta(hours=2)))
     return Interaction(kind=kind, intent=intent, channel=identity.channel, sender_id=identity.sender_id,
-                       at=T0 + timedelta(minutes=i), data={"length": i, "entities": ["company"] if i % 2 else []})
+                       at=at, data={"length": i, "entities": ["company"] if i % 2 else []})
 
 
 def batch(ids: list[str], offset: int, keys: list[str], after: int | None = None) -> IngestBatch:
@@ -102,6 +105,9 @@ async def tables(store: SqlLeadStore, ids: list[str]) -> dict[str, list[tuple[An
         # the JSON as stored, not only as decoded: PostgreSQL's json type keeps the text it was given
         out["interactions.data"] = [tuple(r) for r in (await conn.execute(
             select(cast(t.interactions.c.data, Text)).order_by(t.interactions.c.id))).all()]
+        # and the times as stored (SQLite keeps text: the fast path writes the dialect's own format)
+        out["interactions.at"] = [tuple(r) for r in (await conn.execute(
+            select(cast(t.interactions.c.at, Text)).order_by(t.interactions.c.id))).all()]
     return out
 
 
