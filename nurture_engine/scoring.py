@@ -53,11 +53,11 @@ class BehaviourLedger:
 
     def __init__(self, rules: ScoringRules) -> None:
         self._rules = rules
-        self._per_day: Counter[tuple[str, date]] = Counter()
-        self._seen: set[str] = set()
+        self._behaviour = rules.behaviour
+        self._per_day: dict[tuple[str, date], int] = {}  # earned per (signal, day), for the signals capped per day
         self._last_message_at: datetime | None = None
         self.items: list[ScoreItem] = []
-        self.signals: set[str] = set()
+        self.signals: set[str] = set()  # every signal earned ("once" rules look here)
         # running sum of points * 2^(age at anchor / half-life): the decayed total at any time is
         # one multiplication, without walking the history
         self._anchor: datetime | None = None
@@ -72,7 +72,7 @@ class BehaviourLedger:
             self._weighted *= 2.0 ** -exponent
             self._anchor, exponent = item.at, 0.0
         self._weighted += item.points * 2.0 ** exponent
-        self._latest = item.at if self._latest is None else max(self._latest, item.at)
+        self._latest = item.at if self._latest is None or item.at > self._latest else self._latest
         self.signals.add(item.signal)
         self.items.append(item)
 
@@ -88,22 +88,22 @@ class BehaviourLedger:
     def apply(self, interaction: Interaction) -> list[ScoreItem]:
         if interaction.kind != "message":  # only user messages earn points or start a visit
             return []
+        at = interaction.at
         earned = []
-        day = interaction.at.date()
         for signal, reason in signals_of(interaction, self._last_message_at):
-            rule = self._rules.behaviour.get(signal)
-            if rule is None:
+            rule = self._behaviour.get(signal)
+            if rule is None or (rule.once and signal in self.signals):
                 continue
-            if rule.once and signal in self._seen:
-                continue
-            if rule.max_per_day is not None and self._per_day[(signal, day)] >= rule.max_per_day:
-                continue
-            self._seen.add(signal)
-            self._per_day[(signal, day)] += 1
-            earned.append(ScoreItem(signal=signal, points=rule.points, reason=reason, at=interaction.at, decays=True))
-        self._last_message_at = interaction.at
-        for item in earned:
+            if rule.max_per_day is not None:
+                key = (signal, at.date())
+                count = self._per_day.get(key, 0)
+                if count >= rule.max_per_day:
+                    continue
+                self._per_day[key] = count + 1
+            item = ScoreItem(signal=signal, points=rule.points, reason=reason, at=at, decays=True)
             self._add(item)
+            earned.append(item)
+        self._last_message_at = at
         return earned
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
+import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,11 +86,11 @@ class Sequencer:
                     or not entry_ok(seq.entry, change)):
                 continue
             assert change.identity is not None  # entry_ok checked it
-            enrollment = Enrollment(id=uuid.uuid4().hex, lead_id=lead_id, sequence=seq.name,
+            enrollment = Enrollment(id=secrets.token_hex(16), lead_id=lead_id, sequence=seq.name,
                                     variant=sticky_variant(lead_id, seq), entered_at=now)
             out.enrollments.append(enrollment)
             out.followups.extend(
-                FollowUp(id=uuid.uuid4().hex, lead_id=lead_id, enrollment_id=enrollment.id, sequence=seq.name,
+                FollowUp(id=secrets.token_hex(16), lead_id=lead_id, enrollment_id=enrollment.id, sequence=seq.name,
                          step=step.id, variant=enrollment.variant, channel=change.identity.channel,
                          sender_id=change.identity.sender_id, due_at=now + step.after)
                 for step in seq.steps)

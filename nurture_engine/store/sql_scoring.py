@@ -93,16 +93,18 @@ class SqlScoringMixin(SqlFollowUpMixin):
                     await self._write_plan(conn, batch.sequencing)
                 await pg.commit_ingest(await _driver(conn), batch, req_utc(at))
                 return
+            db: SqliteConnection | None = None
             if fast == "sqlite":  # the first insert opens the transaction the sequencing then joins
                 db = await _sqlite_driver(conn)
                 await self._sqlite.commit_ingest(db, batch, at)
             else:
                 await self._portable_ingest(conn, batch, at)
             if batch.sequencing:
-                await self._write_plan(conn, batch.sequencing)
+                locked = db is not None and bool(batch.event_keys or batch.interactions or batch.updates)
+                await self._write_plan(conn, batch.sequencing, db if locked else None)
             if batch.offset is None:
                 return
-            if fast == "sqlite":
+            if db is not None:
                 await self._sqlite.set_offset(db, batch.offset, at=at)
             else:
                 await self._set_offset(conn, batch.offset, at=at)
@@ -128,9 +130,14 @@ class SqlScoringMixin(SqlFollowUpMixin):
                 {"lead_id": u.lead_id, "stage": u.stage.value, "reason": u.stage_reason, "at": utc(u.at)}
                 for u in changes])
 
-    async def _write_plan(self, conn: AsyncConnection, plan: SequencePlan) -> None:
-        """The plan's enrollments, then all its exits with one read and two updates per (reason, time)."""
-        await self._write_sequencing(conn, dataclasses.replace(plan, exits=[]))
+    async def _write_plan(self, conn: AsyncConnection, plan: SequencePlan, sqlite: SqliteConnection | None = None
+                          ) -> None:
+        """The plan's enrollments (`sqlite`: the SQLite connection of a transaction holding the write lock, for
+        plain SQL), then all its exits with one read and two updates per (reason, time)."""
+        if sqlite is not None and plan.enrollments:
+            await self._sqlite.enroll(sqlite, plan.enrollments, plan.followups)
+        else:
+            await self._write_sequencing(conn, dataclasses.replace(plan, exits=[]))
         if len(plan.exits) < 2:
             for ex in plan.exits:
                 await self._exit(conn, ex)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Dialect
 
 from ..domain import Channel, Consent, ConsentStatus, FieldValue, Identity, Interaction, Lead, ProfileField, Stage
 from ..errors import OffsetMoved
-from ..scheduler.jobs import Enrollment
+from ..scheduler.jobs import Enrollment, FollowUp
 from . import tables as t
 from .base import IngestBatch, Offset
 from .jsontext import dumps
@@ -43,6 +43,10 @@ HISTORY = "INSERT INTO stage_history (lead_id, stage, reason, at) VALUES (?, ?, 
 KEYS = "INSERT INTO processed_events (event_key, at) VALUES (?, ?)"
 ENROLLMENTS = ("SELECT id, lead_id, sequence, variant, entered_at, active, exit_reason, last_sent_at "
                "FROM enrollments WHERE lead_id IN ({})")
+TAKEN = "SELECT lead_id, sequence FROM enrollments WHERE lead_id IN ({})"
+ENROLL = "INSERT INTO enrollments (id, lead_id, sequence, variant, active, entered_at) VALUES (?, ?, ?, ?, ?, ?)"
+FOLLOWUP = ("INSERT INTO followups (id, lead_id, enrollment_id, sequence, step, variant, channel, sender_id, status, "
+            "due_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 OFFSET = ("INSERT INTO consumer_offsets (name, position, updated_at) VALUES (?, ?, ?) "
           "ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at "
           "WHERE ? IS NULL OR consumer_offsets.position = ?")
@@ -96,6 +100,7 @@ class SqliteValues:
         self._at = _utc_text(bind(t.interactions.c.at))
         self._iso = _iso_text(ISO_SAMPLE) == bind(t.interactions.c.at)(ISO_SAMPLE)  # the inline form of _at
         self._json = _same_or(dumps, bind(t.interactions.c.data), {"length": 3, "entities": ["role"]})
+        self._true = bind(t.enrollments.c.active)(True)
         self._read_at = result(t.leads.c.created_at)
         self._read_json = result(t.profile_fields.c.value)
 
@@ -184,6 +189,25 @@ class SqliteScoring(SqliteValues):
             append((lead_id, i.kind, i.intent, i.channel._value_, i.sender_id, json_text(i.data),
                     at.isoformat(" ", "microseconds")[:26] if iso and at.tzinfo is UTC else at_text(utc(at))))
         return rows
+
+    async def enroll(self, db: SqliteConnection, enrollments: Sequence[Enrollment], followups: Sequence[FollowUp]
+                     ) -> None:
+        """New enrollments and their follow-ups, in a transaction that already holds SQLite's write lock (the
+        batch's first write took it): no other writer can enroll between the read and the insert, so the
+        portable path's savepoint is not needed. As there, an enrollment whose lead is already in that
+        sequence is skipped, with its follow-ups."""
+        leads = sorted({e.lead_id for e in enrollments})
+        taken = {(r[0], r[1]) for r in await db.execute_fetchall(TAKEN.format(_marks(len(leads))), leads)}
+        fresh = [e for e in enrollments if (e.lead_id, e.sequence) not in taken]
+        if not fresh:
+            return
+        at_text = self._at
+        await db.executemany(ENROLL, [(e.id, e.lead_id, e.sequence, e.variant, self._true, at_text(utc(e.entered_at)))
+                                      for e in fresh])
+        ids = {e.id for e in fresh}
+        await db.executemany(FOLLOWUP, [
+            (f.id, f.lead_id, f.enrollment_id, f.sequence, f.step, f.variant, f.channel._value_, f.sender_id,
+             f.status._value_, at_text(utc(f.due_at)), f.attempts) for f in followups if f.enrollment_id in ids])
 
     async def set_offset(self, db: SqliteConnection, offset: Offset, at: datetime | None) -> None:
         """Inside the batch's transaction: OffsetMoved (and the caller rolls back) when the compare-and-set
