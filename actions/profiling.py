@@ -64,7 +64,7 @@ class ValidateProfileForm(FormValidationAction):
                   domain: DomainDict) -> list[EventType]:
         turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker),
                            intent=tracker.latest_message.get("intent", {}).get("name"),
-                           visit=visit_state(tracker))
+                           visit=visit_state(tracker), message=as_text(tracker.latest_message.get("text")))
         result = await (await service()).profile_turn(conversation(tracker), turn)
         _utter_invalid(dispatcher, domain, result.invalid)
         if result.refused:

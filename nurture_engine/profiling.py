@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,8 @@ class ProfileTurn:
     requested: ProfileField | None
     intent: str | None
     visit: VisitState
+    message: str | None = None
+    """The user's message as typed (tells an answer Rasa took as the whole message from one it extracted)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,3 +88,38 @@ def close_visit(result: ProfileTurnResult, *, thanked: bool, meeting_offered: bo
     return VisitClose(thank=answered and not thanked,
                       offer_meeting=result.stage in (Stage.MQL, Stage.SQL) and not meeting_offered,
                       help_only=result.stage is Stage.DISQUALIFIED)
+
+
+# Fields whose answer is free text: Rasa takes the whole message for the one being asked (a `from_text` slot).
+FREE_TEXT = frozenset({ProfileField.USE_CASE, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.NAME})
+# Words that say nothing of a use case, company, role or name of their own ("I ... at a company of ...").
+_FILLER = frozenset("""i i'm im me my we we're were our us am is are was be been a an the at of in on for with and
+or as to from by about around roughly approximately some company companies team teams people person persons
+employees staff folks work working currently right now just so well also here there this that it it's its hi
+hello hey yes yeah ok okay sure called named name um uh like""".split())
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").split()).lower()
+
+
+def without_bare_restatement(turn: ProfileTurn) -> tuple[dict[ProfileField, str], ProfileField | None]:
+    """The turn's answers, without the asked field's when Rasa took the whole message for it but the message only
+    gave other facts: "I lead revenue operations at a company of 300 people", said to "what would you like help
+    with?", is a role and a company size, not a use case. Without the other answers' words, the message must
+    keep a word of its own (not filler) to answer the question. Returns the answers and the field left
+    unanswered (asked again, no "invalid" reply), if any."""
+    asked = turn.requested
+    answers = dict(turn.answers)
+    if (asked not in FREE_TEXT or asked not in answers or not turn.message or len(answers) < 2
+            or _words(answers[asked]) != _words(turn.message)):
+        return answers, None
+    rest = _words(turn.message)
+    for field, value in answers.items():
+        if field is not asked and value.strip():
+            rest = rest.replace(_words(value), " ")
+    if any(w not in _FILLER for w in _WORD.findall(rest)):
+        return answers, None
+    del answers[asked]
+    return answers, asked

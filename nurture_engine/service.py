@@ -25,7 +25,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
-from .profiling import ProfileTurn, ProfileTurnResult, VisitState, plan_questions
+from .profiling import ProfileTurn, ProfileTurnResult, VisitState, plan_questions, without_bare_restatement
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
@@ -241,7 +241,8 @@ class NurtureService:
     async def profile_turn(self, conv: Conversation, turn: ProfileTurn) -> ProfileTurnResult:
         """Store the turn's answers (or refusal) and decide the next question of this visit (one lead read)."""
         lead = await self.lead_for(conv)
-        outcome = await self.record_answers(conv, turn.answers, lead) if turn.answers else AnswerOutcome()
+        answers, unanswered = without_bare_restatement(turn)
+        outcome = await self.record_answers(conv, answers, lead) if answers else AnswerOutcome()
         lead = outcome.lead or lead
         refused: ProfileField | None = None
         if (turn.requested is not None and turn.intent in REFUSAL_INTENTS
@@ -251,13 +252,16 @@ class NurtureService:
             lead = replace(lead, refused=lead.refused | {refused})
         refused_visit = tuple(turn.visit.refused) + ((refused,) if refused else ())
         known = turn.visit.known | frozenset(outcome.accepted)
-        visit = VisitState(known=known - frozenset(outcome.rejected), asked=turn.visit.asked,
+        unknown = frozenset(outcome.rejected) | ({unanswered} if unanswered else set())
+        visit = VisitState(known=known - unknown, asked=turn.visit.asked,
                            refused=frozenset(refused_visit))
         plan = await self.plan(conv, visit, lead)
         next_field = plan[0] if plan else None
         asked = visit.asked + ((next_field,) if next_field and next_field not in visit.asked else ())
         slots: dict[ProfileField, JSONValue] = dict(outcome.accepted)
         slots.update({f: None for f in outcome.rejected})
+        if unanswered is not None:
+            slots[unanswered] = None  # Rasa filled it with the whole message: cleared, so the form asks again
         return ProfileTurnResult(slots=slots, invalid=dict(outcome.rejected), refused=refused,
                                  next_field=next_field, asked=asked,
                                  refused_in_visit=tuple(sorted(set(refused_visit), key=list(ProfileField).index)),

@@ -180,3 +180,19 @@ async def test_facts_volunteered_outside_a_form_are_stored(service: NurtureServi
     assert (await service.lead_for(CONV)).profile[ProfileField.COMPANY].value == "Globex"
     inside = tracker(new_slots={"company": "Initech"}, active_loop="profile_form")
     assert await ValidateSlotMappings().run(CollectingDispatcher(), inside, DOMAIN) == []
+
+
+async def test_a_question_answered_with_other_facts_is_asked_again(service: NurtureService) -> None:
+    """Rasa fills the asked slot with the whole message; the form clears it (no "invalid" reply) and asks again,
+    keeping the facts the message did give."""
+    text = "I lead revenue operations at a company of 300 people"
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, text=text,
+                new_slots={"use_case": text, "role": "lead revenue operations", "company_size": "300 people"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert SlotSet("use_case", None) in events
+    assert SlotSet("company_size", {"min": 300, "max": 300}) in events
+    assert events[-1] == SlotSet("requested_slot", "use_case")
+    assert responses(dispatcher) == []
+    lead = await service.lead_for(CONV)
+    assert ProfileField.USE_CASE not in lead.profile and ProfileField.ROLE in lead.profile

@@ -1,0 +1,70 @@
+"""A free-text question answered only with other facts ("I lead revenue operations at a company of 300 people" to
+"what would you like help with?"): Rasa fills the asked slot with the whole message; the engine does not take it."""
+
+from __future__ import annotations
+
+import pytest
+
+from nurture_engine.domain import Channel, ProfileField
+from nurture_engine.profiling import ProfileTurn, VisitState, without_bare_restatement
+from nurture_engine.service import Conversation, NurtureService
+from nurture_engine.testing import memory_service
+
+F = ProfileField
+
+
+def turn(requested: ProfileField, message: str, **others: str) -> ProfileTurn:
+    answers = {requested: message, **{F(k): v for k, v in others.items()}}
+    return ProfileTurn(answers=answers, requested=requested, intent="inform", message=message,
+                       visit=VisitState(known=frozenset(), asked=(requested,)))
+
+
+@pytest.mark.parametrize(("requested", "message", "others"), [
+    (F.USE_CASE, "I lead revenue operations at a company of 300 people",
+     {"role": "lead revenue operations", "company_size": "300 people"}),
+    (F.COMPANY, "I'm the CTO, we're about 50 people", {"role": "CTO", "company_size": "50 people"}),
+    (F.NAME, "I\u2019m the CTO at Globex", {"role": "CTO", "company": "Globex"}),
+    (F.USE_CASE, "  Hi!  My name is   Ana ", {"name": "ana"}),
+])
+def test_a_message_of_other_facts_does_not_answer_the_question(requested: ProfileField, message: str,
+                                                               others: dict[str, str]) -> None:
+    answers, unanswered = without_bare_restatement(turn(requested, message, **others))
+    assert unanswered is requested
+    assert answers == {F(k): v for k, v in others.items()}
+
+
+@pytest.mark.parametrize(("requested", "message", "others"), [
+    (F.USE_CASE, "we're 300 people and need forecasting", {"company_size": "300 people"}),
+    (F.COMPANY, "We're Globex, 50 people", {"company_size": "50 people"}),  # the company entity was missed
+    (F.USE_CASE, "forecast our pipeline", {}),  # nothing else in the message
+    (F.TIMELINE, "we're 50 people, want it this quarter", {"company_size": "50 people"}),  # parsed, not free text
+])
+def test_a_message_with_words_of_its_own_still_answers(requested: ProfileField, message: str,
+                                                       others: dict[str, str]) -> None:
+    answers, unanswered = without_bare_restatement(turn(requested, message, **others))
+    assert unanswered is None
+    assert answers[requested] == message
+
+
+def test_an_extracted_answer_is_kept_even_when_other_facts_came_with_it() -> None:
+    """The answer is an entity (not the whole message): nothing to check."""
+    t = ProfileTurn(answers={F.USE_CASE: "pipeline forecasting", F.ROLE: "CTO"}, requested=F.USE_CASE,
+                    intent="inform", message="CTO here, we want pipeline forecasting",
+                    visit=VisitState(known=frozenset(), asked=(F.USE_CASE,)))
+    assert without_bare_restatement(t) == ({F.USE_CASE: "pipeline forecasting", F.ROLE: "CTO"}, None)
+
+
+async def test_the_service_stores_the_other_facts_and_asks_the_question_again() -> None:
+    service: NurtureService
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-restates")
+    result = await service.profile_turn(conv, turn(F.USE_CASE, "I lead revenue operations at a company of 300 people",
+                                                   role="lead revenue operations", company_size="300 people"))
+    assert result.slots[F.USE_CASE] is None and F.USE_CASE not in result.invalid
+    assert result.next_field is F.USE_CASE  # still open: asked again
+    lead = await service.lead_for(conv)
+    assert F.USE_CASE not in lead.profile
+    assert lead.profile[F.COMPANY_SIZE].value == {"min": 300, "max": 300}
+    assert lead.profile[F.ROLE].value["seniority"] == "manager"  # type: ignore[index]
+    assert "fit_use_case" not in {i.signal for i in (await service.view(lead.id)).items}
+
