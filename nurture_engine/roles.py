@@ -9,6 +9,8 @@ from .errors import InvalidValue
 # (pattern, canonical title or None to keep the user's words, seniority)
 _KNOWN: tuple[tuple[str, str | None, str], ...] = (
     (r"\b(student|phd|undergrad\w*|grad student|thesis)\b", "Student", "student"),
+    # a place of study given as the role ("I'm at university"): the NLU tags the place, the person studies there
+    (r"^(?:at |in )?(?:the |a )?(university|uni|college|school)$", "Student", "student"),
     (r"\b(job[- ]?seeker|looking for (a )?(job|work)|unemployed|between jobs)\b", "Job seeker", "none"),
     (r"\b(researcher|academic|professor|lecturer)\b", "Researcher", "none"),
     (r"\b(co-?founder|founder|owner)\b", "Founder", "c_level"),

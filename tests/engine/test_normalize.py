@@ -96,6 +96,10 @@ def test_unclear_timeline_is_rejected() -> None:
     ("I'm a student writing a paper", "Student", "student"),
     ("co-founder", "Founder", "c_level"),
     ("account executive", "Account Executive", "individual"),
+    ("university", "Student", "student"),  # "none, I'm at university": the NLU tags the place as the role
+    ("at college", "Student", "student"),
+    ("head of school", "Head of School", "director"),
+    ("high school teacher", "High School Teacher", "individual"),
 ])
 def test_role_title_and_seniority(raw: str, title: str, seniority: str) -> None:
     assert normalise_role(raw) == {"title": title, "seniority": seniority}
