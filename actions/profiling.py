@@ -67,11 +67,13 @@ class ValidateProfileForm(FormValidationAction):
                            visit=visit_state(tracker), message=as_text(tracker.latest_message.get("text")))
         result = await (await service()).profile_turn(conversation(tracker), turn)
         _utter_invalid(dispatcher, domain, result.invalid)
-        if result.refused:
+        if result.refused or result.skipped:
             dispatcher.utter_message(response="utter_refusal_ok")
         events = _slot_events(result)
-        if result.refused:
+        if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))
+        if result.invalid_in_visit != tuple(sorted(turn.visit.invalid, key=list(ProfileField).index)):
+            events.append(SlotSet("profile_invalid", [f.value for f in result.invalid_in_visit]))
         next_value = result.next_field.value if result.next_field else None
         if list(result.asked) != list(turn.visit.asked):
             events.append(SlotSet("profile_asked", [f.value for f in result.asked]))

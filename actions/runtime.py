@@ -48,7 +48,8 @@ def _fields(value: Any) -> tuple[ProfileField, ...]:
 def visit_state(tracker: Tracker) -> VisitState:
     known = frozenset(f for f in ProfileField if tracker.get_slot(f.value) is not None)
     return VisitState(known=known, asked=_fields(tracker.get_slot("profile_asked")),
-                      refused=frozenset(_fields(tracker.get_slot("profile_refused"))))
+                      refused=frozenset(_fields(tracker.get_slot("profile_refused"))),
+                      invalid=frozenset(_fields(tracker.get_slot("profile_invalid"))))
 
 
 def as_text(value: Any) -> str | None:

@@ -16,6 +16,8 @@ class VisitState:
     known: frozenset[ProfileField]
     asked: tuple[ProfileField, ...] = ()
     refused: frozenset[ProfileField] = frozenset()
+    invalid: frozenset[ProfileField] = frozenset()
+    """Fields answered with something invalid in this visit: a second invalid answer skips the question."""
 
 
 def plan_questions(state: VisitState, *, order: Sequence[ProfileField], budget: int,
@@ -60,6 +62,9 @@ class ProfileTurnResult:
     next_field: ProfileField | None
     asked: tuple[ProfileField, ...]
     refused_in_visit: tuple[ProfileField, ...]
+    skipped: ProfileField | None = None
+    """The asked field, answered with something invalid a second time this visit: left for another visit."""
+    invalid_in_visit: tuple[ProfileField, ...] = ()
     known: frozenset[ProfileField] = frozenset()
     """The fields known after this turn (the visit's `known` with the answers accepted and rejected)."""
     stage: Stage = Stage.NEW
@@ -68,7 +73,7 @@ class ProfileTurnResult:
     @property
     def changed(self) -> bool:
         """Whether the turn filled, rejected or refused anything (else the form yields the turn)."""
-        return bool(self.slots or self.invalid or self.refused)
+        return bool(self.slots or self.invalid or self.refused or self.skipped)
 
 
 @dataclass(frozen=True, kw_only=True)

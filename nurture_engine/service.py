@@ -250,7 +250,12 @@ class NurtureService:
             refused = turn.requested
             await self.record_refusal(conv, refused, lead)
             lead = replace(lead, refused=lead.refused | {refused})
-        refused_visit = tuple(turn.visit.refused) + ((refused,) if refused else ())
+        # a second invalid answer to the same question in a visit: skipped for this visit, not asked in a loop
+        # (not a refusal: the next visit may ask again)
+        requested = turn.requested
+        skipped = requested if requested in outcome.rejected and requested in turn.visit.invalid else None
+        invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped}
+        refused_visit = tuple(turn.visit.refused) + tuple(f for f in (refused, skipped) if f)
         known = turn.visit.known | frozenset(outcome.accepted)
         unknown = frozenset(outcome.rejected) | ({unanswered} if unanswered else set())
         visit = VisitState(known=known - unknown, asked=turn.visit.asked,
@@ -262,9 +267,11 @@ class NurtureService:
         slots.update({f: None for f in outcome.rejected})
         if unanswered is not None:
             slots[unanswered] = None  # Rasa filled it with the whole message: cleared, so the form asks again
-        return ProfileTurnResult(slots=slots, invalid=dict(outcome.rejected), refused=refused,
+        order = list(ProfileField).index
+        return ProfileTurnResult(slots=slots, invalid=invalid, refused=refused, skipped=skipped,
                                  next_field=next_field, asked=asked,
-                                 refused_in_visit=tuple(sorted(set(refused_visit), key=list(ProfileField).index)),
+                                 refused_in_visit=tuple(sorted(set(refused_visit), key=order)),
+                                 invalid_in_visit=tuple(sorted(turn.visit.invalid | set(outcome.rejected), key=order)),
                                  known=visit.known, stage=lead.stage)
 
     # read side, for the admin API and CLI

@@ -74,6 +74,30 @@ async def test_invalid_email_is_reasked_with_the_reason(service: NurtureService)
     assert SlotSet("email", None) in events
     assert events[-1] == SlotSet("requested_slot", "email")
     assert responses(dispatcher) == ["utter_invalid_email_missing_at"]
+    assert SlotSet("profile_invalid", ["email"]) in events
+
+
+async def test_a_second_invalid_answer_skips_the_question_for_this_visit(service: NurtureService) -> None:
+    """No loop: "I'm just a student" to the head-count question is re-asked once, then left for another visit
+    (not recorded as a refusal)."""
+    asked = {"requested_slot": "company_size", "profile_asked": ["use_case", "role", "company_size"],
+             "use_case": "x", "role": {"title": "Student", "seniority": "student"}}
+    first = CollectingDispatcher()
+    events = await ValidateProfileForm().run(first, tracker(
+        slots=asked, new_slots={"company_size": "I'm just a student"}, text="I'm just a student"), DOMAIN)
+    assert responses(first) == ["utter_invalid_company_size"]
+    assert events[-1] == SlotSet("requested_slot", "company_size")
+    assert SlotSet("profile_invalid", ["company_size"]) in events
+    second = CollectingDispatcher()
+    events = await ValidateProfileForm().run(second, tracker(
+        slots={**asked, "profile_invalid": ["company_size"]}, new_slots={"company_size": "none, I'm at university"},
+        text="none, I'm at university"), DOMAIN)
+    assert responses(second) == ["utter_refusal_ok", "utter_profile_thanks"]  # and the visit's questions end
+    assert SlotSet("company_size", None) in events
+    assert SlotSet("profile_refused", ["company_size"]) in events
+    assert events[-1] == SlotSet("requested_slot", None)  # this visit's three questions are done
+    lead = await service.lead_for(CONV)
+    assert ProfileField.COMPANY_SIZE not in lead.refused  # another visit may ask again
 
 
 async def test_a_digression_changes_nothing_so_rasa_rejects_the_form(service: NurtureService) -> None:
