@@ -79,6 +79,8 @@ async def test_digressions_are_answered_and_the_question_resumes(sqlite_stack: S
     assert said(replies, "utter_explain_use_case") and asked(replies) == ["use_case"], replies
     replies = await v.say("are you a bot?")
     assert said(replies, "utter_iamabot") and asked(replies) == ["use_case"], replies
+    replies = await v.say("ok thanks")
+    assert said(replies, "utter_welcome_mid_question") and asked(replies) == ["use_case"], replies
     replies = await v.say("cleaning up our CRM data")
     assert asked(replies) == ["role"], replies
 
