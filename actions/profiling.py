@@ -78,7 +78,10 @@ class ValidateProfileForm(FormValidationAction):
         if list(result.asked) != list(turn.visit.asked):
             events.append(SlotSet("profile_asked", [f.value for f in result.asked]))
         if next_value is None:  # the visit's questions are done: the form ends with this turn
-            events += await _close(dispatcher, tracker, result)
+            closing = await _close(dispatcher, tracker, result)
+            if not dispatcher.messages and result.slots:  # facts given after the questions: say they were taken
+                dispatcher.utter_message(response="utter_noted")
+            events += closing
         events.append(SlotSet(REQUESTED_SLOT, next_value))
         return events
 

@@ -166,12 +166,13 @@ async def test_the_turn_that_ends_the_questions_thanks_and_offers_a_sales_ready_
     assert dispatcher.messages[1]["meeting_link"] == service.business.meeting_link
     assert SlotSet("profile_thanked", True) in events and SlotSet("meeting_offered", True) in events
     assert events[-1] == SlotSet("requested_slot", None)  # the form ends with this turn
-    # a later visit that ends its questions: thanked and offered before, so nothing is said twice
+    # a later visit that ends its questions: thanked and offered before, so neither is said twice; the answer is
+    # acknowledged (not silence)
     again = CollectingDispatcher()
     t = tracker(slots={**known, "profile_thanked": True, "meeting_offered": True},
                 new_slots={"company_size": "about 450 people"}, text="about 450 people")
     events = await ValidateProfileForm().run(again, t, DOMAIN)
-    assert responses(again) == []
+    assert responses(again) == ["utter_noted"]
     assert events[-1] == SlotSet("requested_slot", None)
 
 
@@ -220,3 +221,15 @@ async def test_a_question_answered_with_other_facts_is_asked_again(service: Nurt
     assert responses(dispatcher) == []
     lead = await service.lead_for(CONV)
     assert ProfileField.USE_CASE not in lead.profile and ProfileField.ROLE in lead.profile
+
+
+async def test_facts_given_after_the_visits_questions_are_acknowledged(service: NurtureService) -> None:
+    """The form is started by a fact given after the visit's three questions: nothing left to ask, the thanks
+    already said, so the fact is acknowledged rather than met with silence."""
+    done = {"profile_asked": ["use_case", "role", "company_size"], "profile_thanked": True, "use_case": "x",
+            "role": {"title": "CTO", "seniority": "c_level"}, "company_size": {"min": 450, "max": 450}}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, tracker(
+        slots=done, new_slots={"email": "kim@globex.com"}, text="my email is kim@globex.com"), DOMAIN)
+    assert responses(dispatcher) == ["utter_noted"]
+    assert SlotSet("email", "kim@globex.com") in events and events[-1] == SlotSet("requested_slot", None)

@@ -85,6 +85,19 @@ async def test_digressions_are_answered_and_the_question_resumes(sqlite_stack: S
     assert asked(replies) == ["role"], replies
 
 
+async def test_facts_given_before_and_after_the_questions_are_taken_not_met_with_the_fallback(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("I'm Ana, CTO at Globex")  # no greeting first
+    assert not said(replies, "utter_default") and asked(replies) == ["use_case"], replies
+    assert (await v.lead())["profile"]["role"]["seniority"] == "c_level"
+    done = Visitor(sqlite_stack, http)
+    await qualify_three(done)
+    replies = await done.say("my email is kim@globex.com")  # after the visit's questions
+    assert said(replies, "utter_noted") and not said(replies, "utter_default"), replies
+    assert (await done.lead())["profile"]["email"] == "kim@globex.com"
+
+
 async def test_a_refusal_is_accepted_and_not_asked_again(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     v = Visitor(sqlite_stack, http)
     await v.say("hi")
