@@ -98,11 +98,12 @@ class NurtureService:
         return await self.lead_for(conv)
 
     async def plan(self, conv: Conversation, visit: VisitState, lead: Lead | None = None) -> list[ProfileField]:
-        """The visit's questions. A disqualified lead is not qualified further; a lead whose score is
+        """The visit's questions. A disqualified lead is not qualified further, nor is one who opted out
+        ("stop messaging me": their questions are still answered, none are asked); a lead whose score is
         all behaviour (interest but no fit facts yet) gets the fit questions first. `lead`: the
         conversation's lead when the caller has just read it."""
         lead = lead or await self.lead_for(conv)
-        if lead.stage is Stage.DISQUALIFIED:
+        if lead.stage is Stage.DISQUALIFIED or lead.consent.status is ConsentStatus.OPTED_OUT:
             return []
         order = list(self._settings.profiling.order)
         if lead.score > 0 and not FIT_FIELDS & set(lead.profile):

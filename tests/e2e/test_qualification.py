@@ -128,6 +128,8 @@ async def test_opt_out_and_in_are_recorded(sqlite_stack: Stack, http: aiohttp.Cl
     replies = await v.say("please stop messaging me")
     assert said(replies, "utter_opted_out"), replies
     assert (await v.lead())["consent"]["status"] == "opted_out"
+    replies = await v.say("how much does it cost?")
+    assert PRICING in replies and asked(replies) == [], replies  # answered; no qualifying questions after STOP
     replies = await v.say("you can message me again")
     assert said(replies, "utter_opted_in"), replies
     assert (await v.lead())["consent"]["status"] == "opted_in"

@@ -119,3 +119,13 @@ async def test_a_lead_with_only_behaviour_gets_fit_questions_first() -> None:
     fit = {ProfileField.USE_CASE, ProfileField.ROLE, ProfileField.COMPANY_SIZE, ProfileField.TIMELINE,
            ProfileField.BUDGET}
     assert set(plan[:5]) == fit
+
+
+async def test_no_questions_for_a_visitor_who_opted_out_until_they_opt_in() -> None:
+    """"Stop messaging me": their questions are still answered (rules), the qualifying questions stop."""
+    service, _, _ = memory_service()
+    visit = VisitState(known=frozenset())
+    await service.set_consent(WEB, ConsentStatus.OPTED_OUT, "stop messaging me")
+    assert await service.plan(WEB, visit) == []
+    await service.set_consent(WEB, ConsentStatus.OPTED_IN, "you can message me again")
+    assert (await service.plan(WEB, visit))[0] is ProfileField.USE_CASE
