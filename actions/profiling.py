@@ -72,7 +72,7 @@ class ValidateProfileForm(FormValidationAction):
         events = _slot_events(result)
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))
-        if result.invalid_in_visit != tuple(sorted(turn.visit.invalid, key=list(ProfileField).index)):
+        if set(result.invalid_in_visit) != turn.visit.invalid:
             events.append(SlotSet("profile_invalid", [f.value for f in result.invalid_in_visit]))
         next_value = result.next_field.value if result.next_field else None
         if list(result.asked) != list(turn.visit.asked):

@@ -186,7 +186,7 @@ Batch = tuple[Sequence[BrokerRow], list[EventRecord]]
 # (after a restart, a burst) pays the per-lead work of a batch (read, score, update, sequencing) once per
 # 2,000 events instead of once per 500: bench_events.py, SQLite, 200 leads: 4.6-5.0x a plain insert of the
 # same rows in batches of 500, 3.4-3.6x in batches of 2,000 (stop 18). The write of 2,000 rows holds SQLite's
-# write lock for ~10 ms.
+# write lock for 10-25 ms (4-6 ms for 500).
 SQL_BATCH = 2_000
 
 

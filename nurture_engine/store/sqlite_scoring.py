@@ -97,8 +97,9 @@ class SqliteValues:
             process = column.type.dialect_impl(dialect).result_processor(dialect, None)
             return process or (lambda v: v)
 
-        self._at = _utc_text(bind(t.interactions.c.at))
-        self._iso = _iso_text(ISO_SAMPLE) == bind(t.interactions.c.at)(ISO_SAMPLE)  # the inline form of _at
+        at_process = bind(t.interactions.c.at)
+        self._at = _utc_text(at_process)
+        self._iso = self._at is not at_process  # isoformat gives the dialect's text: _interaction_rows inlines it
         self._json = _same_or(dumps, bind(t.interactions.c.data), {"length": 3, "entities": ["role"]})
         self._true = bind(t.enrollments.c.active)(True)
         self._read_at = result(t.leads.c.created_at)
@@ -187,7 +188,7 @@ class SqliteScoring(SqliteValues):
         for lead_id, i in interactions:
             at = i.at
             append((lead_id, i.kind, i.intent, i.channel._value_, i.sender_id, json_text(i.data),
-                    at.isoformat(" ", "microseconds")[:26] if iso and at.tzinfo is UTC else at_text(utc(at))))
+                    _iso_text(at) if iso and at.tzinfo is UTC else at_text(utc(at))))
         return rows
 
     async def enroll(self, db: SqliteConnection, enrollments: Sequence[Enrollment], followups: Sequence[FollowUp]
