@@ -47,9 +47,10 @@ def _slot_events(result: ProfileTurnResult) -> list[EventType]:
 async def _store_answers(tracker: Tracker) -> tuple[list[EventType], dict[ProfileField, str]]:
     """Stores this turn's answers: slot events (rejected ones cleared) and the rejection reasons."""
     answers = _answers(tracker)
-    if not answers:
+    message = as_text(tracker.latest_message.get("text"))
+    if not answers and not message:
         return [], {}
-    outcome = await (await service()).record_answers(conversation(tracker), answers)
+    outcome = await (await service()).record_answers(conversation(tracker), answers, message=message)
     values: dict[ProfileField, Any] = {**outcome.accepted, **{f: None for f in outcome.rejected}}
     return [SlotSet(f.value, v) for f, v in values.items()], outcome.rejected
 
@@ -112,7 +113,8 @@ class ValidateDemoForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         events, rejected = await _store_answers(tracker)
-        _utter_invalid(dispatcher, domain, rejected)
+        # only the email was asked for: other facts the request came with are stored, or dropped when unclear
+        _utter_invalid(dispatcher, domain, {f: r for f, r in rejected.items() if f is ProfileField.EMAIL})
         return events
 
 

@@ -29,6 +29,7 @@ from .profiling import ProfileTurn, ProfileTurnResult, VisitState, plan_question
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
+from .volunteered import with_volunteered
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +116,14 @@ class NurtureService:
                               refused_before=refused_before)
 
     async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str],
-                             lead: Lead | None = None) -> AnswerOutcome:
-        """Validate, normalise and store each answer with its provenance; the answers, the interaction and the
-        rescore they cause go to the store together. `lead`: the conversation's lead, just read."""
-        lead = lead or await self.lead_for(conv)
+                             lead: Lead | None = None, *, message: str | None = None) -> AnswerOutcome:
+        """Validate, normalise and store each answer (and the facts `message` volunteers) with its provenance, with
+        the interaction and the rescore they cause, together. `lead`: the conversation's lead, just read."""
         now = self._clock.now()
+        answers = with_volunteered(answers, message, now)
+        if not answers:
+            return AnswerOutcome()
+        lead = lead or await self.lead_for(conv)
         outcome = AnswerOutcome()
         values: list[FieldValue] = []
         for profile_field, raw in answers.items():
@@ -242,7 +246,8 @@ class NurtureService:
     async def profile_turn(self, conv: Conversation, turn: ProfileTurn) -> ProfileTurnResult:
         """Store the turn's answers (or refusal) and decide the next question of this visit (one lead read)."""
         lead = await self.lead_for(conv)
-        answers, unanswered = without_bare_restatement(turn)
+        answers, unanswered = without_bare_restatement(
+            replace(turn, answers=with_volunteered(turn.answers, turn.message, self._clock.now())))
         outcome = await self.record_answers(conv, answers, lead) if answers else AnswerOutcome()
         lead = outcome.lead or lead
         refused: ProfileField | None = None

@@ -233,3 +233,32 @@ async def test_facts_given_after_the_visits_questions_are_acknowledged(service: 
         slots=done, new_slots={"email": "kim@globex.com"}, text="my email is kim@globex.com"), DOMAIN)
     assert responses(dispatcher) == ["utter_noted"]
     assert SlotSet("email", "kim@globex.com") in events and events[-1] == SlotSet("requested_slot", None)
+
+
+async def test_a_demo_request_stores_the_facts_it_came_with(service: NurtureService) -> None:
+    """"CRO at Pinecrest, about 800 employees, budget $60k a year, demo please": the NLU's entities and the size
+    and budget stated in passing are stored; a fact that is unclear is dropped without a re-ask, as only the
+    email was asked for."""
+    from actions.profiling import ValidateDemoForm
+
+    text = "CRO at Pinecrest, about 800 employees, budget is $60k a year. Demo please"
+    t = tracker(intent="request_demo", text=text, active_loop="demo_form",
+                new_slots={"role": "CRO", "company": "Pinecrest", "timeline": "whenever"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateDemoForm().run(dispatcher, t, DOMAIN)
+    assert SlotSet("company_size", {"min": 800, "max": 800}) in events
+    assert SlotSet("budget", {"amount": 60000, "max": None, "currency": "USD", "period": "year"}) in events
+    assert SlotSet("timeline", None) in events and responses(dispatcher) == []
+    lead = await service.lead_for(CONV)
+    f = ProfileField
+    assert {f.ROLE, f.COMPANY, f.COMPANY_SIZE, f.BUDGET} <= set(lead.profile)
+
+
+async def test_facts_said_in_passing_outside_a_form_are_stored_as_slots(service: NurtureService) -> None:
+    from actions.profiling import ValidateSlotMappings
+
+    t = tracker(intent="ask_pricing", text="we're about 300 people and want to buy next quarter, what does it cost?",
+                active_loop=None)
+    events = await ValidateSlotMappings().run(CollectingDispatcher(), t, DOMAIN)
+    assert SlotSet("company_size", {"min": 300, "max": 300}) in events
+    assert any(e["name"] == "timeline" and e["value"]["label"] == "next quarter" for e in events)

@@ -123,6 +123,25 @@ async def test_a_demo_request_collects_the_email_and_is_recorded(sqlite_stack: S
     assert lead["demo_requested_at"] is not None
 
 
+async def test_an_introduction_that_asks_for_a_demo_is_a_demo_request_with_every_fact_kept(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """One long message with who they are, how big, how soon, and a demo ask: the demo is offered (not a profiling
+    question), and the facts the NLU found and those stated in passing are all on the lead."""
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("Hello, I'm Jordan Reyes, VP of Sales at Fernhill Analytics, we're about 350 employees and "
+                          "hope to roll something out next quarter. Could you set up a demo for us?")
+    assert said(replies, "utter_demo_intro") and asked(replies) == ["email"], replies
+    replies = await v.say("jordan@fernhill.io")
+    assert said(replies, "utter_demo_booked"), replies
+    lead = await v.lead()
+    assert lead["stage"] == "sql" and lead["demo_requested_at"] is not None, lead
+    profile = lead["profile"]
+    assert profile["name"] == "Jordan Reyes" and profile["company"] == "Fernhill Analytics"
+    assert profile["role"]["seniority"] == "vp"
+    assert profile["company_size"] == {"min": 350, "max": 350}
+    assert profile["timeline"]["label"] == "next quarter"
+
+
 async def test_opt_out_and_in_are_recorded(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     v = Visitor(sqlite_stack, http)
     replies = await v.say("please stop messaging me")

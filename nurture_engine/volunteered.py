@@ -1,0 +1,121 @@
+"""Facts volunteered in passing: a company size, a budget or a timeline inside a longer message.
+
+"I'm Dana, head of RevOps at Brightloop, about 300 people, we want to go live next month" carries a company
+size and a timeline that the NLU's entity extractor, trained mostly on short answers, often misses. These
+patterns are deliberately narrow (a number *of people*, an amount *near the word budget*, a *dated* timeline):
+a fact they find is kept only when the field's own parser accepts it, and a field the NLU already filled
+is never replaced. What they miss is simply asked later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from .domain import ProfileField
+from .errors import InvalidValue
+from .normalize import normalise
+
+SCAN_CHARS = 2_000
+"""Only the start of a (possibly huge) message is scanned: the patterns stay linear and bounded."""
+
+_NUM = (r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?\s?k?|(?:a\s+)?(?:few|several|couple(?:\s+of)?)\s+(?:hundred|thousand)"
+        r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+        r"|sixty|a\s+hundred|hundred|a\s+thousand|thousand|a\s+dozen|dozen)")
+_APPROX = r"(?:(?:about|around|roughly|approximately|approx\.?|nearly|almost|over|more\s+than|under|less\s+than" \
+          r"|fewer\s+than|some|~)\s*)?"
+_SIZE = re.compile(
+    rf"(?<![\w$€£]){_APPROX}{_NUM}(?:\s*(?:-|\u2013|to)\s*{_NUM})?\s*\+?\s*"
+    r"(?:people|employees|staff(?:ers)?|persons|workers|ftes?|headcount|-?\s?person\s+(?:company|business|firm"
+    r"|startup|org(?:anisation|anization)?|agency|shop))\b"
+    rf"|\b(?:company|business|firm|startup|organi[sz]ation|agency|headcount)\s+(?:of|is)\s+{_APPROX}{_NUM}\b",
+    re.IGNORECASE,
+)
+_TEAM_BEFORE = re.compile(r"\bteams?\s+(?:of\s+)?$", re.IGNORECASE)
+_TEAM_AFTER = re.compile(r"\s*(?:on|in)\s+(?:my|our|the|a)\s+(?:\w+\s+)?team", re.IGNORECASE)
+# people who are not the company's staff: "I talked to 3 people", "pricing for 10 people", "hiring 20 people"
+_NOT_STAFF_BEFORE = re.compile(r"\b(?:saw|seen|met|talked|spoke|asked|told|heard|emailed|called|invited|hired|hiring"
+                               r"|interviewed|need|needs|add|adding|onboard\w*|for|train\w*|only)\b[\w\s]{0,12}$",
+                               re.IGNORECASE)
+
+_AMOUNT = (r"(?:[$€£]\s?\d[\d,.]*\s?(?:k|m|million|thousand)?\b"
+           r"(?:\s*(?:-|\u2013|to)\s*[$€£]?\s?\d[\d,.]*\s?(?:k|m)?\b)?"
+           r"|\d[\d,.]*\s?(?:k|m|million|thousand)?\s?(?:usd|eur|gbp|dollars|euros|pounds|bucks|quid)\b"
+           r"|\d[\d,.]*\s?(?:k|m)\b)")
+_PERIOD = (r"(?:\s*(?:(?:a|per|each|every)\s+(?:year|yr|annum|month|mo)\b|annually|yearly|monthly"
+           r"|/\s?(?:yr|year|mo|month)\b))?")
+_BUDGET_WORD = re.compile(r"\bbudget\w*|\b(?:can|could|able\s+to|willing\s+to|plan\s+to|happy\s+to)\s+"
+                          r"(?:spend|afford|invest|pay)\b|\ballocated\b", re.IGNORECASE)
+_BUDGET_AMOUNT = re.compile(_AMOUNT + _PERIOD, re.IGNORECASE)
+_NO_BUDGET = re.compile(r"\bno budget\b", re.IGNORECASE)
+
+_COUNT = r"(?:\d+|a|an|one|two|three|four|five|six|nine|twelve|a\s+few|a\s+couple\s+of|couple\s+of)"
+_TIMELINE = re.compile(
+    rf"\b(?:within|in|over)\s+(?:the\s+)?(?:next\s+)?{_COUNT}\s+(?:weeks?|months?|quarters?)\b"
+    r"|\b(?:next|this)\s+(?:month|quarter)\b|\bnext\s+year\b"
+    r"|\b(?:by|before|in|for|during|early|late|start\s+of|end\s+of)\s+(?:the\s+)?q[1-4]\b"
+    r"|\b(?:by|before)\s+(?:the\s+)?end\s+of\s+(?:the\s+)?(?:month|quarter|year)\b"
+    r"|\basap\b|\bas\s+soon\s+as\s+possible\b|\bno\s+rush\b|\bno\s+(?:fixed\s+)?timeline\b",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"[^.!?;\n]+")
+
+
+def _size(text: str) -> str | None:
+    for match in _SIZE.finditer(text):
+        before = text[max(0, match.start() - 24):match.start()]
+        if _TEAM_BEFORE.search(before) or _TEAM_AFTER.match(text, match.end()):  # a team is not the company
+            continue
+        if not _NOT_STAFF_BEFORE.search(before):
+            return match.group(0)
+    return None
+
+
+def _budget(text: str) -> str | None:
+    for clause in _CLAUSE.finditer(text):
+        words = clause.group(0)
+        if _BUDGET_WORD.search(words):
+            amount = _BUDGET_AMOUNT.search(words)
+            if amount:
+                return amount.group(0)
+        no_budget = _NO_BUDGET.search(words)
+        if no_budget:
+            return no_budget.group(0)
+    return None
+
+
+def _timeline(text: str) -> str | None:
+    match = _TIMELINE.search(text)
+    return match.group(0) if match else None
+
+
+_FINDERS = {ProfileField.COMPANY_SIZE: _size, ProfileField.BUDGET: _budget, ProfileField.TIMELINE: _timeline}
+
+
+def volunteered_facts(message: str | None, now: datetime) -> dict[ProfileField, str]:
+    """The company size, budget and timeline that `message` states, as the words that state them; only those
+    the field's parser accepts."""
+    if not message:
+        return {}
+    text = message[:SCAN_CHARS]
+    found: dict[ProfileField, str] = {}
+    for profile_field, finder in _FINDERS.items():
+        raw = finder(text)
+        if raw is None:
+            continue
+        try:
+            normalise(profile_field, raw, now)
+        except InvalidValue:
+            continue
+        found[profile_field] = raw.strip()
+    return found
+
+
+def with_volunteered(answers: Mapping[ProfileField, str], message: str | None,
+                     now: datetime) -> dict[ProfileField, str]:
+    """`answers` plus the facts `message` volunteers for fields the answers leave empty."""
+    merged = dict(answers)
+    for profile_field, raw in volunteered_facts(message, now).items():
+        merged.setdefault(profile_field, raw)
+    return merged

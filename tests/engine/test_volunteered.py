@@ -1,0 +1,92 @@
+"""Facts volunteered inside a longer message (a size, a budget, a timeline the NLU missed) are stored with the
+answers; narrow patterns, so that people, money and dates that are not the lead's are left alone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nurture_engine.domain import Channel, ProfileField
+from nurture_engine.profiling import ProfileTurn, VisitState
+from nurture_engine.service import Conversation, NurtureService
+from nurture_engine.testing import T0, memory_service
+from nurture_engine.volunteered import volunteered_facts, with_volunteered
+
+F = ProfileField
+ALL_IN_ONE = ("Hi, I'm Dana Kim, head of revenue operations at Brightloop, about 300 people. We have budget "
+              "approved and want to go live next month - can I get a demo?")
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    (ALL_IN_ONE, {F.COMPANY_SIZE: "about 300 people", F.TIMELINE: "next month"}),
+    ("we're a 50-person startup with a budget of $20k a year, looking to buy in Q1",
+     {F.COMPANY_SIZE: "50-person startup", F.BUDGET: "$20k a year", F.TIMELINE: "in Q1"}),
+    ("company of 1,200 employees, budget around 50k, no rush",
+     {F.COMPANY_SIZE: "company of 1,200", F.BUDGET: "50k", F.TIMELINE: "no rush"}),
+    ("our budget is €500 per month and we need it within 3 months",
+     {F.BUDGET: "€500 per month", F.TIMELINE: "within 3 months"}),
+    ("a few hundred people; no budget yet", {F.COMPANY_SIZE: "a few hundred people", F.BUDGET: "no budget"}),
+    ("We have 12 reps and 200-500 employees", {F.COMPANY_SIZE: "200-500 employees"}),
+    ("we can spend about $30k", {F.BUDGET: "$30k"}),
+    ("We're 40 people and want to start asap", {F.COMPANY_SIZE: "40 people", F.TIMELINE: "asap"}),
+])
+def test_facts_stated_in_passing_are_found(message: str, expected: dict[ProfileField, str]) -> None:
+    assert volunteered_facts(message, T0) == expected
+
+
+@pytest.mark.parametrize("message", [
+    "our sales team of 40 people needs forecasting",  # a team is not the company
+    "I have 5 people on my sales team",
+    "I talked to 3 people who use it",  # people who are not staff
+    "how much for 10 people?",
+    "we spend $2M on ads",  # money that is not a budget for us
+    "our Q3 forecast was off by 20%",  # a quarter that is not a timeline
+    "what does it cost?",
+    "",
+])
+def test_numbers_and_dates_that_are_not_the_leads_facts_are_left_alone(message: str) -> None:
+    assert volunteered_facts(message, T0) == {}
+
+
+def test_answers_the_nlu_gave_are_never_replaced() -> None:
+    answers = {F.COMPANY_SIZE: "300", F.ROLE: "CTO"}
+    merged = with_volunteered(answers, "CTO, about 250 people, next quarter", T0)
+    assert merged == {F.COMPANY_SIZE: "300", F.ROLE: "CTO", F.TIMELINE: "next quarter"}
+    assert with_volunteered(answers, None, T0) == answers
+
+
+@pytest.mark.parametrize("message", ["1" * 50_000, "1," * 20_000, "budget " + "$1 " * 10_000, "about " * 5_000,
+                                     "team of " * 5_000 + "3 people", "in the next " * 5_000])
+def test_huge_or_hostile_messages_are_scanned_in_bounded_time(message: str) -> None:
+    started = time.perf_counter()
+    volunteered_facts(message, T0)
+    assert time.perf_counter() - started < 0.5  # a bound against catastrophic backtracking, not a benchmark
+
+
+async def test_a_turn_stores_the_volunteered_facts_and_does_not_ask_them() -> None:
+    service: NurtureService
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-all-in-one")
+    turn = ProfileTurn(answers={F.NAME: "Dana Kim", F.ROLE: "head of revenue operations", F.COMPANY: "Brightloop"},
+                       requested=None, intent="inform", message=ALL_IN_ONE, visit=VisitState(known=frozenset()))
+    result = await service.profile_turn(conv, turn)
+    assert result.slots[F.COMPANY_SIZE] == {"min": 300, "max": 300}
+    assert result.slots[F.TIMELINE] == {"months": 1, "label": "next month"}
+    assert not result.invalid
+    assert result.next_field not in {F.COMPANY_SIZE, F.TIMELINE, F.ROLE}
+    lead = await service.lead_for(conv)
+    assert lead.profile[F.COMPANY_SIZE].raw == "about 300 people"
+    signals = {i.signal for i in (await service.view(lead.id)).items}
+    assert {"fit_company_size", "fit_timeline", "fit_role"} <= signals
+
+
+async def test_facts_volunteered_outside_the_questions_are_stored_and_bare_chat_writes_nothing() -> None:
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-in-passing")
+    outcome = await service.record_answers(conv, {}, message="we're about 80 employees, budget is $15k per year")
+    assert outcome.accepted == {F.COMPANY_SIZE: {"min": 80, "max": 80},
+                                F.BUDGET: {"amount": 15000, "max": None, "currency": "USD", "period": "year"}}
+    chat = Conversation(channel=Channel.WEB, sender_id="visitor-just-chatting")
+    assert await service.record_answers(chat, {}, message="what integrations do you have?") == type(outcome)()
+    assert await service.lookup(chat) is None  # no lead was made for a message without facts
