@@ -80,7 +80,7 @@ class ValidateProfileForm(FormValidationAction):
             events.append(SlotSet("profile_asked", [f.value for f in result.asked]))
         if next_value is None:  # the visit's questions are done: the form ends with this turn
             closing = await _close(dispatcher, tracker, result)
-            if not dispatcher.messages and result.slots:  # facts given after the questions: say they were taken
+            if not dispatcher.messages and (result.slots or turn.intent == "inform"):  # facts after the questions
                 dispatcher.utter_message(response="utter_noted")
             events += closing
         events.append(SlotSet(REQUESTED_SLOT, next_value))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from .domain import JSONValue, ProfileField, Stage
+from .domain import FieldValue, JSONValue, ProfileField, Stage
+from .volunteered import with_volunteered
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,3 +130,20 @@ def without_bare_restatement(turn: ProfileTurn) -> tuple[dict[ProfileField, str]
         return answers, None
     del answers[asked]
     return answers, asked
+
+
+def without_known(answers: Mapping[ProfileField, str],
+                  profile: Mapping[ProfileField, FieldValue]) -> dict[ProfileField, str]:
+    """The answers that tell something new: not the stored value itself (Rasa re-validates every filled slot when
+    a form starts again after a digression), nor the words it was parsed from, said again."""
+    return {f: raw for f, raw in answers.items()
+            if f not in profile or raw.strip() not in (profile[f].value, profile[f].raw.strip())}
+
+
+def new_answers(turn: ProfileTurn, profile: Mapping[ProfileField, FieldValue],
+                now: datetime) -> tuple[dict[ProfileField, str], ProfileField | None]:
+    """What the turn tells: its answers with the facts its message volunteers, less a bare restatement (see
+    `without_bare_restatement`, which also gives the field to ask again) and what the profile already holds."""
+    answers, unanswered = without_bare_restatement(
+        replace(turn, answers=with_volunteered(turn.answers, turn.message, now)))
+    return without_known(answers, profile), unanswered

@@ -25,7 +25,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
-from .profiling import ProfileTurn, ProfileTurnResult, VisitState, plan_questions, without_bare_restatement
+from .profiling import ProfileTurn, ProfileTurnResult, VisitState, new_answers, plan_questions
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
@@ -246,8 +246,7 @@ class NurtureService:
     async def profile_turn(self, conv: Conversation, turn: ProfileTurn) -> ProfileTurnResult:
         """Store the turn's answers (or refusal) and decide the next question of this visit (one lead read)."""
         lead = await self.lead_for(conv)
-        answers, unanswered = without_bare_restatement(
-            replace(turn, answers=with_volunteered(turn.answers, turn.message, self._clock.now())))
+        answers, unanswered = new_answers(turn, lead.profile, self._clock.now())
         outcome = await self.record_answers(conv, answers, lead) if answers else AnswerOutcome()
         lead = outcome.lead or lead
         refused: ProfileField | None = None

@@ -262,3 +262,25 @@ async def test_facts_said_in_passing_outside_a_form_are_stored_as_slots(service:
     events = await ValidateSlotMappings().run(CollectingDispatcher(), t, DOMAIN)
     assert SlotSet("company_size", {"min": 300, "max": 300}) in events
     assert any(e["name"] == "timeline" and e["value"]["label"] == "next quarter" for e in events)
+
+
+async def test_a_form_restarted_after_a_digression_says_nothing_of_the_slots_it_revalidates(
+        service: NurtureService) -> None:
+    """After the visit's questions, "do you integrate with HubSpot?" is answered and the form starts again: Rasa
+    hands it every filled slot to validate. Nothing new was said, so nothing is acknowledged; an `inform` that
+    repeats a known fact is."""
+    done = {"profile_asked": ["use_case", "role", "company_size"], "profile_thanked": True,
+            "role": {"title": "CTO", "seniority": "c_level"}, "company_size": {"min": 450, "max": 450}}
+    await ValidateProfileForm().run(CollectingDispatcher(), tracker(
+        slots=done, new_slots={"use_case": "forecast our pipeline"}, text="forecast our pipeline"), DOMAIN)
+    slots = {**done, "use_case": "forecast our pipeline"}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, tracker(
+        slots=slots, new_slots={"use_case": "forecast our pipeline"}, intent="ask_integrations",
+        text="do you integrate with hubspot?"), DOMAIN)
+    assert responses(dispatcher) == [] and events[-1] == SlotSet("requested_slot", None)
+    assert not any(e["name"] == "use_case" for e in events)
+    repeated = CollectingDispatcher()
+    await ValidateProfileForm().run(repeated, tracker(
+        slots=slots, new_slots={"use_case": "forecast our pipeline"}, text="forecast our pipeline"), DOMAIN)
+    assert responses(repeated) == ["utter_noted"]

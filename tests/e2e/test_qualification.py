@@ -98,6 +98,18 @@ async def test_facts_given_before_and_after_the_questions_are_taken_not_met_with
     assert (await done.lead())["profile"]["email"] == "kim@globex.com"
 
 
+async def test_a_question_after_the_visits_questions_is_answered_without_a_stray_acknowledgement(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """The profile form starts again after the answer and re-validates every filled slot: nothing new was said,
+    so no "Thanks, noted."; the stored facts keep their provenance."""
+    v = Visitor(sqlite_stack, http)
+    await qualify_three(v)
+    before = (await v.lead())["provenance"]["use_case"]
+    replies = await v.say("do you integrate with hubspot?")
+    assert any("HubSpot" in r for r in replies) and not said(replies, "utter_noted"), replies
+    assert (await v.lead())["provenance"]["use_case"] == before
+
+
 async def test_a_refusal_is_accepted_and_not_asked_again(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     v = Visitor(sqlite_stack, http)
     await v.say("hi")

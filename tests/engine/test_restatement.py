@@ -68,3 +68,21 @@ async def test_the_service_stores_the_other_facts_and_asks_the_question_again() 
     assert lead.profile[F.ROLE].value["seniority"] == "manager"  # type: ignore[index]
     assert "fit_use_case" not in {i.signal for i in (await service.view(lead.id)).items}
 
+
+
+async def test_a_fact_already_stored_is_not_stored_again() -> None:
+    """A form that starts again after a digression gets every filled slot back for validation (Rasa's form
+    activation): the stored value, or the same words typed again, are no answer and write nothing."""
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-repeats")
+    first = await service.profile_turn(conv, turn(F.USE_CASE, "Forecast our pipeline "))
+    assert first.slots == {F.USE_CASE: "Forecast our pipeline"}
+    stored = (await service.lead_for(conv)).profile[F.USE_CASE]
+    for again in ("Forecast our pipeline", "Forecast our pipeline "):
+        result = await service.profile_turn(conv, ProfileTurn(
+            answers={F.USE_CASE: again}, requested=None, intent="ask_integrations", message="do you do hubspot?",
+            visit=VisitState(known=frozenset({F.USE_CASE}), asked=(F.USE_CASE,))))
+        assert result.slots == {} and not result.changed
+    assert (await service.lead_for(conv)).profile[F.USE_CASE] == stored  # provenance untouched
+    changed = await service.profile_turn(conv, turn(F.USE_CASE, "clean up our CRM"))
+    assert changed.slots == {F.USE_CASE: "clean up our CRM"}
