@@ -83,7 +83,7 @@ class VisitClose:
     """What the assistant says when the visit's questions are done."""
 
     thank: bool
-    """Thanks, once per visit, when a question of this visit was answered."""
+    """Thanks, once per visit, when a question of this visit was answered, in a turn that answered something."""
     offer_meeting: bool
     """A sales-ready lead (mql or sql) is offered the meeting link, once."""
     help_only: bool
@@ -92,7 +92,8 @@ class VisitClose:
 
 def close_visit(result: ProfileTurnResult, *, thanked: bool, meeting_offered: bool) -> VisitClose:
     answered = any(f in result.known for f in result.asked)
-    return VisitClose(thank=answered and not thanked,
+    # thanks belong to the turn that answered (or refused): not to a form that ends after a digression
+    return VisitClose(thank=answered and result.changed and not thanked,
                       offer_meeting=result.stage in (Stage.MQL, Stage.SQL) and not meeting_offered,
                       help_only=result.stage is Stage.DISQUALIFIED)
 

@@ -47,9 +47,9 @@ def test_a_zero_budget_asks_nothing() -> None:
     assert plan_questions(VisitState(known=frozenset()), order=ORDER, budget=0) == []
 
 
-def ended(stage: Stage, *, asked: tuple[F, ...], known: frozenset[F]) -> ProfileTurnResult:
-    return ProfileTurnResult(slots={}, invalid={}, refused=None, next_field=None, asked=asked, refused_in_visit=(),
-                             known=known, stage=stage)
+def ended(stage: Stage, *, asked: tuple[F, ...], known: frozenset[F], answered: bool = True) -> ProfileTurnResult:
+    return ProfileTurnResult(slots={F.ROLE: "CTO"} if answered else {}, invalid={}, refused=None, next_field=None,
+                             asked=asked, refused_in_visit=(), known=known, stage=stage)
 
 
 @pytest.mark.parametrize(("stage", "offer", "help_only"), [
@@ -67,3 +67,6 @@ def test_thanks_and_the_meeting_link_come_once_and_only_for_answers_of_this_visi
     assert not close_visit(answered, thanked=True, meeting_offered=True).offer_meeting
     refused_all = ended(Stage.NEW, asked=(F.ROLE,), known=frozenset({F.EMAIL}))  # known from an earlier visit
     assert not close_visit(refused_all, thanked=False, meeting_offered=False).thank
+    # the form ends in a turn that answered nothing (a question, then "stop messaging me" ends the visit's plan)
+    after_digression = ended(Stage.ENGAGED, asked=(F.ROLE,), known=frozenset({F.ROLE}), answered=False)
+    assert not close_visit(after_digression, thanked=False, meeting_offered=False).thank
