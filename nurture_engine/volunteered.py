@@ -112,10 +112,25 @@ def volunteered_facts(message: str | None, now: datetime) -> dict[ProfileField, 
     return found
 
 
+def _refines(profile_field: ProfileField, answer: str, raw: str, now: datetime) -> bool:
+    """Whether `raw` says what `answer` says and more: "about 20k" taken by the NLU from "budget about 20k per
+    year" agrees with "20k per year" on every part it has, and lacks the period."""
+    try:
+        given, found = normalise(profile_field, answer, now), normalise(profile_field, raw, now)
+    except InvalidValue:
+        return False
+    if not isinstance(given, dict) or not isinstance(found, dict):
+        return False
+    known = {k: v for k, v in given.items() if v is not None}
+    return all(found.get(k) == v for k, v in known.items()) and len(known) < sum(v is not None for v in found.values())
+
+
 def with_volunteered(answers: Mapping[ProfileField, str], message: str | None,
                      now: datetime) -> dict[ProfileField, str]:
-    """`answers` plus the facts `message` volunteers for fields the answers leave empty."""
+    """`answers` plus the facts `message` volunteers for fields the answers leave empty, or state less fully."""
     merged = dict(answers)
     for profile_field, raw in volunteered_facts(message, now).items():
-        merged.setdefault(profile_field, raw)
+        answer = merged.get(profile_field)
+        if answer is None or _refines(profile_field, answer, raw, now):
+            merged[profile_field] = raw
     return merged

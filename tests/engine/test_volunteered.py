@@ -54,6 +54,12 @@ def test_answers_the_nlu_gave_are_never_replaced() -> None:
     merged = with_volunteered(answers, "CTO, about 250 people, next quarter", T0)
     assert merged == {F.COMPANY_SIZE: "300", F.ROLE: "CTO", F.TIMELINE: "next quarter"}
     assert with_volunteered(answers, None, T0) == answers
+    # the NLU's span lacks what the message adds right after it: the fuller words are taken
+    budget = with_volunteered({F.BUDGET: "about 20k"}, "budget about 20k per year", T0)
+    assert budget == {F.BUDGET: "20k per year"}
+    # a different amount, or nothing more, keeps the NLU's words
+    assert with_volunteered({F.BUDGET: "30k"}, "budget about 20k per year", T0) == {F.BUDGET: "30k"}
+    assert with_volunteered({F.BUDGET: "$20k a year"}, "budget is $20k a year", T0) == {F.BUDGET: "$20k a year"}
 
 
 @pytest.mark.parametrize("message", ["1" * 50_000, "1," * 20_000, "budget " + "$1 " * 10_000, "about " * 5_000,
