@@ -16,6 +16,8 @@ _RESPONSES = {
     "ask_privacy": "utter_privacy",
     "request_content": "utter_content",
 }
+CONTENT_SHOWN = 3
+"""Pieces of the content library a content request gets at once (nurture.yml order)."""
 
 
 class ActionAnswerProduct(Action):
@@ -25,9 +27,11 @@ class ActionAnswerProduct(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name") or ""
-        facts = (await service()).business
+        svc = await service()
+        facts = svc.business
+        links = "; ".join(f"{item.title}: {item.url}" for item in svc.content[:CONTENT_SHOWN])
         dispatcher.utter_message(
             response=_RESPONSES.get(intent, "utter_default"), company=facts.company, product=facts.product,
             pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
-            privacy_url=facts.privacy_url, meeting_link=facts.meeting_link)
+            privacy_url=facts.privacy_url, meeting_link=facts.meeting_link, content_links=links)
         return []

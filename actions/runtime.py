@@ -13,9 +13,10 @@ from rasa_sdk import Tracker
 
 from nurture_engine.bootstrap import build_service
 from nurture_engine.config import load_settings
+from nurture_engine.conversation import Conversation, channel_of
 from nurture_engine.domain import ProfileField
 from nurture_engine.profiling import VisitState
-from nurture_engine.service import Conversation, NurtureService, channel_of
+from nurture_engine.service import NurtureService
 
 _service: NurtureService | None = None
 _lock = asyncio.Lock()

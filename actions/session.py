@@ -17,8 +17,8 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from nurture_engine.conversation import Conversation, channel_of
 from nurture_engine.linking import METADATA_CHANNEL_KEY, METADATA_PAYLOAD_KEY
-from nurture_engine.service import Conversation, channel_of
 
 from .runtime import service
 

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from .conversation import channel_of
 from .domain import Channel, Identity, Interaction
 from .lead_engine import EventRecord
-from .service import channel_of
 
 SCORED_EVENTS = ("user", "bot")
 

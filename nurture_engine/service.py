@@ -9,6 +9,7 @@ from datetime import datetime
 
 from .clock import Clock
 from .config import Business, Settings
+from .conversation import Conversation
 from .domain import (
     Channel,
     ConsentStatus,
@@ -28,6 +29,7 @@ from .normalize import normalise
 from .profiling import ProfileTurn, ProfileTurnResult, VisitState, new_answers, plan_questions
 from .redact import redact
 from .scheduler.jobs import FollowUp
+from .sequences import ContentItem
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
 from .volunteered import with_volunteered
 
@@ -35,25 +37,6 @@ log = logging.getLogger(__name__)
 
 FIT_FIELDS = frozenset({ProfileField.ROLE, ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE,
                         ProfileField.USE_CASE})
-_RASA_CHANNELS = {"socketio": Channel.WEB, "web": Channel.WEB, "rest": Channel.REST,
-                  "telegram": Channel.TELEGRAM, "slack": Channel.SLACK}
-
-
-def channel_of(input_channel: str | None) -> Channel:
-    """Our channel for a Rasa input channel name (unknown or missing ones count as rest)."""
-    return _RASA_CHANNELS.get((input_channel or "").lower(), Channel.REST)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Conversation:
-    channel: Channel
-    sender_id: str
-
-    @property
-    def identity(self) -> Identity:
-        return Identity(channel=self.channel, sender_id=self.sender_id)
-
-
 @dataclass(frozen=True, kw_only=True)
 class AnswerOutcome:
     accepted: dict[ProfileField, JSONValue] = field(default_factory=dict)
@@ -78,6 +61,11 @@ class NurtureService:
     @property
     def business(self) -> Business:
         return self._settings.business
+
+    @property
+    def content(self) -> tuple[ContentItem, ...]:
+        """The content library (nurture.yml `content`), in its order."""
+        return tuple(self._settings.plan.content.values())
 
     @property
     def half_life_days(self) -> float:

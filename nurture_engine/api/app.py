@@ -16,6 +16,7 @@ from ..alert_watch import AlertWatcher
 from ..alerts import SalesAlerter
 from ..alerts_model import alert_json
 from ..config import Settings
+from ..conversation import Conversation
 from ..domain import Channel, Stage
 from ..errors import LeadNotFound
 from ..events import Consumer, running
@@ -25,7 +26,7 @@ from ..metrics import NO_METRICS, Metrics, NurtureMetrics
 from ..privacy import Privacy
 from ..reports import ReportStore
 from ..scheduler.dispatcher import Dispatcher
-from ..service import Conversation, NurtureService
+from ..service import NurtureService
 from .dashboard_routes import add_dashboard_routes, filtered_leads
 from .inbox_routes import INBOX_PATHS, add_inbox_routes
 from .middleware import add_metrics_route, limits_middleware, metrics_middleware, parse_limits

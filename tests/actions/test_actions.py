@@ -147,6 +147,16 @@ async def test_pricing_answer_comes_from_nurture_yml(service: NurtureService) ->
     assert message["pricing"] == service.business.pricing
 
 
+async def test_a_content_request_gets_the_librarys_links_at_once(service: NurtureService) -> None:
+    """No "leave me your email and I'll send them": the library's titles and links, in the chat."""
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProduct().run(dispatcher, tracker(intent="request_content", active_loop=None), DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_content"
+    assert message["content_links"] == "; ".join(f"{c.title}: {c.url}" for c in service.content[:3])
+    assert service.content and all(c.url in message["content_links"] for c in service.content[:3])
+
+
 async def test_opt_out_is_recorded(service: NurtureService) -> None:
     await ActionOptOut().run(CollectingDispatcher(), tracker(intent="opt_out", text="STOP", active_loop=None), DOMAIN)
     lead = await service.lead_for(CONV)
