@@ -39,7 +39,7 @@ def run_json(argv: list[str], out: Path) -> dict[str, Any]:
 
 def events() -> dict[str, Any]:
     out = BENCH / "events.json"
-    r = run_json([PY, str(BENCH / "bench_events.py"), "--repeat", "3", "--json", str(out)], out)
+    r = run_json([PY, str(BENCH / "bench_events.py"), "--repeat", "5", "--json", str(out)], out)
     return {"events_per_s": r["events_per_s"], "events_per_s_sqlite": r["sqlite"]["events_per_s"],
             "events_store_ratio_pg": r["postgres"]["ratio_to_plain_insert"],
             "events_store_ratio_sqlite": r["sqlite"]["ratio_to_plain_insert"],
