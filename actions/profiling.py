@@ -8,10 +8,11 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
-from nurture_engine.profiling import ProfileTurn, ProfileTurnResult, close_visit
+from nurture_engine.profiling import DIGRESSION_INTENTS, ProfileTurn, ProfileTurnResult, close_visit
 
 from .runtime import as_text, conversation, service, visit_state
 
@@ -25,6 +26,12 @@ def _answers(tracker: Tracker) -> dict[ProfileField, str]:
         if name in ProfileField._value2member_map_ and text:
             answers[ProfileField(name)] = text
     return answers
+
+
+def _last_action(tracker: Tracker, besides: str) -> str | None:
+    """The last action run before the form `besides` (Rasa puts the running form in the events it sends)."""
+    return next((e.get("name") for e in reversed(tracker.events)
+                 if e.get("event") == "action" and e.get("name") != besides), None)
 
 
 def _requested(tracker: Tracker) -> ProfileField | None:
@@ -63,8 +70,14 @@ class ValidateProfileForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker),
-                           intent=tracker.latest_message.get("intent", {}).get("name"),
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        if (intent in DIGRESSION_INTENTS and tracker.active_loop.get("name") == self.form_name()
+                and _last_action(tracker, besides=self.form_name()) == "action_listen"):
+            # the user's turn, with the questions open: Rasa keeps a form that got any slot, so the digression's
+            # own rule would never run. The facts it came with are stored, then the form steps aside.
+            await _store_answers(tracker)
+            raise ActionExecutionRejection(self.name(), f"{intent} is not an answer: its own rule applies")
+        turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
                            visit=visit_state(tracker), message=as_text(tracker.latest_message.get("text")))
         result = await (await service()).profile_turn(conversation(tracker), turn)
         _utter_invalid(dispatcher, domain, result.invalid)

@@ -154,6 +154,22 @@ async def test_an_introduction_that_asks_for_a_demo_is_a_demo_request_with_every
     assert profile["timeline"]["label"] == "next quarter"
 
 
+async def test_a_digression_with_facts_mid_questions_is_answered_and_the_facts_kept(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """Rasa keeps a form that got any slot: without the form stepping aside, "can I get a demo? I'm at Nimbus,
+    600 employees" only repeated the open question."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("how much is it for a company of 600 employees?")
+    assert any(PRICING in r for r in replies) and asked(replies) == ["use_case"], replies
+    replies = await v.say("actually can I get a demo? I'm at Nimbus")
+    assert said(replies, "utter_demo_intro") and asked(replies) == ["email"], replies
+    assert said(await v.say("ana@nimbus.io"), "utter_demo_booked")
+    lead = await v.lead()
+    assert lead["profile"]["company_size"] == {"min": 600, "max": 600} and lead["profile"]["company"] == "Nimbus"
+    assert lead["stage"] == "sql", lead
+
+
 async def test_opt_out_and_in_are_recorded(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     v = Visitor(sqlite_stack, http)
     replies = await v.say("please stop messaging me")
