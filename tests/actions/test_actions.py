@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
 from actions.answers import ActionAnswerProduct
 from actions.consent import ActionOptOut
 from actions.profiling import ActionExplainField, ValidateProfileForm
 from actions.session import ActionSessionStart
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField
 from nurture_engine.service import Conversation, NurtureService
-from nurture_engine.testing import memory_service
 
 DOMAIN: dict[str, Any] = {"responses": {"utter_invalid_email_missing_at": [{"text": "x"}],
                                         "utter_invalid_email": [{"text": "x"}]},
                           "forms": {"profile_form": {"required_slots": [f.value for f in ProfileField
                                                                         if f is not ProfileField.PHONE]}}}
 CONV = Conversation(channel=Channel.WEB, sender_id="visitor")
-
-
-@pytest.fixture
-def service() -> Iterator[NurtureService]:
-    svc, _, _ = memory_service()
-    runtime.install_service(svc)
-    yield svc
-    runtime.install_service(None)
 
 
 def tracker(*, slots: dict[str, Any] | None = None, intent: str = "inform", text: str = "",

@@ -3,7 +3,6 @@ are open: the facts are stored and the form steps aside, so that the digression'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,22 +10,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
-from actions import runtime
 from actions.profiling import ValidateProfileForm
 from nurture_engine.domain import Channel, ProfileField
 from nurture_engine.service import Conversation, NurtureService
-from nurture_engine.testing import memory_service
 
 CONV = Conversation(channel=Channel.WEB, sender_id="visitor")
 DOMAIN: dict[str, Any] = {"responses": {}, "forms": {"profile_form": {"required_slots": ["use_case", "company"]}}}
-
-
-@pytest.fixture
-def service() -> Iterator[NurtureService]:
-    svc, _, _ = memory_service()
-    runtime.install_service(svc)
-    yield svc
-    runtime.install_service(None)
 
 
 def user_turn(intent: str, text: str, slots: dict[str, Any], *, after: str = "action_listen",
