@@ -33,5 +33,6 @@ class ActionAnswerProduct(Action):
         dispatcher.utter_message(
             response=_RESPONSES.get(intent, "utter_default"), company=facts.company, product=facts.product,
             pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
-            privacy_url=facts.privacy_url, meeting_link=facts.meeting_link, content_links=links)
+            privacy_url=facts.privacy_url, contact_email=facts.contact_email, meeting_link=facts.meeting_link,
+            content_links=links)
         return []

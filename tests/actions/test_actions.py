@@ -145,6 +145,15 @@ async def test_a_content_request_gets_the_librarys_links_at_once(service: Nurtur
     assert service.content and all(c.url in message["content_links"] for c in service.content[:3])
 
 
+async def test_a_privacy_question_is_told_where_to_ask_for_a_copy_or_deletion(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_privacy", active_loop=None), DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_privacy"
+    assert (message["contact_email"], message["privacy_url"]) == (service.business.contact_email,
+                                                                  service.business.privacy_url)
+
+
 async def test_opt_out_is_recorded(service: NurtureService) -> None:
     await ActionOptOut().run(CollectingDispatcher(), tracker(intent="opt_out", text="STOP", active_loop=None), DOMAIN)
     lead = await service.lead_for(CONV)
