@@ -170,6 +170,18 @@ async def test_a_digression_with_facts_mid_questions_is_answered_and_the_facts_k
     assert lead["stage"] == "sql", lead
 
 
+async def test_the_demo_email_question_hears_a_trial_question_and_a_goodbye(sqlite_stack: Stack,
+                                                                             http: aiohttp.ClientSession) -> None:
+    """"How long is the trial?" is a pricing question (it was taken for a demo request), and a goodbye while the
+    demo email is asked ends the request (it got the fallback)."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("can I book a demo?")) == ["email"]
+    replies = await v.say("how long is the trial?")
+    assert any(PRICING in r for r in replies) and asked(replies) == ["email"], replies
+    replies = await v.say("ok bye")
+    assert said(replies, "utter_goodbye") and not said(replies, "utter_default"), replies
+
+
 async def test_opt_out_and_in_are_recorded(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     v = Visitor(sqlite_stack, http)
     replies = await v.say("please stop messaging me")
