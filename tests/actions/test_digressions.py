@@ -63,3 +63,20 @@ async def test_answers_refusals_and_the_form_restarting_are_the_forms_own(servic
     assert await form.run(CollectingDispatcher(), after_answer, DOMAIN)
     starting = user_turn("request_content", "any case studies?", {}, active_loop=None)
     assert await form.run(CollectingDispatcher(), starting, DOMAIN)
+
+
+def test_the_digressions_are_the_intents_with_a_rule_of_their_own_mid_questions() -> None:
+    """DIGRESSION_INTENTS must follow bot/rules: an intent given its own mid-questions rule later, but not listed,
+    would be swallowed by the form whenever its message carries a fact."""
+    import yaml
+
+    from nurture_engine.profiling import DIGRESSION_INTENTS
+    from nurture_engine.testing import PROJECT_ROOT
+
+    with_rules = set()
+    for path in (PROJECT_ROOT / "bot" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text())["rules"]:
+            first = rule["steps"][0]
+            if {"active_loop": "profile_form"} in (rule.get("condition") or []) and "intent" in first:
+                with_rules.add(first["intent"])
+    assert with_rules - {"out_of_scope"} == DIGRESSION_INTENTS  # out_of_scope: how unusual names arrive
