@@ -148,10 +148,8 @@ def without_known(answers: Mapping[ProfileField, str],
             if f not in profile or raw.strip() not in (profile[f].value, profile[f].raw.strip())}
 
 
-def new_answers(turn: ProfileTurn, profile: Mapping[ProfileField, FieldValue],
-                now: datetime) -> tuple[dict[ProfileField, str], ProfileField | None]:
+def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, str], ProfileField | None]:
     """What the turn tells: its answers with the facts its message volunteers, less a bare restatement (see
-    `without_bare_restatement`, which also gives the field to ask again) and what the profile already holds."""
-    answers, unanswered = without_bare_restatement(
-        replace(turn, answers=with_volunteered(turn.answers, turn.message, now)))
-    return without_known(answers, profile), unanswered
+    `without_bare_restatement`, which also gives the field to ask again). What the profile already holds is
+    dropped where every answer is stored (`NurtureService.record_answers`, `without_known`)."""
+    return without_bare_restatement(replace(turn, answers=with_volunteered(turn.answers, turn.message, now)))

@@ -26,7 +26,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
-from .profiling import ProfileTurn, ProfileTurnResult, VisitState, new_answers, plan_questions
+from .profiling import ProfileTurn, ProfileTurnResult, VisitState, new_answers, plan_questions, without_known
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
@@ -112,6 +112,7 @@ class NurtureService:
         if not answers:
             return AnswerOutcome()
         lead = lead or await self.lead_for(conv)
+        answers = without_known(answers, lead.profile)  # a form restarting re-validates every filled slot
         outcome = AnswerOutcome()
         values: list[FieldValue] = []
         for profile_field, raw in answers.items():
@@ -234,7 +235,7 @@ class NurtureService:
     async def profile_turn(self, conv: Conversation, turn: ProfileTurn) -> ProfileTurnResult:
         """Store the turn's answers (or refusal) and decide the next question of this visit (one lead read)."""
         lead = await self.lead_for(conv)
-        answers, unanswered = new_answers(turn, lead.profile, self._clock.now())
+        answers, unanswered = new_answers(turn, self._clock.now())
         outcome = await self.record_answers(conv, answers, lead) if answers else AnswerOutcome()
         lead = outcome.lead or lead
         refused: ProfileField | None = None

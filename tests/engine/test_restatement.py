@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from nurture_engine.domain import Channel, ProfileField
@@ -86,3 +88,18 @@ async def test_a_fact_already_stored_is_not_stored_again() -> None:
     assert (await service.lead_for(conv)).profile[F.USE_CASE] == stored  # provenance untouched
     changed = await service.profile_turn(conv, turn(F.USE_CASE, "clean up our CRM"))
     assert changed.slots == {F.USE_CASE: "clean up our CRM"}
+
+
+async def test_every_way_in_skips_a_fact_already_stored() -> None:
+    """The digression that stored "600 employees" is followed by the demo form, which sees the same message:
+    the fact is not written a second time (record_answers is where every answer is stored)."""
+    service, _, clock = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-digresses")
+    message = "actually can I get a demo? I'm at Nimbus, 600 employees"
+    first = await service.record_answers(conv, {F.COMPANY: "Nimbus"}, message=message)
+    assert set(first.accepted) == {F.COMPANY, F.COMPANY_SIZE}
+    stored = (await service.lead_for(conv)).profile
+    clock.advance(timedelta(seconds=5))
+    again = await service.record_answers(conv, {}, message=message)
+    assert again.accepted == {} and again.lead is None
+    assert (await service.lead_for(conv)).profile == stored
