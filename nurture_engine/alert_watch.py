@@ -1,8 +1,8 @@
 """Raises sales alerts from durable rows: a lead reaching sql (stage history, written by whichever
-process rescored it) or asking for a human (interactions from the event broker). Runs in `nurture serve`;
-its read positions are stored like the event consumer's, so a restart neither misses nor repeats work
-(the alerter's own once-per-stage rule also makes a repeat harmless), and rows that commit after a higher
-id was read are still seen (IdGaps), by this process and, through the stored settled mark, by the next one."""
+process rescored it), asking for a human or making a privacy request (interactions from the event broker).
+Runs in `nurture serve`; its read positions are stored like the event consumer's, so a restart neither misses
+nor repeats work (the alerter's own once-per-stage rule also makes a repeat harmless), and rows that commit after
+a higher id was read are still seen (IdGaps), by this process and, through the stored settled mark, by the next one."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from .alerts import SalesAlerter
-from .alerts_model import AlertTrigger, ChatLine, chat_lines, context_for
+from .alerts_model import AlertTrigger, ChatLine, chat_lines, context_for, trigger_for
 from .clock import Clock
 from .domain import Channel
 from .errors import LeadNotFound
@@ -152,7 +152,8 @@ class AlertWatcher:
                 messages = chat_lines(events, self._alerter.rules.last_messages)
             except Exception:  # the alert goes out without the transcript rather than not at all
                 log.warning("alerts: could not read the conversation of lead %s", c.lead_id, exc_info=True)
-        trigger = AlertTrigger.STAGE_SQL if c.source == "stage" else AlertTrigger.HUMAN_HANDOFF
+        trigger = (AlertTrigger.STAGE_SQL if c.source == "stage"
+                   else trigger_for(intent=c.intent) or AlertTrigger.HUMAN_HANDOFF)
         context = context_for(view, trigger=trigger, channel=channel, now=self._clock.now(),
                               half_life_days=self._service.half_life_days, rules=self._alerter.rules,
                               messages=messages)

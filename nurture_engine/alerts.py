@@ -7,6 +7,8 @@ Policy of `SalesAlerter.maybe_alert`:
   twice in an hour is one request, and an alert already carries the whole lead);
 - while the lead's latest alert is snoozed nothing new is announced; `remind_due` re-posts it when
   the snooze ends.
+- a privacy request (the visitor asks for erasure or a copy of their data) is not a sale: it is announced
+  whatever the stage, cooldown or snooze, once a day per lead, and can only be claimed.
 The store applies the first two rules atomically, so the action server and the event consumer
 (separate processes) cannot announce one lead twice.
 
@@ -30,6 +32,7 @@ from .alerts_model import (
     AlertContext,
     AlertRules,
     AlertStatus,
+    AlertTrigger,
     MessageRef,
     StatusChange,
 )
@@ -145,6 +148,8 @@ class SalesAlerter:
 
     async def maybe_alert(self, context: AlertContext) -> Alert | None:
         """Records and posts an alert for `context` unless the policy (module docstring) says no."""
+        if context.trigger is AlertTrigger.PRIVACY_REQUEST:
+            return await self._raise(context, quiet_since=self._clock.now())
         if context.stage in QUIET_STAGES:
             log.debug("alerts: lead %s is %s: not announced", context.lead_id, context.stage.value)
             return None
@@ -154,8 +159,11 @@ class SalesAlerter:
             log.info("alerts: lead %s not announced (%s): its alert %s is snoozed", context.lead_id,
                      context.trigger.value, latest[0].id)
             return None
-        alert = Alert(id=uuid.uuid4().hex, context=context, created_at=now)
-        stored = await self._store.record(alert, quiet_since=now - timedelta(hours=self.rules.cooldown_hours))
+        return await self._raise(context, quiet_since=now - timedelta(hours=self.rules.cooldown_hours))
+
+    async def _raise(self, context: AlertContext, *, quiet_since: datetime) -> Alert | None:
+        alert = Alert(id=uuid.uuid4().hex, context=context, created_at=self._clock.now())
+        stored = await self._store.record(alert, quiet_since=quiet_since)
         if stored is None:
             log.info("alerts: lead %s not announced (%s): already announced, or within the %g h cooldown",
                      context.lead_id, context.trigger.value, self.rules.cooldown_hours)
@@ -172,6 +180,10 @@ class SalesAlerter:
         if alert is None:
             log.warning("alerts: %s on unknown alert %s ignored", click.action.value, click.alert_id)
             return None
+        if alert.trigger is AlertTrigger.PRIVACY_REQUEST and click.action is not AlertAction.CLAIM:
+            log.warning("alerts: %s by %s on privacy request %s refused: it can only be claimed", click.action.value,
+                        click.by, alert.id)
+            return alert
         now = self._clock.now()
         until = now + timedelta(hours=self.rules.snooze_hours) if click.action is AlertAction.SNOOZE else None
         change = StatusChange(status=_STATUS_OF[click.action], at=now, by=click.by,

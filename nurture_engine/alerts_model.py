@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from .domain import HANDOFF_INTENTS, Channel, ProfileField, ScoreItem, Stage
+from .domain import HANDOFF_INTENTS, PRIVACY_INTENTS, Channel, ProfileField, ScoreItem, Stage
 from .errors import ConfigError, reject_unknown_keys
 from .scoring import decayed
 
@@ -24,6 +24,10 @@ MAX_FEEDBACK_CHARS = 500
 class AlertTrigger(str, Enum):
     STAGE_SQL = "stage:sql"
     HUMAN_HANDOFF = "human_handoff"
+    PRIVACY_REQUEST = "privacy_request"
+    """Not a sale: a visitor asked in chat for erasure or a copy of their data. Announced whatever the lead's
+    stage, cooldown or snooze (a legal request must reach staff), at most once a day per lead, and only
+    claimed (someone handles it), never judged "not a fit" or snoozed."""
 
 
 class AlertStatus(str, Enum):
@@ -43,6 +47,8 @@ class AlertAction(str, Enum):
 
 def trigger_for(*, stage: Stage | None = None, intent: str | None = None) -> AlertTrigger | None:
     """The trigger of a stage change or of a user intent, if it is one that alerts sales."""
+    if intent in PRIVACY_INTENTS:
+        return AlertTrigger.PRIVACY_REQUEST
     if intent in HANDOFF_INTENTS:
         return AlertTrigger.HUMAN_HANDOFF
     return AlertTrigger.STAGE_SQL if stage is Stage.SQL else None
@@ -208,7 +214,10 @@ class Alert:
 
     @property
     def once_key(self) -> str | None:
-        """Alerts sharing a key are raised once per lead: a stage is announced once."""
+        """Alerts sharing a key are raised once per lead: a stage is announced once, a privacy request once a
+        day (asking three times in a row is one request)."""
+        if self.trigger is AlertTrigger.PRIVACY_REQUEST:
+            return f"privacy:{self.created_at:%Y-%m-%d}"
         return self.trigger.value if self.trigger is AlertTrigger.STAGE_SQL else None
 
 

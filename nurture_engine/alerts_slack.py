@@ -34,7 +34,11 @@ from .clock import Clock
 log = logging.getLogger(__name__)
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
 FEEDBACK_BLOCK, FEEDBACK_INPUT = "sales_feedback", "sales_feedback_text"
-HEADERS = {AlertTrigger.STAGE_SQL: "New sales-qualified lead", AlertTrigger.HUMAN_HANDOFF: "A lead asks for a human"}
+HEADERS = {AlertTrigger.STAGE_SQL: "New sales-qualified lead", AlertTrigger.HUMAN_HANDOFF: "A lead asks for a human",
+           AlertTrigger.PRIVACY_REQUEST: "Privacy request: a visitor asks about their data"}
+PRIVACY_STEPS = ("*What to do* (answer within one month)\nRead the request below. A copy: `nurture leads export {id}` "
+                 "or GET /api/leads/{id}/export. Erasure: `nurture leads erase {id}` or POST /api/leads/{id}/erase. "
+                 "Follow-up messages to this lead stopped when erasure was asked for.")
 BUTTONS = {AlertAction.CLAIM: "Claim", AlertAction.NOT_A_FIT: "Not a fit", AlertAction.SNOOZE: "Snooze {hours:g} h"}
 OUTCOMES = {AlertStatus.CLAIMED: ":white_check_mark: Claimed by {by} {at}",
             AlertStatus.NOT_A_FIT: ":no_entry_sign: Not a fit, said {by} {at}",
@@ -118,7 +122,10 @@ def alert_blocks(alert: Alert, *, snooze_hours: float) -> list[dict[str, Any]]:
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{label}*\n{escape(value or '-')[:1900]}"}
                                        for label, value in facts.items()]},
     ]
-    if ctx.reasons:
+    privacy = ctx.trigger is AlertTrigger.PRIVACY_REQUEST
+    if privacy:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": PRIVACY_STEPS.format(id=ctx.lead_id)}})
+    elif ctx.reasons:
         lines = "\n".join(f"• {escape(r.reason)} ({r.points:+.0f})" for r in ctx.reasons)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Why*\n{lines}"[:3000]}})
     if ctx.messages:
@@ -135,11 +142,15 @@ def alert_blocks(alert: Alert, *, snooze_hours: float) -> list[dict[str, Any]]:
             outcome += f": {escape(alert.feedback)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": outcome[:3000]}})
     if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
-        blocks.append({"type": "input", "block_id": FEEDBACK_BLOCK, "optional": True,
-                       "label": {"type": "plain_text", "text": "If not a fit: why? (optional)"},
-                       "element": {"type": "plain_text_input", "action_id": FEEDBACK_INPUT, "max_length": 500}})
+        if not privacy:
+            blocks.append({"type": "input", "block_id": FEEDBACK_BLOCK, "optional": True,
+                           "label": {"type": "plain_text", "text": "If not a fit: why? (optional)"},
+                           "element": {"type": "plain_text_input", "action_id": FEEDBACK_INPUT,
+                                       "max_length": 500}})
         buttons = []
         for action, label in BUTTONS.items():
+            if privacy and action is not AlertAction.CLAIM:
+                continue
             button: dict[str, Any] = {"type": "button", "action_id": action.value, "value": alert.id,
                                       "text": {"type": "plain_text", "text": label.format(hours=snooze_hours)}}
             if action is AlertAction.CLAIM:

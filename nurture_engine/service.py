@@ -26,6 +26,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
+from .privacy_requests import PrivacyRight, privacy_right
 from .profiling import ProfileTurn, ProfileTurnResult, VisitState, new_answers, plan_questions, without_known
 from .redact import redact
 from .scheduler.jobs import FollowUp
@@ -157,6 +158,15 @@ class NurtureService:
         log.info("lead %s consent %s via %s", lead.id, status.value, conv.channel.value)
         if status is ConsentStatus.OPTED_OUT:
             await self._engine.exit_sequences(lead.id, "opted out")
+
+    async def privacy_request(self, conv: Conversation, text: str) -> PrivacyRight:
+        """A request for erasure or a copy of one's data, made in chat (privacy_requests.py)."""
+        right = privacy_right(text)
+        if right is PrivacyRight.ERASE:
+            await self.set_consent(conv, ConsentStatus.OPTED_OUT, text)
+        log.info("lead %s asked via %s: privacy request (%s)", (await self.lead_for(conv)).id, conv.channel.value,
+                 right.value)
+        return right
 
     async def claim(self, lead_id: str, owner: str) -> Lead:
         """A sales person takes the lead over: automated follow-ups stop (human hand-off)."""

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..domain import (
-    HANDOFF_INTENTS,
+    STAFF_INTENTS,
     Channel,
     Consent,
     ConsentStatus,
@@ -99,7 +99,7 @@ class MemoryLeadStore(MemoryFollowUpMixin):
     async def add_interaction(self, lead_id: str, interaction: Interaction) -> None:
         await self.get_lead(lead_id)
         self.interaction_log.setdefault(lead_id, []).append(interaction)
-        if interaction.kind == "message" and interaction.intent in HANDOFF_INTENTS:
+        if interaction.kind == "message" and interaction.intent in STAFF_INTENTS:
             self.watch_log.append(("interaction", lead_id, interaction.intent, interaction.channel))
 
     async def interactions(self, lead_id: str) -> list[Interaction]:

@@ -11,7 +11,7 @@ from sqlalchemy import Table, and_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..domain import HANDOFF_INTENTS, Channel, Stage
+from ..domain import STAFF_INTENTS, Channel, Stage
 from ..scheduler.jobs import AlertCandidate
 from . import tables as t
 from .base import WatchRow
@@ -25,7 +25,7 @@ def _query(source: str) -> tuple[Table, Any]:
         return sh, select(sh.c.id, sh.c.lead_id, hit.label("hit"))
     if source == "interaction":
         it = t.interactions
-        hit = and_(it.c.kind == "message", it.c.intent.in_(sorted(HANDOFF_INTENTS)))
+        hit = and_(it.c.kind == "message", it.c.intent.in_(sorted(STAFF_INTENTS)))
         return it, select(it.c.id, it.c.lead_id, hit.label("hit"), it.c.channel, it.c.intent)
     raise ValueError(f"no alert source {source!r}")
 

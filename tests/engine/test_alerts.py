@@ -47,7 +47,8 @@ from nurture_engine.store.alerts_sql import SqlAlertStore
 from nurture_engine.store.migrate import upgrade
 from nurture_engine.testing import T0, memory_service
 
-TOKEN, CHANNEL = "xoxb-alerts-test", "C0SALES"
+from .conftest import CHANNEL, TOKEN
+
 RULES = AlertRules(cooldown_hours=24, snooze_hours=4)
 OPEN = frozenset({AlertStatus.OPEN, AlertStatus.SNOOZED})
 
@@ -173,14 +174,6 @@ async def test_erase_and_merge(store: AlertStore) -> None:
 
 
 # -- the alerter and the Slack message -------------------------------------------------------------------------
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi(token=TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
-
-
 def slack_env(slack: FakeSlackApi, **extra: str) -> dict[str, str]:
     return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SALES_CHANNEL": CHANNEL, "SLACK_API_BASE_URL": f"{slack.url}/api/",
             **extra}

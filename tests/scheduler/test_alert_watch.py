@@ -197,3 +197,18 @@ async def test_an_offset_stored_before_the_settled_mark_existed_is_read_on_from(
     await service.save_offsets({STAGE_OFFSET: position})  # an older version's watcher handled it
     watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock)
     assert await watcher.run_once() == 0  # not read again from the start of history
+
+
+async def test_a_privacy_request_raises_a_staff_alert_even_for_a_disqualified_lead() -> None:
+    service, store, clock = memory_service()
+    alerter = SalesAlerter(store=MemoryAlertStore(), clock=clock, lead_actions=service)
+    watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock)
+    await alerter.start()
+    await service.ingest([said(TG, "greet", T0)])
+    lead = await service.lookup(Conversation(channel=TG.channel, sender_id=TG.sender_id))
+    assert lead is not None
+    await service.not_a_fit(lead.id, by="slack:U1")
+    await service.ingest([said(TG, "human_handoff", T0), said(TG, "privacy_request", T0)])
+    assert await watcher.run_once() == 2
+    [alert] = await alerter.alerts_for(lead.id)  # the hand-off of a disqualified lead is not announced
+    assert alert.trigger is AlertTrigger.PRIVACY_REQUEST and alert.context.stage.value == "disqualified"

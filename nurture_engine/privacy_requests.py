@@ -1,0 +1,38 @@
+"""A visitor's privacy request made in chat ("please delete my data", "can I get a copy of my data?").
+
+The request itself reaches staff as an alert (`AlertTrigger.PRIVACY_REQUEST`, raised by the alert watcher from
+the `privacy_request` interaction); erasure and export stay staff operations (`nurture leads erase/export`, the
+admin API), because a chat is not proof of who is asking. What the engine does at once: read which right is
+asked for, and for an erasure request stop every follow-up message (the consent ledger records an opt-out).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+MAX_SCANNED = 2_000
+"""Characters read: enough for any real request, a bound for hostile input."""
+
+_ERASE = re.compile(r"\b(delete|deleted|deleting|deletion|erase|erased|erasure|remove|removed|wipe|purge|"
+                    r"forget|forgotten)\b", re.IGNORECASE)
+_EXPORT = re.compile(r"\b(copy|export|download|access|portability|what (data|info\w*) (do )?you (have|hold|keep)|"
+                     r"send me (my|all|the|everything))\b", re.IGNORECASE)
+
+
+class PrivacyRight(str, Enum):
+    ERASE = "erase"
+    EXPORT = "export"
+    UNSPECIFIED = "unspecified"
+    """ "I'd like to make a GDPR request": staff read the conversation and ask."""
+
+
+def privacy_right(text: str) -> PrivacyRight:
+    """Which right a request asks for. Erasure wins when both are named ("send me a copy, then delete it"):
+    it is the one that must also stop messages at once."""
+    head = text[:MAX_SCANNED]
+    if _ERASE.search(head):
+        return PrivacyRight.ERASE
+    if _EXPORT.search(head):
+        return PrivacyRight.EXPORT
+    return PrivacyRight.UNSPECIFIED

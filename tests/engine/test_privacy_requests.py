@@ -1,0 +1,113 @@
+"""A privacy request made in chat: which right it asks for, what the engine does at once, and the staff alert."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from nurture_engine.alerts import SalesAlerter
+from nurture_engine.alerts_model import AlertAction, AlertClick, AlertContext, AlertRules, AlertTrigger, trigger_for
+from nurture_engine.alerts_slack import AlertDelivery, build_sinks
+from nurture_engine.clock import FrozenClock
+from nurture_engine.conversation import Conversation
+from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
+from nurture_engine.fakes.slack import FakeSlackApi
+from nurture_engine.privacy_requests import PrivacyRight, privacy_right
+from nurture_engine.store.alerts_memory import MemoryAlertStore, RecordingLeadActions
+from nurture_engine.testing import T0, memory_service
+
+from .conftest import CHANNEL, TOKEN
+
+CONV = Conversation(channel=Channel.WEB, sender_id="web-visitor-privacy")
+
+
+@pytest.mark.parametrize(("text", "right"), [
+    ("please delete all my data", PrivacyRight.ERASE),
+    ("I want to exercise my right to be forgotten", PrivacyRight.ERASE),
+    ("Remove my details from your CRM!", PrivacyRight.ERASE),
+    ("send me a copy of my data, then erase it", PrivacyRight.ERASE),  # erasure must also stop messages now
+    ("can I get a copy of everything you hold on me?", PrivacyRight.EXPORT),
+    ("this is a subject access request", PrivacyRight.EXPORT),
+    ("what data do you have on me", PrivacyRight.EXPORT),
+    ("I'd like to make a GDPR request", PrivacyRight.UNSPECIFIED),
+    ("", PrivacyRight.UNSPECIFIED),
+])
+def test_the_right_asked_for(text: str, right: PrivacyRight) -> None:
+    assert privacy_right(text) is right
+
+
+def test_hostile_input_is_read_within_a_bound() -> None:
+    assert privacy_right("a" * 200_000 + " delete my data") is PrivacyRight.UNSPECIFIED  # beyond what is read
+    assert privacy_right("delete " + "x " * 100_000) is PrivacyRight.ERASE
+
+
+async def test_an_erasure_request_stops_messages_at_once_and_a_copy_request_does_not() -> None:
+    service, _store, _clock = memory_service()
+    await service.record_answers(CONV, {ProfileField.EMAIL: "dana@brightloop.io"})
+    assert await service.privacy_request(CONV, "can I get a copy of my data?") is PrivacyRight.EXPORT
+    lead = await service.lookup(CONV)
+    assert lead is not None and lead.consent.status is ConsentStatus.UNKNOWN
+    assert await service.privacy_request(CONV, "please delete everything about me") is PrivacyRight.ERASE
+    lead = await service.lookup(CONV)
+    assert lead is not None and lead.consent.status is ConsentStatus.OPTED_OUT
+    assert lead.profile[ProfileField.EMAIL].value == "dana@brightloop.io"  # erasing is staff's job, not the bot's
+
+
+async def test_a_first_message_that_is_a_privacy_request_still_has_a_lead_for_staff() -> None:
+    service, _store, _clock = memory_service()
+    assert await service.privacy_request(CONV, "GDPR request please") is PrivacyRight.UNSPECIFIED
+    assert await service.lookup(CONV) is not None
+
+
+def alerter_for(slack: FakeSlackApi, clock: FrozenClock, actions: RecordingLeadActions) -> SalesAlerter:
+    env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SALES_CHANNEL": CHANNEL, "SLACK_API_BASE_URL": f"{slack.url}/api/"}
+    rules = AlertRules(cooldown_hours=24)
+    return SalesAlerter(store=MemoryAlertStore(), clock=clock, lead_actions=actions, rules=rules,
+                        sinks=build_sinks(AlertDelivery.from_env(env), clock=clock, rules=rules))
+
+
+def request(stage: Stage = Stage.DISQUALIFIED, trigger: AlertTrigger = AlertTrigger.PRIVACY_REQUEST) -> AlertContext:
+    return AlertContext(lead_id="lead9", trigger=trigger, stage=stage, score=3.0, channel=Channel.TELEGRAM,
+                        name="Dana <Kim>")
+
+
+def test_the_intent_is_a_privacy_trigger() -> None:
+    assert trigger_for(intent="privacy_request") is AlertTrigger.PRIVACY_REQUEST
+
+
+async def test_a_privacy_request_reaches_staff_whatever_the_stage_and_cooldown(slack: FakeSlackApi) -> None:
+    clock = FrozenClock(T0)
+    alerter = alerter_for(slack, clock, RecordingLeadActions())
+    assert await alerter.maybe_alert(request(Stage.SQL, AlertTrigger.STAGE_SQL)) is not None
+    clock.advance(timedelta(minutes=5))
+    assert await alerter.maybe_alert(request(Stage.SQL, AlertTrigger.HUMAN_HANDOFF)) is None  # the sales cooldown
+    first = await alerter.maybe_alert(request(Stage.SQL))
+    assert first is not None  # a legal request is not held back by the sales cooldown
+    clock.advance(timedelta(minutes=5))
+    assert await alerter.maybe_alert(request()) is None  # asked again the same day: one request
+    clock.advance(timedelta(days=1))
+    assert await alerter.maybe_alert(request()) is not None  # disqualified leads still have their rights
+    messages = slack.messages()
+    assert len(messages) == 3
+    body = json.dumps(messages[1]["blocks"])
+    assert "Privacy request" in messages[1]["text"] and "Dana &lt;Kim&gt;" in body
+    assert "nurture leads erase lead9" in body and "nurture leads export lead9" in body
+    [buttons] = [b for b in messages[1]["blocks"] if b["type"] == "actions"]
+    assert [b["action_id"] for b in buttons["elements"]] == ["sales_claim"]
+    assert not any(b.get("block_id") == "sales_feedback" for b in messages[1]["blocks"])
+
+
+async def test_a_privacy_request_can_be_claimed_but_not_judged_or_snoozed(slack: FakeSlackApi) -> None:
+    clock = FrozenClock(T0)
+    actions = RecordingLeadActions()
+    alerter = alerter_for(slack, clock, actions)
+    raised = await alerter.maybe_alert(request())
+    assert raised is not None
+    for refused in (AlertAction.NOT_A_FIT, AlertAction.SNOOZE):  # a forged or stale click
+        unchanged = await alerter.handle_click(AlertClick(action=refused, alert_id=raised.id, user_id="U1"))
+        assert unchanged is not None and unchanged.status.value == "open"
+    claimed = await alerter.handle_click(AlertClick(action=AlertAction.CLAIM, alert_id=raised.id, user_id="U2"))
+    assert claimed is not None and claimed.status.value == "claimed" and claimed.status_by == "slack:U2"
+    assert actions.claims == [("lead9", "slack:U2")] and actions.not_fits == [] and actions.snoozes == []
