@@ -1,4 +1,4 @@
-"""Opt-out and opt-in, recorded in the consent ledger."""
+"""Opt-out and opt-in, recorded in the consent ledger; privacy requests, passed on to staff."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ConsentStatus
+from nurture_engine.privacy_requests import PrivacyRight
 
 from .runtime import conversation, service
 
@@ -43,3 +44,21 @@ class ActionOptIn(_ConsentAction):
 
     def name(self) -> str:
         return "action_opt_in"
+
+
+class ActionPrivacyRequest(Action):
+    """"Please delete my data": staff are alerted from the interaction; an erasure request stops messages now."""
+
+    responses = {PrivacyRight.ERASE: "utter_privacy_erase_requested",
+                 PrivacyRight.EXPORT: "utter_privacy_export_requested",
+                 PrivacyRight.UNSPECIFIED: "utter_privacy_request_received"}
+
+    def name(self) -> str:
+        return "action_privacy_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        svc = await service()
+        right = await svc.privacy_request(conversation(tracker), tracker.latest_message.get("text") or "")
+        dispatcher.utter_message(response=self.responses[right], contact_email=svc.business.contact_email)
+        return []

@@ -14,6 +14,7 @@ import aiohttp
 
 from nurture_engine.fakes.slack import FakeSlackApi, block_actions, form_payload, sign
 
+from .responses import said
 from .slack_user import SALES_CHANNEL, SECRET, SlackUser
 from .stack import Stack, wait_for
 
@@ -83,3 +84,21 @@ async def test_a_claim_click_assigns_the_lead_and_stops_its_follow_ups(
 
 async def _updates(fake: FakeSlackApi) -> dict[str, int]:
     return {"count": len([c for c in fake.calls_to("chat.update") if c.params.get("channel") == SALES_CHANNEL])}
+
+
+async def test_a_privacy_request_in_chat_reaches_staff_and_stops_messages(
+        slack_stack: tuple[Stack, FakeSlackApi], http: aiohttp.ClientSession) -> None:
+    _, fake = slack_stack
+    u = SlackUser(slack_stack, http)
+    await u.say("hi, I'm Dana from Brightloop")
+    replies = await u.say("please delete all the data you have on me")
+    assert said(replies, "utter_privacy_erase_requested"), replies
+    lead = await wait_for(u.lead, lambda lead: bool(lead["alerts"]))
+    assert lead["consent"]["status"] == "opted_out"  # no follow-up goes out while staff handle it
+    assert all(f["status"] != "scheduled" for f in lead["followups"]), lead["followups"]
+    [alert] = lead["alerts"]
+    assert alert["trigger"] == "privacy_request"
+    [message] = [m for m in await alert_messages(fake) if alert["id"] in str(m.get("blocks"))]
+    assert set(buttons(message)) == {"sales_claim"}
+    blocks = str(message["blocks"])
+    assert f"nurture leads erase {lead['id']}" in blocks and "please delete all the data" in blocks
