@@ -35,7 +35,10 @@ _NO_BUDGET = re.compile(r"\b(no budget|zero|nothing|none|not yet|no money|n/?a)\
 
 
 _NOT_AN_ANSWER = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "hey",
-                            "thanks", "thank you", "maybe", "idk", "n/a", "none", "nothing"})
+                            "thanks", "thank you", "maybe", "idk", "n/a", "none", "nothing", "yes please", "ok sure",
+                            "not sure", "i don't know", "i dont know", "dunno", "no idea", "whatever", "cool", "great",
+                            "fine", "alright", "good", "hmm", "what", "why"})
+"""Replies that answer no open question (a use case of "yes" was once stored): the question is asked again."""
 
 
 def _clean(raw: str) -> str:
@@ -78,7 +81,7 @@ def parse_company(raw: str) -> str:
 
 def parse_use_case(raw: str) -> str:
     text = _clean(raw)
-    if len(text) < 3 or not re.search(r"[^\W\d_]", text):
+    if len(text) < 3 or not re.search(r"[^\W\d_]", text) or text.lower() in _NOT_AN_ANSWER:
         raise InvalidValue("use_case", "unclear")
     return text[:MAX_ANSWER_CHARS]
 

@@ -192,3 +192,28 @@ async def test_opt_out_and_in_are_recorded(sqlite_stack: Stack, http: aiohttp.Cl
     replies = await v.say("you can message me again")
     assert said(replies, "utter_opted_in"), replies
     assert (await v.lead())["consent"]["status"] == "opted_in"
+
+
+async def test_a_senior_visitor_asking_to_be_called_is_a_sales_request(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """"I'm the sales director at Umbrella, can someone call me?" was read as an introduction and got a profiling
+    question; it is a request for sales, with the role and company kept."""
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("I'm the sales director at Umbrella, can someone call me?")
+    assert said(replies, "utter_demo_intro") and asked(replies) == ["email"], replies
+    assert said(await v.say("dir@umbrella.example"), "utter_demo_booked")
+    lead = await v.lead()
+    assert lead["profile"]["company"] == "Umbrella" and lead["profile"]["role"]["seniority"] == "director", lead
+    w = Visitor(sqlite_stack, http)  # the same with a number to call: the request is not lost, the number is kept
+    replies = await w.say("I'm the head of marketing at Vantage, call me at +1 646 555 0199")
+    assert said(replies, "utter_demo_intro") and asked(replies) == ["email"], replies
+    assert (await w.lead())["profile"]["phone"] == "+16465550199"
+
+
+async def test_yes_is_not_taken_as_what_the_visitor_wants_to_improve(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hello")) == ["use_case"]
+    replies = await v.say("yes")
+    assert "use_case" not in (await v.lead())["profile"], replies
+    assert said(replies, "utter_invalid_use_case") and asked(replies) == ["use_case"], replies

@@ -126,3 +126,13 @@ def test_text_fields(field: ProfileField, raw: str, expected: str) -> None:
 def test_names_that_are_not_names_are_rejected(raw: str) -> None:
     with pytest.raises(InvalidValue):
         normalise(ProfileField.NAME, raw, NOW)
+
+
+@pytest.mark.parametrize("raw", ["yes", "Yeah!", "ok sure", "not sure", "I don't know", "hmm", "ok."])
+def test_a_reply_that_answers_nothing_is_not_a_use_case(raw: str) -> None:
+    with pytest.raises(InvalidValue):
+        normalise(ProfileField.USE_CASE, raw, NOW)
+
+
+def test_a_short_real_use_case_is_kept() -> None:
+    assert normalise(ProfileField.USE_CASE, "lead scoring", NOW) == "lead scoring"
