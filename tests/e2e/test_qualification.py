@@ -217,3 +217,15 @@ async def test_yes_is_not_taken_as_what_the_visitor_wants_to_improve(
     replies = await v.say("yes")
     assert "use_case" not in (await v.lead())["profile"], replies
     assert said(replies, "utter_invalid_use_case") and asked(replies) == ["use_case"], replies
+
+
+async def test_a_pricing_question_with_an_introduction_is_answered_and_the_facts_kept(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """"I'm VP marketing at Globex, how much for 80 seats?" read as an introduction: a profiling question came
+    instead of the price."""
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("I'm VP marketing at Globex, how much for 80 seats?")
+    assert any(PRICING in r for r in replies), replies
+    profile = (await v.lead())["profile"]
+    assert profile["company"] == "Globex" and profile["role"]["seniority"] == "vp", profile
+    assert "company" not in asked(replies) and "role" not in asked(replies), replies
