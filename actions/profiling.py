@@ -81,7 +81,9 @@ class ValidateProfileForm(FormValidationAction):
                            visit=visit_state(tracker), message=as_text(tracker.latest_message.get("text")))
         result = await (await service()).profile_turn(conversation(tracker), turn)
         _utter_invalid(dispatcher, domain, result.invalid)
-        if result.refused or result.skipped:
+        if result.stopped:
+            dispatcher.utter_message(response="utter_questions_stopped")
+        elif result.refused or result.skipped:
             dispatcher.utter_message(response="utter_refusal_ok")
         events = _slot_events(result)
         if result.refused or result.skipped:

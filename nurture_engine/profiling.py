@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from .domain import FieldValue, JSONValue, ProfileField, Stage
+from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
 from .volunteered import with_volunteered
 
 
@@ -44,6 +44,19 @@ def next_question(state: VisitState, *, order: Sequence[ProfileField], budget: i
     return plan[0] if plan else None
 
 
+FIT_FIELDS = frozenset({ProfileField.ROLE, ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE,
+                        ProfileField.USE_CASE})
+"""Fields that say whether a lead fits; a lead whose score is all behaviour is asked these first."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerOutcome:
+    accepted: dict[ProfileField, JSONValue] = field(default_factory=dict)
+    rejected: dict[ProfileField, str] = field(default_factory=dict)
+    lead: Lead | None = None
+    """The lead as stored after the answers (rescored), when any was accepted."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProfileTurn:
     """One user turn inside (or outside) the profiling form, as the assistant saw it."""
@@ -71,11 +84,27 @@ class ProfileTurnResult:
     """The fields known after this turn (the visit's `known` with the answers accepted and rejected)."""
     stage: Stage = Stage.NEW
     """The lead's stage after this turn's answers were stored and scored."""
+    stopped: bool = False
+    """The refusal declined every question ("not interested"): none is asked again in this visit."""
 
     @property
     def changed(self) -> bool:
         """Whether the turn filled, rejected or refused anything (else the form yields the turn)."""
         return bool(self.slots or self.invalid or self.refused or self.skipped)
+
+
+REFUSAL_INTENTS = frozenset({"deny", "not_now"})
+_DECLINES_ALL = re.compile(
+    r"\b(not interested|no interest|just (browsing|looking)|stop asking|no more questions|enough questions|"
+    r"leave me alone|(don'?t|do not) want to answer (any|your|these|more)|not answering (any|your)|"
+    r"quit asking)\b",
+    re.IGNORECASE)
+
+
+def declines_all(message: str | None) -> bool:
+    """Whether a refusal declines every question, not only the one asked ("not interested", "stop asking");
+    "I'd rather not say" declines one. Only the first 500 characters are read."""
+    return bool(message) and bool(_DECLINES_ALL.search((message or "")[:500]))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +122,7 @@ class VisitClose:
 def close_visit(result: ProfileTurnResult, *, thanked: bool, meeting_offered: bool) -> VisitClose:
     answered = any(f in result.known for f in result.asked)
     # thanks belong to the turn that answered (or refused): not to a form that ends after a digression
-    return VisitClose(thank=answered and result.changed and not thanked,
+    return VisitClose(thank=answered and result.changed and not thanked and not result.stopped,
                       offer_meeting=result.stage in (Stage.MQL, Stage.SQL) and not meeting_offered,
                       help_only=result.stage is Stage.DISQUALIFIED)
 
@@ -132,8 +161,8 @@ def without_bare_restatement(turn: ProfileTurn) -> tuple[dict[ProfileField, str]
             or _words(answers[asked]) != _words(turn.message)):
         return answers, None
     rest = _words(turn.message)
-    for field, value in answers.items():
-        if field is not asked and value.strip():
+    for other, value in answers.items():
+        if other is not asked and value.strip():
             rest = rest.replace(_words(value), " ")
     if any(w not in _FILLER for w in _WORD.findall(rest)):
         return answers, None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 
 from .clock import Clock
@@ -27,7 +27,18 @@ from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
 from .privacy_requests import PrivacyRight, privacy_right
-from .profiling import ProfileTurn, ProfileTurnResult, VisitState, new_answers, plan_questions, without_known
+from .profiling import (
+    FIT_FIELDS,
+    REFUSAL_INTENTS,
+    AnswerOutcome,
+    ProfileTurn,
+    ProfileTurnResult,
+    VisitState,
+    declines_all,
+    new_answers,
+    plan_questions,
+    without_known,
+)
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
@@ -35,16 +46,6 @@ from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
 from .volunteered import with_volunteered
 
 log = logging.getLogger(__name__)
-
-FIT_FIELDS = frozenset({ProfileField.ROLE, ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE,
-                        ProfileField.USE_CASE})
-@dataclass(frozen=True, kw_only=True)
-class AnswerOutcome:
-    accepted: dict[ProfileField, JSONValue] = field(default_factory=dict)
-    rejected: dict[ProfileField, str] = field(default_factory=dict)
-    lead: Lead | None = None
-    """The lead as stored after the answers (rescored), when any was accepted."""
-
 
 class NurtureService:
     def __init__(self, *, store: NurtureStore, clock: Clock, settings: Settings) -> None:
@@ -260,6 +261,8 @@ class NurtureService:
         skipped = requested if requested in outcome.rejected and requested in turn.visit.invalid else None
         invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped}
         refused_visit = tuple(turn.visit.refused) + tuple(f for f in (refused, skipped) if f)
+        stopped = refused is not None and declines_all(turn.message)  # "not interested": no more questions today
+        refused_visit += tuple(f for f in ProfileField if f not in refused_visit) if stopped else ()
         known = turn.visit.known | frozenset(outcome.accepted)
         unknown = frozenset(outcome.rejected) | ({unanswered} if unanswered else set())
         visit = VisitState(known=known - unknown, asked=turn.visit.asked,
@@ -276,7 +279,7 @@ class NurtureService:
                                  next_field=next_field, asked=asked,
                                  refused_in_visit=tuple(sorted(set(refused_visit), key=order)),
                                  invalid_in_visit=tuple(sorted(turn.visit.invalid | set(outcome.rejected), key=order)),
-                                 known=visit.known, stage=lead.stage)
+                                 known=visit.known, stage=lead.stage, stopped=stopped)
 
     # read side, for the admin API and CLI
     async def get_lead(self, lead_id: str) -> Lead:
@@ -294,5 +297,3 @@ class NurtureService:
     async def interactions(self, lead_id: str) -> list[Interaction]:
         return await self._store.interactions(lead_id)
 
-
-REFUSAL_INTENTS = frozenset({"deny", "not_now"})

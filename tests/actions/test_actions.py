@@ -95,16 +95,6 @@ async def test_a_digression_changes_nothing_so_rasa_rejects_the_form(service: Nu
     assert events == [SlotSet("requested_slot", "role")]
 
 
-async def test_a_refusal_is_accepted_once(service: NurtureService) -> None:
-    dispatcher = CollectingDispatcher()
-    t = tracker(slots={"requested_slot": "role", "profile_asked": ["use_case", "role"], "use_case": "x"},
-                intent="deny", text="I'd rather not say")
-    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
-    assert SlotSet("profile_refused", ["role"]) in events
-    assert events[-1] == SlotSet("requested_slot", "company_size")
-    assert responses(dispatcher) == ["utter_refusal_ok"]
-
-
 async def test_budget_ends_the_form(service: NurtureService) -> None:
     t = tracker(slots={"requested_slot": "company_size", "profile_asked": ["use_case", "role", "company_size"],
                        "use_case": "x", "role": {"title": "CTO", "seniority": "c_level"}},

@@ -229,3 +229,15 @@ async def test_a_pricing_question_with_an_introduction_is_answered_and_the_facts
     profile = (await v.lead())["profile"]
     assert profile["company"] == "Globex" and profile["role"]["seniority"] == "vp", profile
     assert "company" not in asked(replies) and "role" not in asked(replies), replies
+
+
+async def test_not_interested_ends_the_questions_for_the_visit(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """"not interested, thanks" to the second question was taken as declining that one, and a third came."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    assert asked(await v.say("better lead routing")) == ["role"]
+    replies = await v.say("not interested, thanks")
+    assert said(replies, "utter_questions_stopped") and asked(replies) == [], replies
+    replies = await v.say("how much is it?")
+    assert any(PRICING in r for r in replies) and asked(replies) == [], replies
+    assert (await v.lead())["refused"] == ["role"]  # the next visit may ask the others

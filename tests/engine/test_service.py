@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
-from nurture_engine.profiling import ProfileTurn, VisitState
+from nurture_engine.profiling import ProfileTurn, VisitState, declines_all
 from nurture_engine.service import Conversation
 from nurture_engine.testing import memory_service, test_settings
 
@@ -52,6 +54,24 @@ async def test_a_refusal_is_recorded_once_and_the_form_moves_on() -> None:
     assert result.next_field is ProfileField.ROLE
     lead = await service.lead_for(WEB)
     assert ProfileField.USE_CASE in lead.refused
+
+
+async def test_not_interested_ends_this_visit_s_questions_but_records_only_the_one_asked() -> None:
+    service, _, _ = memory_service()
+    result = await service.profile_turn(WEB, ProfileTurn(
+        answers={}, requested=ProfileField.ROLE, intent="not_now", message="not interested, thanks",
+        visit=VisitState(known=frozenset({ProfileField.USE_CASE}), asked=(ProfileField.USE_CASE, ProfileField.ROLE))))
+    assert result.stopped and result.refused is ProfileField.ROLE and result.next_field is None
+    assert ProfileField.COMPANY_SIZE in result.refused_in_visit  # not asked again in this visit
+    assert (await service.lead_for(WEB)).refused == frozenset({ProfileField.ROLE})  # a later visit may ask
+
+
+@pytest.mark.parametrize(("message", "stops"), [
+    ("not interested", True), ("Stop asking me questions!", True), ("I'm just browsing", True),
+    ("I don't want to answer any of your questions", True), ("I don't want to answer that", False),
+    ("I'd rather not say", False), ("no", False), (None, False), ("x" * 600 + " not interested", False)])
+def test_which_refusals_decline_every_question(message: str | None, stops: bool) -> None:
+    assert declines_all(message) is stops
 
 
 async def test_a_later_visit_does_not_ask_known_fields() -> None:
