@@ -255,17 +255,18 @@ class NurtureService:
             refused = turn.requested
             await self.record_refusal(conv, refused, lead)
             lead = replace(lead, refused=lead.refused | {refused})
-        # a second invalid answer to the same question in a visit: skipped for this visit, not asked in a loop
+        # a second invalid reply to the same question in a visit, or one that answered other questions only
+        # ("founder" to "what would you like help with?"): skipped for this visit, not asked in a loop
         # (not a refusal: the next visit may ask again)
         requested = turn.requested
-        skipped = requested if requested in outcome.rejected and requested in turn.visit.invalid else None
+        missed = set(outcome.rejected) | ({unanswered} if unanswered else set())
+        skipped = requested if requested in missed and requested in turn.visit.invalid else None
         invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped}
         refused_visit = tuple(turn.visit.refused) + tuple(f for f in (refused, skipped) if f)
         stopped = refused is not None and declines_all(turn.message)  # "not interested": no more questions today
         refused_visit += tuple(f for f in ProfileField if f not in refused_visit) if stopped else ()
         known = turn.visit.known | frozenset(outcome.accepted)
-        unknown = frozenset(outcome.rejected) | ({unanswered} if unanswered else set())
-        visit = VisitState(known=known - unknown, asked=turn.visit.asked,
+        visit = VisitState(known=known - missed, asked=turn.visit.asked,
                            refused=frozenset(refused_visit))
         plan = await self.plan(conv, visit, lead)
         next_field = plan[0] if plan else None
@@ -278,7 +279,7 @@ class NurtureService:
         return ProfileTurnResult(slots=slots, invalid=invalid, refused=refused, skipped=skipped,
                                  next_field=next_field, asked=asked,
                                  refused_in_visit=tuple(sorted(set(refused_visit), key=order)),
-                                 invalid_in_visit=tuple(sorted(turn.visit.invalid | set(outcome.rejected), key=order)),
+                                 invalid_in_visit=tuple(sorted(turn.visit.invalid | missed, key=order)),
                                  known=visit.known, stage=lead.stage, stopped=stopped)
 
     # read side, for the admin API and CLI

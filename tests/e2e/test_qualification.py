@@ -231,7 +231,8 @@ async def test_a_pricing_question_with_an_introduction_is_answered_and_the_facts
     assert "company" not in asked(replies) and "role" not in asked(replies), replies
 
 
-async def test_not_interested_ends_the_questions_for_the_visit(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+async def test_not_interested_ends_the_questions_for_the_visit(sqlite_stack: Stack,
+                                                               http: aiohttp.ClientSession) -> None:
     """"not interested, thanks" to the second question was taken as declining that one, and a third came."""
     v = Visitor(sqlite_stack, http)
     assert asked(await v.say("hi")) == ["use_case"]
@@ -241,3 +242,16 @@ async def test_not_interested_ends_the_questions_for_the_visit(sqlite_stack: Sta
     replies = await v.say("how much is it?")
     assert any(PRICING in r for r in replies) and asked(replies) == [], replies
     assert (await v.lead())["refused"] == ["role"]  # the next visit may ask the others
+
+
+async def test_a_question_answered_twice_with_other_facts_is_left_for_another_visit(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """Answering "what would you like help with?" with "we're a 12-person agency", then "founder", then "asap"
+    asked the same question four times in a row; the facts were kept, the question looped."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hello")) == ["use_case"]
+    assert asked(await v.say("we're a 12-person agency")) == ["use_case"]  # asked once more
+    replies = await v.say("founder")
+    assert "use_case" not in asked(replies) and asked(replies), replies
+    profile = (await v.lead())["profile"]
+    assert profile["company_size"] == {"min": 12, "max": 12} and profile["role"]["title"] == "Founder", profile

@@ -69,6 +69,14 @@ async def test_the_service_stores_the_other_facts_and_asks_the_question_again() 
     assert lead.profile[F.COMPANY_SIZE].value == {"min": 300, "max": 300}
     assert lead.profile[F.ROLE].value["seniority"] == "manager"  # type: ignore[index]
     assert "fit_use_case" not in {i.signal for i in (await service.view(lead.id)).items}
+    # answered with other facts again: the question is left for another visit, not asked in a loop
+    again = ProfileTurn(answers={F.USE_CASE: "founder", F.ROLE: "founder"}, requested=F.USE_CASE, intent="inform",
+                        message="founder", visit=VisitState(known=frozenset({F.COMPANY_SIZE, F.ROLE}),
+                                                            asked=(F.USE_CASE,), invalid=frozenset({F.USE_CASE})))
+    second = await service.profile_turn(conv, again)
+    assert second.skipped is F.USE_CASE and F.USE_CASE in second.refused_in_visit
+    assert second.next_field not in (F.USE_CASE, None)
+    assert F.USE_CASE not in (await service.lead_for(conv)).refused  # the next visit asks again
 
 
 
