@@ -122,7 +122,9 @@ class VisitClose:
 def close_visit(result: ProfileTurnResult, *, thanked: bool, meeting_offered: bool) -> VisitClose:
     answered = any(f in result.known for f in result.asked)
     # thanks belong to the turn that answered (or refused): not to a form that ends after a digression
-    return VisitClose(thank=answered and result.changed and not thanked and not result.stopped,
+    if result.stopped:  # "not interested": the answer to that says it all, no thanks and no meeting link
+        return VisitClose(thank=False, offer_meeting=False, help_only=False)
+    return VisitClose(thank=answered and result.changed and not thanked,
                       offer_meeting=result.stage in (Stage.MQL, Stage.SQL) and not meeting_offered,
                       help_only=result.stage is Stage.DISQUALIFIED)
 

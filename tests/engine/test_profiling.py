@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from nurture_engine.domain import ProfileField as F
@@ -70,3 +72,11 @@ def test_thanks_and_the_meeting_link_come_once_and_only_for_answers_of_this_visi
     # the form ends in a turn that answered nothing (a question, then "stop messaging me" ends the visit's plan)
     after_digression = ended(Stage.ENGAGED, asked=(F.ROLE,), known=frozenset({F.ROLE}), answered=False)
     assert not close_visit(after_digression, thanked=False, meeting_offered=False).thank
+
+
+@pytest.mark.parametrize("stage", [Stage.SQL, Stage.DISQUALIFIED, Stage.ENGAGED])
+def test_not_interested_closes_the_visit_with_nothing_more(stage: Stage) -> None:
+    """No thanks, no meeting link to a sales-ready lead and no 'happy to help' after "not interested"."""
+    stopped = replace(ended(stage, asked=(F.ROLE,), known=frozenset({F.ROLE})), stopped=True)
+    close = close_visit(stopped, thanked=False, meeting_offered=False)
+    assert (close.thank, close.offer_meeting, close.help_only) == (False, False, False)
