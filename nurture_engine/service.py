@@ -153,20 +153,21 @@ class NurtureService:
         await self._store.add_interaction(lead.id, self._interaction(conv, "demo_request", kind, {"kind": kind}))
         return await self._engine.rescore(lead.id)
 
-    async def set_consent(self, conv: Conversation, status: ConsentStatus, text: str) -> None:
+    async def set_consent(self, conv: Conversation, status: ConsentStatus, text: str) -> Lead:
+        """Records the consent change; returns the lead as read before it."""
         lead = await self.lead_for(conv)
         await self._store.set_consent(lead.id, status, self._clock.now(), conv.channel.value, text)
         log.info("lead %s consent %s via %s", lead.id, status.value, conv.channel.value)
         if status is ConsentStatus.OPTED_OUT:
             await self._engine.exit_sequences(lead.id, "opted out")
+        return lead
 
     async def privacy_request(self, conv: Conversation, text: str) -> PrivacyRight:
         """A request for erasure or a copy of one's data, made in chat (privacy_requests.py)."""
         right = privacy_right(text)
-        if right is PrivacyRight.ERASE:
-            await self.set_consent(conv, ConsentStatus.OPTED_OUT, text)
-        log.info("lead %s asked via %s: privacy request (%s)", (await self.lead_for(conv)).id, conv.channel.value,
-                 right.value)
+        lead = (await self.set_consent(conv, ConsentStatus.OPTED_OUT, text) if right is PrivacyRight.ERASE
+                else await self.lead_for(conv))
+        log.info("lead %s asked via %s: privacy request (%s)", lead.id, conv.channel.value, right.value)
         return right
 
     async def claim(self, lead_id: str, owner: str) -> Lead:
@@ -297,4 +298,3 @@ class NurtureService:
 
     async def interactions(self, lead_id: str) -> list[Interaction]:
         return await self._store.interactions(lead_id)
-
