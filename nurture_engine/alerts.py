@@ -180,9 +180,9 @@ class SalesAlerter:
         if alert is None:
             log.warning("alerts: %s on unknown alert %s ignored", click.action.value, click.alert_id)
             return None
-        if alert.trigger is AlertTrigger.PRIVACY_REQUEST and click.action is not AlertAction.CLAIM:
-            log.warning("alerts: %s by %s on privacy request %s refused: it can only be claimed", click.action.value,
-                        click.by, alert.id)
+        if click.action not in alert.trigger.actions:
+            log.warning("alerts: %s by %s on alert %s refused: a %s alert does not offer it", click.action.value,
+                        click.by, alert.id, alert.trigger.value)
             return alert
         now = self._clock.now()
         until = now + timedelta(hours=self.rules.snooze_hours) if click.action is AlertAction.SNOOZE else None

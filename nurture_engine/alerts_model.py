@@ -29,6 +29,12 @@ class AlertTrigger(str, Enum):
     stage, cooldown or snooze (a legal request must reach staff), at most once a day per lead, and only
     claimed (someone handles it), never judged "not a fit" or snoozed."""
 
+    @property
+    def actions(self) -> frozenset[AlertAction]:
+        """The buttons an alert of this trigger shows, and the only clicks it accepts: a privacy request is
+        claimed (someone handles it), never judged "not a fit" or snoozed."""
+        return CLAIM_ONLY if self is AlertTrigger.PRIVACY_REQUEST else frozenset(AlertAction)
+
 
 class AlertStatus(str, Enum):
     OPEN = "open"
@@ -43,6 +49,9 @@ class AlertAction(str, Enum):
     CLAIM = "sales_claim"
     NOT_A_FIT = "sales_not_a_fit"
     SNOOZE = "sales_snooze"
+
+
+CLAIM_ONLY = frozenset({AlertAction.CLAIM})
 
 
 def trigger_for(*, stage: Stage | None = None, intent: str | None = None) -> AlertTrigger | None:

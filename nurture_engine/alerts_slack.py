@@ -122,8 +122,7 @@ def alert_blocks(alert: Alert, *, snooze_hours: float) -> list[dict[str, Any]]:
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{label}*\n{escape(value or '-')[:1900]}"}
                                        for label, value in facts.items()]},
     ]
-    privacy = ctx.trigger is AlertTrigger.PRIVACY_REQUEST
-    if privacy:
+    if ctx.trigger is AlertTrigger.PRIVACY_REQUEST:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": PRIVACY_STEPS.format(id=ctx.lead_id)}})
     elif ctx.reasons:
         lines = "\n".join(f"• {escape(r.reason)} ({r.points:+.0f})" for r in ctx.reasons)
@@ -142,14 +141,14 @@ def alert_blocks(alert: Alert, *, snooze_hours: float) -> list[dict[str, Any]]:
             outcome += f": {escape(alert.feedback)}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": outcome[:3000]}})
     if alert.status in (AlertStatus.OPEN, AlertStatus.SNOOZED):
-        if not privacy:
+        if AlertAction.NOT_A_FIT in ctx.trigger.actions:
             blocks.append({"type": "input", "block_id": FEEDBACK_BLOCK, "optional": True,
                            "label": {"type": "plain_text", "text": "If not a fit: why? (optional)"},
                            "element": {"type": "plain_text_input", "action_id": FEEDBACK_INPUT,
                                        "max_length": 500}})
         buttons = []
         for action, label in BUTTONS.items():
-            if privacy and action is not AlertAction.CLAIM:
+            if action not in ctx.trigger.actions:
                 continue
             button: dict[str, Any] = {"type": "button", "action_id": action.value, "value": alert.id,
                                       "text": {"type": "plain_text", "text": label.format(hours=snooze_hours)}}
