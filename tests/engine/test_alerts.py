@@ -118,6 +118,19 @@ async def test_the_gate_allows_one_alert_per_lead_per_cooldown(store: AlertStore
     assert len(await store.for_lead("lead1", limit=1)) == 1
 
 
+async def test_a_privacy_request_is_stored_once_a_day_past_the_gate(store: AlertStore) -> None:
+    """As the alerter records it (quiet_since = now): the sales cooldown does not hold it back, the day's
+    once_key does, and the next day it is stored again."""
+    privacy = AlertTrigger.PRIVACY_REQUEST
+    assert await store.record(alert(T0, trigger=AlertTrigger.HUMAN_HANDOFF), quiet_since=quiet(T0)) is not None
+    later = T0 + timedelta(minutes=10)
+    assert await store.record(alert(later, trigger=privacy), quiet_since=later) is not None
+    again = T0 + timedelta(minutes=20)
+    assert await store.record(alert(again, trigger=privacy), quiet_since=again) is None
+    day = T0 + timedelta(days=1)
+    assert await store.record(alert(day, trigger=privacy), quiet_since=day) is not None
+
+
 async def test_a_stage_is_announced_once(store: AlertStore) -> None:
     assert await store.record(alert(T0), quiet_since=quiet(T0)) is not None
     week = T0 + timedelta(days=7)
