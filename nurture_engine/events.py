@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-import ujson
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from .broker_read import BrokerRow, events_table, metadata, read_rows, sqlite_has_json
 from .domain import Channel
 from .errors import OffsetMoved
 from .event_mapping import EventMapper
@@ -31,7 +28,7 @@ from .lead_engine import EventRecord
 from .metrics import NO_METRICS, Metrics
 from .service import NurtureService
 from .store.base import Offset
-from .store.engine import async_url, driver_connection, tune_engine
+from .store.engine import async_url, tune_engine
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +40,6 @@ def count_messages(metrics: Metrics, records: Sequence[EventRecord], scored: int
     for (direction, channel), n in counts.items():
         metrics.message(direction, channel.value, n)
     metrics.score_updates(scored)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BrokerRow:
-    position: int
-    event: dict[str, Any]
 
 
 class Consumer(Protocol):
@@ -73,9 +64,7 @@ class EventSource(Protocol):
     async def fetch(self, after: int, limit: int) -> Sequence[BrokerRow]: ...
 
 
-_metadata = MetaData()
-_events = Table("events", _metadata, Column("id", Integer, primary_key=True), Column("sender_id", String(255)),
-                Column("data", Text))
+_metadata, _events = metadata, events_table  # the broker table (tests and benchmarks create it)
 
 
 class SqlEventSource:
@@ -86,6 +75,7 @@ class SqlEventSource:
     def __init__(self, url: str) -> None:
         self._url = async_url(url)
         self._engine: AsyncEngine | None = None
+        self._sqlite_json: bool | None = None  # SQLite gives the events' fields (broker_read.py)
 
     async def start(self) -> None:
         kwargs: dict[str, Any] = {}
@@ -102,45 +92,13 @@ class SqlEventSource:
         assert self._engine is not None, "start() first"
         try:
             async with self._engine.connect() as conn:
-                rows = await _read(conn, after, limit)
+                if self._sqlite_json is None:
+                    self._sqlite_json = conn.dialect.name == "sqlite" and await sqlite_has_json(conn)
+                return await read_rows(conn, after, limit, sqlite_json=self._sqlite_json)
         except Exception as exc:  # the table appears when Rasa publishes its first event
             if "events" in str(exc) and ("no such table" in str(exc) or "does not exist" in str(exc)):
                 return []
             raise
-        return [BrokerRow(position=int(position), event=_decode(position, data)) for position, data in rows]
-
-
-_READ = "SELECT id, data FROM events WHERE id > {} ORDER BY id LIMIT {}"
-
-
-async def _read(conn: AsyncConnection, after: int, limit: int) -> Iterable[tuple[Any, Any]]:
-    """(id, data) of the rows after `after`: one plain statement on the driver connection for PostgreSQL and
-    SQLite (no transaction around a read), SQLAlchemy for other databases."""
-    dialect = conn.dialect
-    if dialect.name == "postgresql" and dialect.driver == "asyncpg":
-        driver = await driver_connection(conn)
-        return [tuple(r) for r in await driver.fetch(_READ.format("$1", "$2"), after, limit)]
-    if dialect.name == "sqlite" and dialect.driver == "aiosqlite":
-        driver = await driver_connection(conn)
-        return cast(Iterable[tuple[Any, Any]], await driver.execute_fetchall(_READ.format("?", "?"), (after, limit)))
-    query = select(_events.c.id, _events.c.data).where(_events.c.id > after).order_by(_events.c.id).limit(limit)
-    return [(r.id, r.data) for r in (await conn.execute(query)).all()]
-
-
-def _decode(position: int, data: Any) -> dict[str, Any]:
-    """The event of a broker row: {} (and a warning) for a row that is not one JSON object. ujson reads
-    Rasa's rows faster than json; a row it refuses is given to json before it counts as malformed."""
-    try:
-        event = ujson.loads(data)
-    except (TypeError, ValueError):
-        try:
-            event = json.loads(data)
-        except (TypeError, ValueError):
-            event = None
-    if not isinstance(event, dict):
-        log.warning("event %s in the broker table is not a JSON object; skipped", position)
-        return {}
-    return event
 
 
 class BatchLoop(ABC):
@@ -222,8 +180,9 @@ class EventConsumer(BatchLoop):
 
     async def _read(self, after: int) -> Batch:
         rows = await self._source.fetch(after, self._batch_size)
-        record = self._mapper.record
-        return rows, [r for r in (record(row.event, f"sql:{row.position}") for row in rows) if r is not None]
+        record = self._mapper.record_fields
+        return rows, [r for r in (record(fields, f"sql:{position}") for position, fields in rows if fields is not None)
+                      if r is not None]
 
     async def _next_batch(self, after: int) -> Batch:
         """The rows after `after` and their records: the batch read (and mapped) ahead while the previous one

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, insert
 
 from nurture_engine.errors import OffsetMoved
+from nurture_engine.event_mapping import EventFields
 from nurture_engine.events import EventConsumer, SqlEventSource, _events, _metadata
 from nurture_engine.lead_engine import EventRecord
 from nurture_engine.service import NurtureService
@@ -41,8 +42,9 @@ async def test_rows_are_read_in_order_and_bad_ones_become_empty_events(broker_ur
         engine.dispose()
         rows = await source.fetch(0, 4)
         assert [r.position for r in rows] == [1, 2, 3, 4]
-        assert [r.event for r in rows] == [user, {}, {}, {"event": "bot"}]
-        assert [(r.position, r.event) for r in await source.fetch(4, 10)] == [(5, {}), (6, {})]
+        assert [r.fields for r in rows] == [EventFields("user", "a", 1.5, "hé", None, None, None), None, None,
+                                            EventFields("bot", None, None, None, None, None, None)]
+        assert [(r.position, r.fields) for r in await source.fetch(4, 10)] == [(5, None), (6, None)]
         assert await source.fetch(6, 10) == []
     finally:
         await source.stop()

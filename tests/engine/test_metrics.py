@@ -11,9 +11,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from nurture_engine.alerts import SalesAlerter
 from nurture_engine.alerts_model import AlertAction, AlertClick
 from nurture_engine.api import create_app
+from nurture_engine.broker_read import BrokerRow, row_of
 from nurture_engine.clock import FrozenClock
 from nurture_engine.domain import Channel, Identity
-from nurture_engine.events import BrokerRow, EventConsumer
+from nurture_engine.events import EventConsumer
 from nurture_engine.metrics import CONTENT_TYPE, NurtureMetrics, Registry, parse_text
 from nurture_engine.scheduler.adapters import RecordingAdapter, SendFailed
 from nurture_engine.scheduler.dispatcher import Dispatcher
@@ -129,7 +130,7 @@ async def test_the_consumer_counts_messages_in_and_out_per_channel_and_score_upd
               {"event": "user", "sender_id": "t1", "timestamp": 1_790_000_002, "text": "hi",
                "input_channel": "telegram", "parse_data": {"intent": {"name": "greet"}}},
               {"event": "slot", "sender_id": "w1", "name": "x", "value": 1}]
-    consumer = EventConsumer(ListSource([BrokerRow(position=i + 1, event=e) for i, e in enumerate(events)]),
+    consumer = EventConsumer(ListSource([row_of(i + 1, e) for i, e in enumerate(events)]),
                              service, metrics=metrics)
     await service.start()
     await consumer.start()
