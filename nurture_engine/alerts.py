@@ -165,8 +165,12 @@ class SalesAlerter:
         alert = Alert(id=uuid.uuid4().hex, context=context, created_at=self._clock.now())
         stored = await self._store.record(alert, quiet_since=quiet_since)
         if stored is None:
-            log.info("alerts: lead %s not announced (%s): already announced, or within the %g h cooldown",
-                     context.lead_id, context.trigger.value, self.rules.cooldown_hours)
+            if context.trigger is AlertTrigger.PRIVACY_REQUEST:
+                log.info("alerts: lead %s not announced (privacy_request): already announced today",
+                         context.lead_id)
+            else:
+                log.info("alerts: lead %s not announced (%s): already announced, or within the %g h cooldown",
+                         context.lead_id, context.trigger.value, self.rules.cooldown_hours)
             return None
         log.info("alerts: alert %s for lead %s (%s, stage %s, score %.0f)", stored.id, context.lead_id,
                  context.trigger.value, context.stage.value, context.score)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 import pytest
@@ -77,7 +78,9 @@ def test_the_intent_is_a_privacy_trigger() -> None:
     assert trigger_for(intent="privacy_request") is AlertTrigger.PRIVACY_REQUEST
 
 
-async def test_a_privacy_request_reaches_staff_whatever_the_stage_and_cooldown(slack: FakeSlackApi) -> None:
+async def test_a_privacy_request_reaches_staff_whatever_the_stage_and_cooldown(
+        slack: FakeSlackApi, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="nurture_engine.alerts")
     clock = FrozenClock(T0)
     alerter = alerter_for(slack, clock, RecordingLeadActions())
     assert await alerter.maybe_alert(request(Stage.SQL, AlertTrigger.STAGE_SQL)) is not None
@@ -87,6 +90,8 @@ async def test_a_privacy_request_reaches_staff_whatever_the_stage_and_cooldown(s
     assert first is not None  # a legal request is not held back by the sales cooldown
     clock.advance(timedelta(minutes=5))
     assert await alerter.maybe_alert(request()) is None  # asked again the same day: one request
+    assert caplog.records[-1].getMessage() == (
+        "alerts: lead lead9 not announced (privacy_request): already announced today")
     clock.advance(timedelta(days=1))
     assert await alerter.maybe_alert(request()) is not None  # disqualified leads still have their rights
     messages = slack.messages()
