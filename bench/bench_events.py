@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
 from pgdb import create_database, database_url, drop_database  # noqa: E402
-from sqlalchemy import create_engine, insert  # noqa: E402
+from sqlalchemy import create_engine, insert, select  # noqa: E402
 
 from nurture_engine.clock import SystemClock  # noqa: E402
 from nurture_engine.domain import Channel, Interaction  # noqa: E402
@@ -74,7 +74,7 @@ def bench_in_process(n: int) -> float:
 
 
 
-async def bench_store(leads_url: str, events_url: str, events: list[dict[str, Any]],
+async def bench_store(leads_url: str, events_url: str, baseline_urls: tuple[str, str], events: list[dict[str, Any]],
                       profiler: cProfile.Profile | None = None) -> dict[str, float]:
     upgrade(leads_url)
     engine = create_engine(events_url, future=True)
@@ -96,30 +96,49 @@ async def bench_store(leads_url: str, events_url: str, events: list[dict[str, An
     await consumer.stop()
     await service.stop()
     assert consumed == len(events), (consumed, len(events))
-    # baseline: a plain insert of the same interaction rows, in the same batch size, into the same database,
-    # through an engine configured as the store's (pooled connection; on SQLite WAL with synchronous=NORMAL): a
-    # bare engine opens a new SQLite connection per batch and syncs every commit, which made the baseline slower
-    # than a plain insert by our service is (and the ratio ~1.4x too kind, until stop 17)
-    holder = SqlEngineHolder(leads_url)
-    await holder.start()
-    base_engine = holder.engine
-    rows = [{"lead_id": "x" * 32, "kind": "message", "intent": e.get("parse_data", {}).get("intent", {}).get("name"),
-             "channel": "web", "sender_id": e["sender_id"], "data": {"length": 11},
-             "at": datetime.fromtimestamp(e["timestamp"], tz=timezone.utc)} for e in events]
-    async with base_engine.begin() as conn:
-        await conn.execute(insert(t.leads).values(id="x" * 32, stage="new", score=0, consent_status="unknown",
-                                                  created_at=T0, updated_at=T0))
-    start = time.perf_counter()
-    for i in range(0, len(rows), BATCH):
-        async with base_engine.begin() as conn:
-            await conn.execute(insert(t.interactions), rows[i:i + BATCH])
-    baseline = time.perf_counter() - start
-    await holder.stop()
+    # baseline: a plain insert of the same interaction rows, in the same batch size, into an empty table of the same
+    # schema on the same database server, through an engine configured as the store's (pooled connection; on
+    # SQLite WAL with synchronous=NORMAL): a bare engine opens a new SQLite connection per batch and syncs every
+    # commit, which made the baseline slower than a plain insert by our service is (and the ratio ~1.4x too kind,
+    # until stop 17). The rows are those the consumer wrote, read back. Until stop 21 the baseline gave every row
+    # one made-up lead id, which appends to the lead_id index where the rows of 200 leads go to 200 places in it:
+    # that baseline is measured too (`ratio_one_lead_baseline`), into a second empty database
+    written = SqlEngineHolder(leads_url)
+    await written.start()
+    async with written.engine.connect() as conn:
+        c = t.interactions.c
+        rows = [dict(r._mapping) for r in (await conn.execute(
+            select(c.lead_id, c.kind, c.intent, c.channel, c.sender_id, c.data, c.at).order_by(c.id))).all()]
+    await written.stop()
+    assert len(rows) == len(events), (len(rows), len(events))
+    baseline = await plain_insert(baseline_urls[0], rows)
+    one_lead = await plain_insert(baseline_urls[1], [{**r, "lead_id": "x" * 32} for r in rows])
     # where the wall time went: CPU of the event loop's thread (Python: mapping, scoring, building rows and
     # leads, and the drivers' Python), the rest waiting (for the database, or for aiosqlite's thread)
     return {"events_per_s": len(events) / elapsed, "plain_insert_per_s": len(events) / baseline,
             "ratio_to_plain_insert": elapsed / baseline, "wall_s": elapsed, "loop_thread_cpu_s": cpu,
-            "baseline_s": baseline, "loop_cpu_to_baseline": cpu / baseline}
+            "baseline_s": baseline, "loop_cpu_to_baseline": cpu / baseline,
+            "ratio_one_lead_baseline": elapsed / one_lead}
+
+
+async def plain_insert(url: str, rows: list[dict[str, Any]]) -> float:
+    """Seconds to insert `rows` into the interactions table of a new database at `url`, BATCH rows a transaction,
+    after the leads they belong to (a foreign key)."""
+    upgrade(url)
+    holder = SqlEngineHolder(url)
+    await holder.start()
+    engine = holder.engine
+    async with engine.begin() as conn:
+        await conn.execute(insert(t.leads), [{"id": lead_id, "stage": "new", "score": 0, "consent_status": "unknown",
+                                              "created_at": T0, "updated_at": T0}
+                                             for lead_id in sorted({r["lead_id"] for r in rows})])
+    start = time.perf_counter()
+    for i in range(0, len(rows), BATCH):
+        async with engine.begin() as conn:
+            await conn.execute(insert(t.interactions), rows[i:i + BATCH])
+    elapsed = time.perf_counter() - start
+    await holder.stop()
+    return elapsed
 
 
 def make_pg_database(prefix: str) -> tuple[str, Callable[[], None]]:
@@ -132,15 +151,18 @@ def run_store(kind: str, events: list[dict[str, Any]], profiler: cProfile.Profil
     """One consumer run and its baseline on a fresh database of this kind."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            return asyncio.run(bench_store(f"sqlite:///{tmp}/leads.db", f"sqlite:///{tmp}/events.db", events,
-                                           profiler))
+            return asyncio.run(bench_store(f"sqlite:///{tmp}/leads.db", f"sqlite:///{tmp}/events.db",
+                                           (f"sqlite:///{tmp}/baseline.db", f"sqlite:///{tmp}/one_lead.db"),
+                                           events, profiler))
     leads_url, drop_leads = make_pg_database("bench_leads")
     events_url, drop_events = make_pg_database("bench_events")
+    baseline_url, drop_baseline = make_pg_database("bench_baseline")
+    one_lead_url, drop_one_lead = make_pg_database("bench_one_lead")
     try:
-        return asyncio.run(bench_store(leads_url, events_url, events, profiler))
+        return asyncio.run(bench_store(leads_url, events_url, (baseline_url, one_lead_url), events, profiler))
     finally:
-        drop_leads()
-        drop_events()
+        for drop in (drop_leads, drop_events, drop_baseline, drop_one_lead):
+            drop()
 
 
 def median_run(runs: list[dict[str, float]]) -> dict[str, Any]:

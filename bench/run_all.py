@@ -43,6 +43,9 @@ def events() -> dict[str, Any]:
     return {"events_per_s": r["events_per_s"], "events_per_s_sqlite": r["sqlite"]["events_per_s"],
             "events_store_ratio_pg": r["postgres"]["ratio_to_plain_insert"],
             "events_store_ratio_sqlite": r["sqlite"]["ratio_to_plain_insert"],
+            # against the baseline before stop 21 (every row of one made-up lead: see bench_events.py)
+            "events_store_ratio_sqlite_one_lead_baseline": r["sqlite"]["ratio_one_lead_baseline"],
+            "events_store_ratio_pg_one_lead_baseline": r["postgres"]["ratio_one_lead_baseline"],
             "scoring_in_process_per_s": r["scoring_in_process_per_s"]}
 
 
