@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ConsentStatus
-from nurture_engine.privacy_requests import PrivacyRight
+from nurture_engine.privacy_requests import PrivacyRight, opt_out_is_clear
 
 from .runtime import conversation, service
 
@@ -31,11 +31,23 @@ class _ConsentAction(Action, ABC):
 
 
 class ActionOptOut(_ConsentAction):
+    """Opts out at once when the message is clear about it; an unsure reading is asked about first (buttons:
+    "/opt_out" or "/deny")."""
+
     status = ConsentStatus.OPTED_OUT
     response = "utter_opted_out"
 
     def name(self) -> str:
         return "action_opt_out"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        message = tracker.latest_message
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+        if not opt_out_is_clear(message.get("text") or "", confidence):
+            dispatcher.utter_message(response="utter_confirm_opt_out")
+            return []
+        return await super().run(dispatcher, tracker, domain)
 
 
 class ActionOptIn(_ConsentAction):

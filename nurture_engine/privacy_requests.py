@@ -36,3 +36,24 @@ def privacy_right(text: str) -> PrivacyRight:
     if _EXPORT.search(head):
         return PrivacyRight.EXPORT
     return PrivacyRight.UNSPECIFIED
+
+
+OPT_OUT_CONFIDENT = 0.6
+"""An `opt_out` reading at least this sure is acted on as it is; a less sure one needs the words, or a yes."""
+
+_STOP_WORDS = re.compile(
+    r"^\W*(cancel|end|quit|stah?p|unsub)\W*$|"
+    r"\b(stop\w*|unsub\w*|opt(ing)? (me )?out|opt-?out|remove (me|my \w+) from|take me off|leave me alone|"
+    r"delete me from|block me|mute|turn off (all |the |your )?notifications|(revoke|withdraw)\w* (my )?consent|"
+    r"no (more|further) (contact|messages|emails|texts|updates)|end all|cancel (my|all|the)|"
+    r"(don'?t|do not|never|no more|quit|stop) (\w+ )?(message|messaging|contact|contacting|email|emailing|text|"
+    r"texting|write|writing|send|sending|spam|spamming|bother|bothering|ping|pinging|call|calling)\w*|"
+    r"(don'?t|do not) want (to receive )?(any|your)( \w+)? (more |further )?(messages|emails|texts|updates|"
+    r"newsletters?|notifications))\b", re.IGNORECASE)
+
+
+def opt_out_is_clear(text: str, confidence: float) -> bool:
+    """Whether an `opt_out` reading of `text` can be acted on without asking: a sure reading, or a message that
+    says it ("STOP", "unsubscribe", "don't message me again"). "could you tell me more" read as opt_out at
+    0.38 is not: opting someone out by mistake loses them for good, so the assistant asks first."""
+    return confidence >= OPT_OUT_CONFIDENT or bool(_STOP_WORDS.search(text[:MAX_SCANNED]))

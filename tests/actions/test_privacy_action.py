@@ -1,15 +1,19 @@
-"""action_privacy_request: the reply names what happens, and an erasure request stops messages at once."""
+"""action_privacy_request: the reply names what happens, and an erasure request stops messages at once;
+action_opt_out: a clear opt-out is acted on, an unsure one asked about first."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.consent import ActionPrivacyRequest
+from actions.consent import ActionOptOut, ActionPrivacyRequest
 from nurture_engine.domain import ConsentStatus
 from nurture_engine.service import NurtureService
 
-from .test_actions import CONV, DOMAIN, tracker
+from .test_actions import CONV, DOMAIN, responses, tracker
 
 
 @pytest.mark.parametrize(("text", "response", "status"), [
@@ -26,3 +30,29 @@ async def test_the_reply_follows_the_right_asked_for(service: NurtureService, te
     [message] = dispatcher.messages
     assert message["response"] == response and message["contact_email"] == service.business.contact_email
     assert (await service.lead_for(CONV)).consent.status is status
+
+
+@pytest.mark.parametrize(("text", "confidence", "opted_out"), [
+    ("STOP", 0.41, True),  # the words say it, however unsure the reading
+    ("please don't message me again", 0.2, True),
+    ("unsubscribe", 0.0, True),
+    ("/opt_out", 1.0, True),  # the "Yes, stop messages" button
+    ("opt me out of this", 0.9, True),  # a sure reading
+    ("could you tell me more", 0.38, False),  # an unsure reading without the words: asked first
+    ("contact", 0.59, False),
+])
+async def test_an_opt_out_is_acted_on_when_clear_and_asked_about_when_not(
+        service: NurtureService, text: str, confidence: float, opted_out: bool) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker(intent="opt_out", text=text, active_loop=None)
+    t.latest_message["intent"]["confidence"] = confidence
+    assert await ActionOptOut().run(dispatcher, t, DOMAIN) == []
+    assert responses(dispatcher) == (["utter_opted_out"] if opted_out else ["utter_confirm_opt_out"])
+    status = (await service.lead_for(CONV)).consent.status
+    assert status is (ConsentStatus.OPTED_OUT if opted_out else ConsentStatus.UNKNOWN)
+
+
+def test_the_confirmation_offers_both_answers_as_intents() -> None:
+    domain = yaml.safe_load((Path(__file__).parents[2] / "bot" / "domain" / "consent.yml").read_text())
+    [variant] = domain["responses"]["utter_confirm_opt_out"]
+    assert [b["payload"] for b in variant["buttons"]] == ["/opt_out", "/deny"]  # both intents with rules

@@ -15,7 +15,7 @@ from nurture_engine.clock import FrozenClock
 from nurture_engine.conversation import Conversation
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
 from nurture_engine.fakes.slack import FakeSlackApi
-from nurture_engine.privacy_requests import PrivacyRight, privacy_right
+from nurture_engine.privacy_requests import PrivacyRight, opt_out_is_clear, privacy_right
 from nurture_engine.store.alerts_memory import MemoryAlertStore, RecordingLeadActions
 from nurture_engine.testing import T0, memory_service
 
@@ -116,3 +116,19 @@ async def test_a_privacy_request_can_be_claimed_but_not_judged_or_snoozed(slack:
     claimed = await alerter.handle_click(AlertClick(action=AlertAction.CLAIM, alert_id=raised.id, user_id="U2"))
     assert claimed is not None and claimed.status.value == "claimed" and claimed.status_by == "slack:U2"
     assert actions.claims == [("lead9", "slack:U2")] and actions.not_fits == [] and actions.snoozes == []
+
+
+@pytest.mark.parametrize(("text", "confidence", "clear"), [
+    ("STOP", 0.1, True), ("stopall", 0.1, True), ("unsubscibe", 0.1, True), ("cancel", 0.1, True),
+    ("I revoke my consent to be contacted", 0.1, True), ("no more emails please", 0.1, True),
+    ("could you tell me more", 0.38, False), ("more", 0.52, False), ("I want to end the trial", 0.3, False),
+    ("could you tell me more", 0.6, True),
+])
+def test_an_opt_out_reading_is_clear_from_the_words_or_a_sure_reading(text: str, confidence: float,
+                                                                       clear: bool) -> None:
+    assert opt_out_is_clear(text, confidence) is clear
+
+
+def test_the_opt_out_words_are_looked_for_within_a_bound() -> None:
+    assert not opt_out_is_clear("tell me more " * 20_000 + "stop", 0.3)  # 260 kB: read to 2,000 characters
+    assert opt_out_is_clear("stop " + "x" * 200_000, 0.3)
