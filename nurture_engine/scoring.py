@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from datetime import date, datetime, timedelta
 
 from .domain import FieldValue, Interaction, ProfileField, ScoreItem
@@ -142,6 +143,16 @@ def _bucket_min(buckets: Iterable[Bucket], value: float) -> float | None:
     return next((b.points for b in buckets if b.bound is not None and value >= b.bound), None)
 
 
+def _people(size: Mapping[str, Any]) -> str:
+    """A company size as the reason says it: "40 people", "200-500 people", "1,000+ people"."""
+    low, high = size.get("min"), size.get("max")
+    if high is None or high == "":
+        return f"{float(low):,.0f}+ people"
+    if float(high) == float(low):
+        return f"{float(low):,.0f} people"
+    return f"{float(low):,.0f}-{float(high):,.0f} people"
+
+
 def fit_items(profile: Mapping[ProfileField, FieldValue], rules: ScoringRules) -> list[ScoreItem]:
     items: list[ScoreItem] = []
 
@@ -156,7 +167,7 @@ def fit_items(profile: Mapping[ProfileField, FieldValue], rules: ScoringRules) -
     size = profile.get(ProfileField.COMPANY_SIZE)
     if size is not None and isinstance(size.value, dict) and size.value.get("min"):
         add("fit_company_size", _bucket_min(rules.company_size, float(size.value["min"])),
-            f"company of {size.raw[:60]}", size)
+            f"company of {_people(size.value)}", size)
     budget = profile.get(ProfileField.BUDGET)
     if budget is not None and isinstance(budget.value, dict):
         yearly = float(budget.value.get("amount") or 0) * (12 if budget.value.get("period") == "month" else 1)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +68,17 @@ def test_fit_of_a_revops_lead_is_explained() -> None:
     }
     items = {i.signal: i.points for i in fit_items(profile, RULES)}
     assert items == {"fit_role": 15, "fit_company_size": 15, "fit_budget": 10, "fit_timeline": 15, "fit_use_case": 10}
+
+
+@pytest.mark.parametrize(("size", "raw", "reason"), [
+    ({"min": 200, "max": 500}, "a few hundred", "company of 200-500 people"),
+    ({"min": 40, "max": 40}, "a 40 person", "company of 40 people"),  # "We're a 40 person agency"
+    ({"min": 1000, "max": None}, "over a thousand", "company of 1,000+ people"),
+])
+def test_the_company_size_reason_says_the_size_not_the_words_it_was_given_in(size: dict[str, int | None],
+                                                                             raw: str, reason: str) -> None:
+    [item] = fit_items({ProfileField.COMPANY_SIZE: fv(ProfileField.COMPANY_SIZE, size, raw)}, RULES)
+    assert item.reason == reason
 
 
 def test_a_student_scores_negative_fit_and_a_competitor_is_flagged() -> None:
