@@ -145,12 +145,11 @@ def _bucket_min(buckets: Iterable[Bucket], value: float) -> float | None:
 
 def _people(size: Mapping[str, Any]) -> str:
     """A company size as the reason says it: "40 people", "200-500 people", "1,000+ people"."""
-    low, high = size.get("min"), size.get("max")
-    if high is None or high == "":
-        return f"{float(low):,.0f}+ people"
-    if float(high) == float(low):
-        return f"{float(low):,.0f} people"
-    return f"{float(low):,.0f}-{float(high):,.0f} people"
+    low, upper = float(size.get("min") or 0), size.get("max")
+    if upper is None or upper == "":
+        return f"{low:,.0f}+ people"
+    high = float(upper)
+    return f"{low:,.0f} people" if high == low else f"{low:,.0f}-{high:,.0f} people"
 
 
 def fit_items(profile: Mapping[ProfileField, FieldValue], rules: ScoringRules) -> list[ScoreItem]:
