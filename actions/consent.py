@@ -43,8 +43,8 @@ class ActionOptOut(_ConsentAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         message = tracker.latest_message
-        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
-        if not opt_out_is_clear(message.get("text") or "", confidence):
+        confidence = (message.get("intent") or {}).get("confidence")
+        if not opt_out_is_clear(message.get("text") or "", 1.0 if confidence is None else float(confidence)):
             dispatcher.utter_message(response="utter_confirm_opt_out")
             return []
         return await super().run(dispatcher, tracker, domain)

@@ -47,9 +47,10 @@ def _json_text(path: str) -> str:
 
 
 # One row per broker row: id, what it is (1: a JSON object, 0: not one, 2: an object holding a NUL character,
-# which SQLite's text functions end strings at: decoded in Python from the last column), then the EventFields in
-# order. `j` is NULL for a row that is not JSON (json_extract would fail the whole statement); a timestamp that
-# is an object or an array is given as text (not a number: the event is skipped), as fields_of does.
+# which SQLite's text functions end strings at: decoded in Python from the column after the fields), then the
+# EventFields in order (the intent's confidence last). `j` is NULL for a row that is not JSON (json_extract would
+# fail the whole statement); a timestamp that is an object or an array is given as text (not a number: the event
+# is skipped), as fields_of does.
 SQLITE_FIELDS = (
     "WITH b AS (SELECT id, CASE WHEN json_valid(data) THEN data END AS j "  # noqa: S608 (constants, no values)
     "FROM events WHERE id > ? ORDER BY id LIMIT ?) "
@@ -59,7 +60,9 @@ SQLITE_FIELDS = (
     "ELSE json_extract(j, '$.timestamp') END, "
     f"{_json_text('$.text')}, {_json_text('$.input_channel')}, {_json_text('$.parse_data.intent.name')}, "
     "CASE WHEN json_type(j, '$.parse_data.entities') = 'array' THEN json_extract(j, '$.parse_data.entities') END, "
-    "CASE WHEN instr(j, '\\u0000') THEN j END "
+    "CASE WHEN instr(j, '\\u0000') THEN j END, "
+    "CASE WHEN json_type(j, '$.parse_data.intent.confidence') IN ('integer', 'real') "
+    "THEN json_extract(j, '$.parse_data.intent.confidence') END "
     "FROM b ORDER BY id")
 
 
@@ -94,7 +97,7 @@ def _field_rows(rows: Iterable[Sequence[Any]]) -> list[BrokerRow]:
     append = out.append
     for r in rows:
         if r[1] == 1:
-            append(BrokerRow(r[0], EventFields(r[2], r[3], r[4], r[5], r[6], r[7], r[8])))
+            append(BrokerRow(r[0], EventFields(r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[10])))
         elif r[1] == 2:
             append(row_of(r[0], decode(r[0], r[9])))
         else:

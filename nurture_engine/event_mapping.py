@@ -19,6 +19,7 @@ import ujson
 from .conversation import channel_of
 from .domain import Channel, Identity, Interaction
 from .lead_engine import EventRecord
+from .privacy_requests import OPT_OUT_UNSURE, opt_out_is_clear
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class EventFields(NamedTuple):
     input_channel: str | None
     intent: str | None
     entities: list[Any] | str | None  # the entities array (a list, or its JSON text as the database gives it)
+    confidence: float | None = None  # the intent's
 
 
 def _text(value: Any) -> str | None:
@@ -46,10 +48,13 @@ def _text(value: Any) -> str | None:
 def fields_of(event: Mapping[str, Any]) -> EventFields:
     """The fields of one decoded event (broker_read.SQLITE_FIELDS reads the same ones in SQL)."""
     parse = event.get("parse_data")
-    intent = entities = None
+    intent = entities = confidence = None
     if isinstance(parse, dict):
         found = parse.get("intent")
-        intent = _text(found.get("name")) if isinstance(found, dict) else None
+        if isinstance(found, dict):
+            intent = _text(found.get("name"))
+            sure = found.get("confidence")
+            confidence = float(sure) if isinstance(sure, (int, float)) and not isinstance(sure, bool) else None
         listed = parse.get("entities")
         entities = listed if isinstance(listed, list) else None
     timestamp = event.get("timestamp")
@@ -57,7 +62,8 @@ def fields_of(event: Mapping[str, Any]) -> EventFields:
         timestamp = "object"  # as broker_read.SQLITE_FIELDS gives it: not a number (the event is skipped)
     return EventFields(kind=_text(event.get("event")), sender_id=_text(event.get("sender_id")), timestamp=timestamp,
                        text=_text(event.get("text")),
-                       input_channel=_text(event.get("input_channel")), intent=intent, entities=entities)
+                       input_channel=_text(event.get("input_channel")), intent=intent, entities=entities,
+                       confidence=confidence)
 
 
 def event_key(event: Mapping[str, Any]) -> str:
@@ -121,7 +127,11 @@ class EventMapper:
             return None
         if kind == "user":
             channel = self.channels[sender] = channel_of(f.input_channel)
-            interaction = Interaction(kind="message", intent=f.intent, channel=channel, sender_id=sender, at=at,
+            intent = f.intent
+            sure = 1.0 if f.confidence is None else f.confidence
+            if intent == "opt_out" and not opt_out_is_clear(f.text or "", sure):
+                intent = OPT_OUT_UNSURE  # the assistant asked before acting on it (actions/consent.py)
+            interaction = Interaction(kind="message", intent=intent, channel=channel, sender_id=sender, at=at,
                                       data={"length": len(f.text or ""), "entities": _entity_names(f.entities)})
             return EventRecord(key=key, identity=self._identity(channel, sender), interaction=interaction)
         channel = self.channels.get(sender, Channel.REST)

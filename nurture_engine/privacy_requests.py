@@ -40,6 +40,8 @@ def privacy_right(text: str) -> PrivacyRight:
 
 OPT_OUT_CONFIDENT = 0.6
 """An `opt_out` reading at least this sure is acted on as it is; a less sure one needs the words, or a yes."""
+OPT_OUT_UNSURE = "opt_out_unsure"
+"""The intent an interaction records for an `opt_out` reading that is not clear: it earns no opt_out points."""
 
 _STOP_WORDS = re.compile(
     r"^\W*(cancel|end|quit|stah?p|unsub)\W*$|"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from .domain import FieldValue, Interaction, ProfileField, ScoreItem
 from .scoring_rules import Bucket, ScoringRules

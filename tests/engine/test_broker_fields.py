@@ -57,6 +57,12 @@ EVENTS: list[Any] = [
     {"event": "bot", "sender_id": "s2", "timestamp": TS, "text": None},
     {"event": "user", "sender_id": "ключ", "timestamp": TS, "text": "привет", "input_channel": "rest",
      "parse_data": {"intent": {"name": "greet"}, "entities": []}},
+    user(text="could you tell me more", parse_data={"intent": {"name": "opt_out", "confidence": 0.38}}),
+    user(text="STOP", parse_data={"intent": {"name": "opt_out", "confidence": 0.38}}),
+    user(text="more", parse_data={"intent": {"name": "opt_out", "confidence": 1}}),
+    user(text="more", parse_data={"intent": {"name": "opt_out", "confidence": True}}),
+    user(text="more", parse_data={"intent": {"name": "opt_out", "confidence": "0.2"}}),
+    user(text="more", parse_data={"intent": {"name": "opt_out"}}),
 ]
 RAW_ROWS = ["not json", "[1, 2]", "null", "42", '"user"', "  " + json.dumps(user(sender_id="s9")) + "\n",
             json.dumps(user()) + " trailing", "{", ""]
@@ -114,6 +120,9 @@ async def test_what_the_records_hold(broker: Any, caplog: pytest.LogCaptureFixtu
     assert got[16] is None and got[17] is None and got[18] is None and got[19] is None  # no sender
     entities = got[37]  # a list of odd entities: only the named ones count
     assert entities is not None and entities.interaction.data["entities"] == ["5", "email"]
+    # an opt_out reading the assistant asks about before acting (actions/consent.py) earns no opt_out points
+    assert [(r.interaction.intent if r else None) for r in (got[n] for n in range(41, 47))] == [
+        "opt_out_unsure", "opt_out", "opt_out", "opt_out", "opt_out", "opt_out"]
 
 
 async def test_without_sqlite_json_functions_the_rows_are_decoded(broker: Any, monkeypatch: pytest.MonkeyPatch

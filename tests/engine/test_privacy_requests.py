@@ -13,11 +13,12 @@ from nurture_engine.alerts_model import AlertAction, AlertClick, AlertContext, A
 from nurture_engine.alerts_slack import AlertDelivery, build_sinks
 from nurture_engine.clock import FrozenClock
 from nurture_engine.conversation import Conversation
-from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
+from nurture_engine.domain import Channel, ConsentStatus, Interaction, ProfileField, Stage
 from nurture_engine.fakes.slack import FakeSlackApi
-from nurture_engine.privacy_requests import PrivacyRight, opt_out_is_clear, privacy_right
+from nurture_engine.privacy_requests import OPT_OUT_UNSURE, PrivacyRight, opt_out_is_clear, privacy_right
+from nurture_engine.scoring import BehaviourLedger
 from nurture_engine.store.alerts_memory import MemoryAlertStore, RecordingLeadActions
-from nurture_engine.testing import T0, memory_service
+from nurture_engine.testing import T0, memory_service, test_settings
 
 from .conftest import CHANNEL, TOKEN
 
@@ -132,3 +133,11 @@ def test_an_opt_out_reading_is_clear_from_the_words_or_a_sure_reading(text: str,
 def test_the_opt_out_words_are_looked_for_within_a_bound() -> None:
     assert not opt_out_is_clear("tell me more " * 20_000 + "stop", 0.3)  # 260 kB: read to 2,000 characters
     assert opt_out_is_clear("stop " + "x" * 200_000, 0.3)
+
+
+def test_an_unsure_opt_out_reading_earns_no_opt_out_points() -> None:
+    ledger = BehaviourLedger(test_settings().scoring)
+    said = Interaction(kind="message", intent=OPT_OUT_UNSURE, channel=Channel.WEB, sender_id="s", at=T0)
+    assert [i.signal for i in ledger.apply(said)] == ["reply"]
+    sure = Interaction(kind="message", intent="opt_out", channel=Channel.WEB, sender_id="s", at=T0)
+    assert "opt_out" in [i.signal for i in ledger.apply(sure)]
