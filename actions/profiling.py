@@ -39,6 +39,11 @@ def _requested(tracker: Tracker) -> ProfileField | None:
     return ProfileField(name) if name in ProfileField._value2member_map_ else None
 
 
+def _other_facts(result: ProfileTurnResult, requested: ProfileField | None) -> bool:
+    """Whether the turn stored facts besides an answer to the asked question."""
+    return any(value is not None and field is not requested for field, value in result.slots.items())
+
+
 def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str]) -> None:
     """Re-asks with the reason: `utter_invalid_<field>_<reason>` when the domain has it."""
     responses = domain.get("responses", {})
@@ -84,7 +89,12 @@ class ValidateProfileForm(FormValidationAction):
         if result.stopped:
             dispatcher.utter_message(response="utter_questions_stopped")
         elif result.refused or result.skipped:
-            dispatcher.utter_message(response="utter_refusal_ok")
+            # a question skipped because the replies gave other facts instead: not a refusal, say so
+            noted = result.refused is None and _other_facts(result, turn.requested)
+            dispatcher.utter_message(response="utter_noted_skip" if noted else "utter_refusal_ok")
+        elif (turn.requested is not None and result.next_field is turn.requested and not result.invalid
+              and _other_facts(result, turn.requested)):
+            dispatcher.utter_message(response="utter_noted")  # other facts, not the answer: noted, then asked again
         events = _slot_events(result)
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))
