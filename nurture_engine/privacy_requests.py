@@ -44,12 +44,14 @@ OPT_OUT_UNSURE = "opt_out_unsure"
 """The intent an interaction records for an `opt_out` reading that is not clear: it earns no opt_out points."""
 
 _STOP_WORDS = re.compile(
-    r"^\W*(cancel|end|quit|stah?p|unsub)\W*$|"
-    r"\b(stop\w*|unsub\w*|opt(ing)? (me )?out|opt-?out|remove (me|my \w+) from|take me off|leave me alone|"
+    r"^\W*((please|no|ok|just|pls),? )?(stop\w*|cancel|end|quit|stah?p|unsub\w*)( it| now| please| pls| this)?\W*$|"
+    r"^\W*((please|no|ok|just|pls),? )?stop\b|\bstop\w*( all)?\W*$|"
+    r"\b(stopall|unsub\w*|opt(ing)? (me )?out|opt-?out|remove (me|my \w+) from|take me off|leave me alone|"
     r"delete me from|block me|mute|turn off (all |the |your )?notifications|(revoke|withdraw)\w* (my )?consent|"
     r"no (more|further) (contact|messages|emails|texts|updates)|end all|cancel (my|all|the)|"
     r"(don'?t|do not|never|no more|quit|stop) (\w+ )?(message|messaging|contact|contacting|email|emailing|text|"
-    r"texting|write|writing|send|sending|spam|spamming|bother|bothering|ping|pinging|call|calling)\w*|"
+    r"texting|write|writing|send|sending|spam|spamming|bother|bothering|ping|pinging|call|calling|reaching out|"
+    r"all (messages|notifications|emails|texts|updates))\w*|"
     r"(don'?t|do not) want (to receive )?(any|your)( \w+)? (more |further )?(messages|emails|texts|updates|"
     r"newsletters?|notifications))\b", re.IGNORECASE)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
 from nurture_engine.alerts import SalesAlerter
 from nurture_engine.alerts_model import AlertAction, AlertClick, AlertContext, AlertRules, AlertTrigger, trigger_for
@@ -123,7 +125,8 @@ async def test_a_privacy_request_can_be_claimed_but_not_judged_or_snoozed(slack:
     ("STOP", 0.1, True), ("stopall", 0.1, True), ("unsubscibe", 0.1, True), ("cancel", 0.1, True),
     ("I revoke my consent to be contacted", 0.1, True), ("no more emails please", 0.1, True),
     ("could you tell me more", 0.38, False), ("more", 0.52, False), ("I want to end the trial", 0.3, False),
-    ("could you tell me more", 0.6, True),
+    ("could you tell me more", 0.6, True), ("no stop", 0.3, True), ("please stop!", 0.3, True),
+    ("stop messaging me", 0.3, True), ("we need to stop losing deals", 0.3, False),
 ])
 def test_an_opt_out_reading_is_clear_from_the_words_or_a_sure_reading(text: str, confidence: float,
                                                                        clear: bool) -> None:
@@ -141,3 +144,11 @@ def test_an_unsure_opt_out_reading_earns_no_opt_out_points() -> None:
     assert [i.signal for i in ledger.apply(said)] == ["reply"]
     sure = Interaction(kind="message", intent="opt_out", channel=Channel.WEB, sender_id="s", at=T0)
     assert "opt_out" in [i.signal for i in ledger.apply(sure)]
+
+
+def test_every_way_of_opting_out_the_assistant_is_taught_says_it_in_words() -> None:
+    """The opt_out examples of the training data are clear without the model's confidence."""
+    data = yaml.safe_load((Path(__file__).parents[2] / "nlu_data" / "consent.yml").read_text())
+    [block] = [b for b in data["nlu"] if b.get("intent") == "opt_out"]
+    examples = [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    assert len(examples) > 50 and [e for e in examples if not opt_out_is_clear(e, 0.0)] == []
