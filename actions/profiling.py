@@ -39,6 +39,18 @@ def _requested(tracker: Tracker) -> ProfileField | None:
     return ProfileField(name) if name in ProfileField._value2member_map_ else None
 
 
+def _entity_texts(tracker: Tracker, message: str | None) -> tuple[str, ...]:
+    """The parts of the message the NLU read as entities, as typed (their values may be synonyms)."""
+    texts = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if not isinstance(entity, dict):
+            continue
+        start, end = entity.get("start"), entity.get("end")
+        if message and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(message):
+            texts.append(message[start:end])
+    return tuple(texts)
+
+
 def _other_facts(result: ProfileTurnResult, requested: ProfileField | None) -> bool:
     """Whether the turn stored facts besides an answer to the asked question."""
     return any(value is not None and field is not requested for field, value in result.slots.items())
@@ -82,8 +94,9 @@ class ValidateProfileForm(FormValidationAction):
             # own rule would never run. The facts it came with are stored, then the form steps aside.
             await _store_answers(tracker)
             raise ActionExecutionRejection(self.name(), f"{intent} is not an answer: its own rule applies")
+        message = as_text(tracker.latest_message.get("text"))
         turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
-                           visit=visit_state(tracker), message=as_text(tracker.latest_message.get("text")))
+                           visit=visit_state(tracker), message=message, said=_entity_texts(tracker, message))
         result = await (await service()).profile_turn(conversation(tracker), turn)
         _utter_invalid(dispatcher, domain, result.invalid)
         if result.stopped:

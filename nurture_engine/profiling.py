@@ -67,6 +67,9 @@ class ProfileTurn:
     visit: VisitState
     message: str | None = None
     """The user's message as typed (tells an answer Rasa took as the whole message from one it extracted)."""
+    said: tuple[str, ...] = ()
+    """The parts of the message the NLU read as entities, as typed ("CRO", where the answer is the synonym it
+    maps to, "Chief Revenue Officer")."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,9 +166,9 @@ def without_bare_restatement(turn: ProfileTurn) -> tuple[dict[ProfileField, str]
             or _words(answers[asked]) != _words(turn.message)):
         return answers, None
     rest = _words(turn.message)
-    for other, value in answers.items():
-        if other is not asked and value.strip():
-            rest = rest.replace(_words(value), " ")
+    for text in (*(v for f, v in answers.items() if f is not asked), *turn.said):
+        if text.strip():
+            rest = rest.replace(_words(text), " ")
     if any(w not in _FILLER for w in _WORD.findall(rest)):
         return answers, None
     del answers[asked]

@@ -204,28 +204,6 @@ async def test_facts_volunteered_outside_a_form_are_stored(service: NurtureServi
     assert await ValidateSlotMappings().run(CollectingDispatcher(), inside, DOMAIN) == []
 
 
-async def test_a_question_answered_with_other_facts_is_asked_again(service: NurtureService) -> None:
-    """Rasa fills the asked slot with the whole message; the form clears it (no "invalid" reply), says the facts
-    the message did give are noted, keeps them, and asks again."""
-    text = "I lead revenue operations at a company of 300 people"
-    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, text=text,
-                new_slots={"use_case": text, "role": "lead revenue operations", "company_size": "300 people"})
-    dispatcher = CollectingDispatcher()
-    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
-    assert SlotSet("use_case", None) in events
-    assert SlotSet("company_size", {"min": 300, "max": 300}) in events
-    assert events[-1] == SlotSet("requested_slot", "use_case")
-    assert responses(dispatcher) == ["utter_noted"]
-    lead = await service.lead_for(CONV)
-    assert ProfileField.USE_CASE not in lead.profile and ProfileField.ROLE in lead.profile
-    again = CollectingDispatcher()  # and once more: the question is left for another visit, not "refused"
-    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"],
-                       "profile_invalid": [f.value for f in ProfileField]}, text="we're Globex",
-                new_slots={"use_case": "we're Globex", "company": "Globex"})
-    events = await ValidateProfileForm().run(again, t, DOMAIN)
-    assert responses(again)[0] == "utter_noted_skip" and SlotSet("company", "Globex") in events
-
-
 async def test_facts_given_after_the_visits_questions_are_acknowledged(service: NurtureService) -> None:
     """The form is started by a fact given after the visit's three questions: nothing left to ask, the thanks
     already said, so the fact is acknowledged rather than met with silence."""

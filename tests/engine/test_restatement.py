@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,14 @@ def test_a_message_of_other_facts_does_not_answer_the_question(requested: Profil
     answers, unanswered = without_bare_restatement(turn(requested, message, **others))
     assert unanswered is requested
     assert answers == {F(k): v for k, v in others.items()}
+
+
+def test_an_entity_read_as_a_synonym_is_taken_out_as_typed() -> None:
+    """"I'm the CRO": the role is stored as "Chief Revenue Officer", the message says "CRO" (stop 21 found it
+    stored as the use case too, on the second asking)."""
+    t = replace(turn(F.USE_CASE, "I'm the CRO", role="Chief Revenue Officer"), said=("CRO",))
+    assert without_bare_restatement(t) == ({F.ROLE: "Chief Revenue Officer"}, F.USE_CASE)
+    assert without_bare_restatement(replace(t, said=()))[1] is None  # without the text as typed: taken
 
 
 @pytest.mark.parametrize(("requested", "message", "others"), [

@@ -1,0 +1,47 @@
+"""A free-text question answered with other facts instead: the facts are kept and acknowledged, the question
+asked again once, then left for another visit (not counted as a refusal)."""
+
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.profiling import ValidateProfileForm
+from nurture_engine.domain import ProfileField
+from nurture_engine.service import NurtureService
+
+from .test_actions import CONV, DOMAIN, responses, tracker
+
+
+async def test_a_question_answered_with_other_facts_is_asked_again(service: NurtureService) -> None:
+    """Rasa fills the asked slot with the whole message; the form clears it (no "invalid" reply), says the facts
+    the message did give are noted, keeps them, and asks again."""
+    text = "I lead revenue operations at a company of 300 people"
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, text=text,
+                new_slots={"use_case": text, "role": "lead revenue operations", "company_size": "300 people"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert SlotSet("use_case", None) in events
+    assert SlotSet("company_size", {"min": 300, "max": 300}) in events
+    assert events[-1] == SlotSet("requested_slot", "use_case")
+    assert responses(dispatcher) == ["utter_noted"]
+    lead = await service.lead_for(CONV)
+    assert ProfileField.USE_CASE not in lead.profile and ProfileField.ROLE in lead.profile
+    again = CollectingDispatcher()  # and once more: the question is left for another visit, not "refused"
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"],
+                       "profile_invalid": [f.value for f in ProfileField]}, text="we're Globex",
+                new_slots={"use_case": "we're Globex", "company": "Globex"})
+    events = await ValidateProfileForm().run(again, t, DOMAIN)
+    assert responses(again)[0] == "utter_noted_skip" and SlotSet("company", "Globex") in events
+
+
+async def test_an_answer_given_as_a_synonym_is_not_taken_for_the_asked_question(service: NurtureService) -> None:
+    """"I'm the CRO" to "what would you like help with?": the role entity's value is the synonym "Chief Revenue
+    Officer"; the words as typed ("CRO") are what the message held, so it does not answer the use case."""
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, text="I'm the CRO",
+                new_slots={"use_case": "I'm the CRO", "role": "Chief Revenue Officer"})
+    t.latest_message["entities"] = [{"entity": "role", "value": "Chief Revenue Officer", "start": 8, "end": 11}]
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert SlotSet("use_case", None) in events and responses(dispatcher) == ["utter_noted"]
+    assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
