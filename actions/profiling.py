@@ -98,6 +98,8 @@ class ValidateProfileForm(FormValidationAction):
         turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
                            visit=visit_state(tracker), message=message, said=_entity_texts(tracker, message))
         result = await (await service()).profile_turn(conversation(tracker), turn)
+        if turn.requested in result.invalid and _other_facts(result, turn.requested):
+            dispatcher.utter_message(response="utter_noted")  # the facts it did give, before "I didn't catch ..."
         _utter_invalid(dispatcher, domain, result.invalid)
         if result.stopped:
             dispatcher.utter_message(response="utter_questions_stopped")

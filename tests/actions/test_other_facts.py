@@ -45,3 +45,17 @@ async def test_an_answer_given_as_a_synonym_is_not_taken_for_the_asked_question(
     events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
     assert SlotSet("use_case", None) in events and responses(dispatcher) == ["utter_noted"]
     assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
+
+
+async def test_facts_given_instead_of_a_parsed_answer_are_acknowledged_before_asking_again(
+        service: NurtureService) -> None:
+    """"we want to automate lead routing" to "when are you hoping to have this in place?": the use case is kept and
+    said to be noted, then the timing is asked for again."""
+    t = tracker(slots={"requested_slot": "timeline", "profile_asked": ["use_case", "timeline"]},
+                text="we want to automate lead routing",
+                new_slots={"timeline": "we want to automate lead routing", "use_case": "automate lead routing"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher) == ["utter_noted", "utter_invalid_timeline"]
+    assert SlotSet("use_case", "automate lead routing") in events and events[-1] == SlotSet("requested_slot",
+                                                                                         "timeline")
