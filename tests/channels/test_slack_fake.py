@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -13,15 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from nurture_engine.fakes.slack import BOT_USER_ID, FakeSlackApi, sign
 
-TOKEN = "xoxb-test-fake"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi(token=TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
+from .conftest import SLACK_TOKEN as TOKEN
 
 
 def client(fake: FakeSlackApi, token: str = TOKEN, **kwargs: object) -> AsyncWebClient:

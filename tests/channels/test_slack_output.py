@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -11,15 +10,7 @@ from slack_sdk.errors import SlackApiError
 from nurture_engine.channels.slack_output import SlackOutput, button_blocks, escape, make_client
 from nurture_engine.fakes.slack import FakeSlackApi
 
-TOKEN = "xoxb-output-test"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi(token=TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
+from .conftest import SLACK_TOKEN as TOKEN
 
 
 def output(fake: FakeSlackApi, **kwargs: str) -> SlackOutput:
