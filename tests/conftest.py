@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+from nurture_engine.fakes.slack import FakeSlackApi
 
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
@@ -47,3 +49,15 @@ def pg_database_factory() -> Iterator[object]:
         for name in created:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     conn.close()
+
+
+SLACK_TOKEN = "xoxb-test-token"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlackApi]:
+    """The protocol-level fake Slack Web API (accepting SLACK_TOKEN): alerts, channel output, the fake itself."""
+    api = FakeSlackApi(token=SLACK_TOKEN)
+    await api.start()
+    yield api
+    await api.stop()

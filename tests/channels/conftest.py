@@ -1,20 +1,16 @@
-"""Fixtures shared by the channel tests."""
+"""Shared by the channel tests: the fake Slack Web API (tests/conftest.py's), as `fake`."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
 
 import pytest
 
 from nurture_engine.fakes.slack import FakeSlackApi
 
-SLACK_TOKEN = "xoxb-channel-tests"
+from ..conftest import SLACK_TOKEN
+
+__all__ = ["SLACK_TOKEN"]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlackApi]:
-    """The protocol-level fake Slack Web API, accepting SLACK_TOKEN."""
-    api = FakeSlackApi(token=SLACK_TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
+def fake(slack: FakeSlackApi) -> FakeSlackApi:
+    return slack

@@ -1,19 +1,10 @@
-"""Shared by the engine tests: the fake Slack Web API that alerts are posted to."""
+"""Shared by the engine tests: the token and channel of the fake Slack Web API that alerts are posted to (the
+`slack` fixture is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from ..conftest import SLACK_TOKEN as TOKEN
 
-import pytest
+CHANNEL = "C0SALES"
 
-from nurture_engine.fakes.slack import FakeSlackApi
-
-TOKEN, CHANNEL = "xoxb-alerts-test", "C0SALES"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi(token=TOKEN)
-    await api.start()
-    yield api
-    await api.stop()
+__all__ = ["CHANNEL", "TOKEN"]
