@@ -15,6 +15,12 @@ _NONE = re.compile(r"\b(no plans?|not sure|no idea|don'?t know|dunno|no timeline
 _NOW = re.compile(r"\b(asap|now|immediately|right away|urgent\w*|yesterday|this week|today|"
                   r"as soon as possible)\b", re.IGNORECASE)
 _UNIT_MONTHS = {"day": 1 / 30, "week": 12 / 52, "month": 1, "quarter": 3, "year": 12}
+# A rate or an amount, not a time: "80k per year", "$2,000 a month", "budget of 50k annually"
+_RATE = re.compile(r"\b(per|each|every)\s+(year|month|week|day|quarter)|\d\s*[km]?\s*(a|an|/)\s*(year|yr|month|mo)\b|"
+                   r"/\s*(year|yr|month|mo)\b|\bannual(ly)?\b|\bbudget\b|[$€£]|\b(usd|eur|gbp|dollars?|euros?)\b",
+                   re.IGNORECASE)
+MAX_MONTHS = 120
+"""A plan further out than ten years is not a timeline ("in 80,000 years" was one until stop 21)."""
 
 
 def _months_to_quarter_end(now: datetime, quarter: int, year: int) -> int:
@@ -62,8 +68,10 @@ def _months(text: str, now: datetime) -> int | None:
     if re.search(r"\bhalf a year\b|\bsix months\b", text):
         return 6
     unit = next((u for u in _UNIT_MONTHS if re.search(rf"\b{u}s?\b", text)), None)
-    if unit is not None:
+    if unit is not None and not _RATE.search(text):
         numbers = find_numbers(text)
         count = numbers[-1] if numbers else find_word_number(text) or 1
-        return max(0, math.ceil(count * _UNIT_MONTHS[unit]))
+        months = max(0, math.ceil(count * _UNIT_MONTHS[unit]))
+        if months <= MAX_MONTHS:
+            return months
     raise InvalidValue("timeline", "unclear")

@@ -136,3 +136,20 @@ def test_a_reply_that_answers_nothing_is_not_a_use_case(raw: str) -> None:
 
 def test_a_short_real_use_case_is_kept() -> None:
     assert normalise(ProfileField.USE_CASE, "lead scoring", NOW) == "lead scoring"
+
+
+@pytest.mark.parametrize("raw", ["budget is about 80k per year", "80k a year", "$2,000 a month", "50k annually",
+                                 "in 20 years", "about 300 users per month"])
+def test_an_amount_a_rate_or_an_absurd_span_is_not_a_timeline(raw: str) -> None:
+    """"budget is about 80k per year", said to the timeline question, was "in 960,000 months" until stop 21."""
+    with pytest.raises(InvalidValue):
+        parse_timeline(raw, NOW)
+    assert parse_timeline("in a year", NOW)["months"] == 12 and parse_timeline("within 2 years", NOW)["months"] == 24
+
+
+
+@pytest.mark.parametrize("raw", ["We", "our company", "us", "It"])
+def test_a_pronoun_is_not_a_company(raw: str) -> None:
+    with pytest.raises(InvalidValue):
+        normalise(ProfileField.COMPANY, raw, NOW)
+    assert normalise(ProfileField.COMPANY, "we're Wayne Enterprises", NOW) == "Wayne Enterprises"
