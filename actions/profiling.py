@@ -12,7 +12,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
-from nurture_engine.profiling import DIGRESSION_INTENTS, ProfileTurn, ProfileTurnResult, close_visit
+from nurture_engine.profiling import DIGRESSION_INTENTS, ProfileTurn, ProfileTurnResult, best_entity_value, close_visit
 
 from .runtime import as_text, conversation, service, visit_state
 
@@ -21,9 +21,13 @@ REQUESTED_SLOT = "requested_slot"
 
 def _answers(tracker: Tracker) -> dict[ProfileField, str]:
     answers: dict[ProfileField, str] = {}
+    entities = [e for e in tracker.latest_message.get("entities") or [] if isinstance(e, dict)]
     for name, value in tracker.slots_to_validate().items():
         text = as_text(value)
         if name in ProfileField._value2member_map_ and text:
+            read = [str(e["value"]) for e in entities if e.get("entity") == name and isinstance(e.get("value"), str)]
+            if len(read) > 1 and text in read:  # Rasa took the last value the NLU read for it; the best one counts
+                text = best_entity_value(read) or text
             answers[ProfileField(name)] = text
     return answers
 
@@ -107,9 +111,9 @@ class ValidateProfileForm(FormValidationAction):
             # a question skipped because the replies gave other facts instead: not a refusal, say so
             noted = result.refused is None and _other_facts(result, turn.requested)
             dispatcher.utter_message(response="utter_noted_skip" if noted else "utter_refusal_ok")
-        elif (turn.requested is not None and result.next_field is turn.requested and not result.invalid
+        elif (turn.requested is not None and result.slots.get(turn.requested) is None and not result.invalid
               and _other_facts(result, turn.requested)):
-            dispatcher.utter_message(response="utter_noted")  # other facts, not the answer: noted, then asked again
+            dispatcher.utter_message(response="utter_noted")  # other facts, not the answer: noted, then on
         events = _slot_events(result)
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))

@@ -71,10 +71,15 @@ def parse_name(raw: str) -> str:
     return text.title() if text.islower() or text.isupper() else text
 
 
+_PRONOUNS = frozenset({"we", "us", "our", "ours", "i", "me", "my", "mine", "you", "your", "they", "them", "it",
+                       "here", "there", "this", "that", "our company", "my company", "the company", "company"})
+"""Not a company's name ("We have 2,000 staff" once gave the company "We")."""
+
+
 def parse_company(raw: str) -> str:
     text = _strip_lead_in(_clean(raw))
-    if (not text or text.lower() in _NOT_AN_ANSWER or len(text) > 120 or not re.search(r"\w", text)
-            or re.search(r"[<>{}]", text)):
+    if (not text or text.lower() in _NOT_AN_ANSWER or text.lower() in _PRONOUNS or len(text) > 120
+            or not re.search(r"\w", text) or re.search(r"[<>{}]", text)):
         raise InvalidValue("company", "unclear")
     return text
 

@@ -150,6 +150,14 @@ hello hey yes yeah ok okay sure called named name um uh like""".split())
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
+def best_entity_value(values: Sequence[str]) -> str | None:
+    """Of the values the NLU read for one field in one message, the first that has a word of its own: "Tom here,
+    VP of Sales at Wayne Enterprises. We have 2,000 staff" gives the companies "Wayne Enterprises" and "We", and
+    Rasa fills the slot with the last one."""
+    words = [v for v in values if any(w.lower() not in _FILLER for w in _WORD.findall(v))]
+    return words[0] if words else (values[-1] if values else None)
+
+
 def _words(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").split()).lower()
 

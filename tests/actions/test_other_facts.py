@@ -59,3 +59,28 @@ async def test_facts_given_instead_of_a_parsed_answer_are_acknowledged_before_as
     assert responses(dispatcher) == ["utter_noted", "utter_invalid_timeline"]
     assert SlotSet("use_case", "automate lead routing") in events and events[-1] == SlotSet("requested_slot",
                                                                                          "timeline")
+
+
+async def test_other_facts_given_to_a_parsed_question_are_acknowledged_before_the_next_question(
+        service: NurtureService) -> None:
+    """"budget is about 80k per year" to the timeline question: no timeline in it, so Rasa fills nothing for it;
+    the budget is stored and noted, and the form goes on."""
+    t = tracker(slots={"requested_slot": "timeline", "profile_asked": ["use_case", "timeline"]},
+                text="budget is about 80k per year", new_slots={"budget": "about 80k per year"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher)[0] == "utter_noted"
+    assert ProfileField.BUDGET in (await service.lead_for(CONV)).profile and events[-1]["name"] == "requested_slot"
+
+
+async def test_of_two_companies_read_in_one_message_the_named_one_is_stored(service: NurtureService) -> None:
+    """"Tom here, VP of Sales at Wayne Enterprises. We have 2,000 staff": the NLU read the companies "Wayne
+    Enterprises" and "We", and Rasa filled the slot with the last."""
+    text = "Hello! Tom here, VP of Sales at Wayne Enterprises. We have 2,000 staff."
+    t = tracker(slots={}, text=text, new_slots={"company": "We", "name": "Tom"}, active_loop=None)
+    t.latest_message["entities"] = [{"entity": "name", "value": "Hello"}, {"entity": "name", "value": "Tom"},
+                                    {"entity": "company", "value": "Wayne Enterprises"},
+                                    {"entity": "company", "value": "We"}]
+    await ValidateProfileForm().run(CollectingDispatcher(), t, DOMAIN)
+    profile = (await service.lead_for(CONV)).profile
+    assert profile[ProfileField.COMPANY].value == "Wayne Enterprises" and profile[ProfileField.NAME].value == "Tom"
