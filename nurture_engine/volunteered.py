@@ -131,6 +131,15 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None,
     merged = dict(answers)
     for profile_field, raw in volunteered_facts(message, now).items():
         answer = merged.get(profile_field)
-        if answer is None or _refines(profile_field, answer, raw, now):
+        if answer is None or _refines(profile_field, answer, raw, now) or _team_not_company(profile_field, answer):
             merged[profile_field] = raw
     return merged
+
+
+_TEAM = re.compile(r"\bteams?\b", re.IGNORECASE)
+
+
+def _team_not_company(profile_field: ProfileField, answer: str) -> bool:
+    """A company size the NLU read from a team's ("a team of 12" in "we're a team of 12 at a 500-person
+    company"), where the message also states the company's (which `_size` reads, skipping teams)."""
+    return profile_field is ProfileField.COMPANY_SIZE and bool(_TEAM.search(answer))

@@ -96,3 +96,12 @@ async def test_facts_volunteered_outside_the_questions_are_stored_and_bare_chat_
     chat = Conversation(channel=Channel.WEB, sender_id="visitor-just-chatting")
     assert await service.record_answers(chat, {}, message="what integrations do you have?") == type(outcome)()
     assert await service.lookup(chat) is None  # no lead was made for a message without facts
+
+
+def test_a_teams_size_the_nlu_read_gives_way_to_the_companys_size_in_the_same_message() -> None:
+    """"we're a team of 12 at a 500-person company": the NLU read "a team of 12" as the company size."""
+    message = "we're a team of 12 at a 500-person company"
+    assert with_volunteered({F.COMPANY_SIZE: "a team of 12"}, message, T0) == {F.COMPANY_SIZE: "500-person company"}
+    # a team is all there is: the small company's size it is
+    assert with_volunteered({F.COMPANY_SIZE: "a team of 40"}, "we're a team of 40", T0) == {
+        F.COMPANY_SIZE: "a team of 40"}
