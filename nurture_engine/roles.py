@@ -37,10 +37,13 @@ _ABBREVIATIONS = {
     "svp": "SVP", "evp": "EVP", "it": "IT", "hr": "HR", "ops": "Operations", "mgr": "Manager",
 }
 _LEAD_IN = re.compile(
-    r"^(?:i\s*am|i'm|im|i\s+work\s+as|i'm\s+working\s+as|my\s+role\s+is|my\s+title\s+is|role:?|title:?)"
+    r"^(?:i\s*am|i'm|im|i\s+work\s+as|i\s+work(?=\s+(?:in|on)\s)|i'm\s+working\s+as|my\s+role\s+is|"
+    r"my\s+title\s+is|role:?|title:?)"
     r"\s+(?:(?:a|an|the)\s+)?",
     re.IGNORECASE,
 )
+_IN_DEPARTMENT = re.compile(r"^(?:in|on)\s+(?!charge\b)(?:the\s+)?(?=\w)", re.IGNORECASE)
+""""I'm in finance": the department is the role ("In Finance" until stop 21)."""
 _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "thanks",
                          "maybe", "idk", "none", "nothing"})
 _TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
@@ -65,7 +68,7 @@ def _title_case(text: str) -> str:
 
 def normalise_role(raw: str) -> dict[str, str]:
     text = " ".join(raw.split()).strip(" .!?,;:")
-    text = _LEAD_IN.sub("", text, count=1)
+    text = _IN_DEPARTMENT.sub("", _LEAD_IN.sub("", text, count=1), count=1)
     lowered = text.lower()
     if not text or lowered in _NOT_A_ROLE or len(text) > 120 or not re.search(r"[^\W\d_]", text):
         raise InvalidValue("role", "unclear")

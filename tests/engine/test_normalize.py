@@ -90,6 +90,8 @@ def test_unclear_timeline_is_rejected() -> None:
 
 @pytest.mark.parametrize(("raw", "title", "seniority"), [
     ("head of revops", "Head of Revenue Operations", "director"),
+    ("I'm in finance", "Finance", "individual"),  # "In Finance" until stop 21
+    ("I work in sales", "Sales", "individual"),
     ("I'm the CTO", "Chief Technology Officer", "c_level"),
     ("VP Sales at Globex", "VP Sales", "vp"),
     ("marketing manager", "Marketing Manager", "manager"),
