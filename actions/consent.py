@@ -44,7 +44,7 @@ class ActionOptOut(_ConsentAction):
                   domain: DomainDict) -> list[EventType]:
         message = tracker.latest_message
         confidence = (message.get("intent") or {}).get("confidence")
-        if not opt_out_is_clear(message.get("text") or "", 1.0 if confidence is None else float(confidence)):
+        if not opt_out_is_clear(message.get("text") or "", None if confidence is None else float(confidence)):
             dispatcher.utter_message(response="utter_confirm_opt_out")
             return []
         return await super().run(dispatcher, tracker, domain)

@@ -19,9 +19,14 @@ from .runtime import as_text, conversation, service, visit_state
 REQUESTED_SLOT = "requested_slot"
 
 
+def _entities(tracker: Tracker) -> list[dict[str, Any]]:
+    """The entities the NLU read in the latest message."""
+    return [e for e in tracker.latest_message.get("entities") or [] if isinstance(e, dict)]
+
+
 def _answers(tracker: Tracker) -> dict[ProfileField, str]:
     answers: dict[ProfileField, str] = {}
-    entities = [e for e in tracker.latest_message.get("entities") or [] if isinstance(e, dict)]
+    entities = _entities(tracker)
     for name, value in tracker.slots_to_validate().items():
         text = as_text(value)
         if name in ProfileField._value2member_map_ and text:
@@ -46,9 +51,7 @@ def _requested(tracker: Tracker) -> ProfileField | None:
 def _entity_texts(tracker: Tracker, message: str | None) -> tuple[str, ...]:
     """The parts of the message the NLU read as entities, as typed (their values may be synonyms)."""
     texts = []
-    for entity in tracker.latest_message.get("entities") or []:
-        if not isinstance(entity, dict):
-            continue
+    for entity in _entities(tracker):
         start, end = entity.get("start"), entity.get("end")
         if message and isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(message):
             texts.append(message[start:end])

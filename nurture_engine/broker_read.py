@@ -71,7 +71,7 @@ def _not_an_object(position: Any) -> None:
 
 
 def decode(position: Any, data: Any) -> Any:
-    """A broker row's JSON (None, and a warning, for a row that is not JSON). ujson reads Rasa's rows faster
+    """A broker row's JSON (None for a row that is not JSON: the caller warns). ujson reads Rasa's rows faster
     than json; a row it refuses is given to json before it counts as malformed."""
     try:
         return ujson.loads(data)

@@ -128,8 +128,7 @@ class EventMapper:
         if kind == "user":
             channel = self.channels[sender] = channel_of(f.input_channel)
             intent = f.intent
-            sure = 1.0 if f.confidence is None else f.confidence
-            if intent == "opt_out" and not opt_out_is_clear(f.text or "", sure):
+            if intent == "opt_out" and not opt_out_is_clear(f.text or "", f.confidence):
                 intent = OPT_OUT_UNSURE  # the assistant asked before acting on it (actions/consent.py)
             interaction = Interaction(kind="message", intent=intent, channel=channel, sender_id=sender, at=at,
                                       data={"length": len(f.text or ""), "entities": _entity_names(f.entities)})

@@ -56,8 +56,10 @@ _STOP_WORDS = re.compile(
     r"newsletters?|notifications))\b", re.IGNORECASE)
 
 
-def opt_out_is_clear(text: str, confidence: float) -> bool:
+def opt_out_is_clear(text: str, confidence: float | None) -> bool:
     """Whether an `opt_out` reading of `text` can be acted on without asking: a sure reading, or a message that
     says it ("STOP", "unsubscribe", "don't message me again"). "could you tell me more" read as opt_out at
-    0.38 is not: opting someone out by mistake loses them for good, so the assistant asks first."""
-    return confidence >= OPT_OUT_CONFIDENT or bool(_STOP_WORDS.search(text[:MAX_SCANNED]))
+    0.38 is not: opting someone out by mistake loses them for good, so the assistant asks first. A reading
+    without a confidence counts as sure (Rasa always gives one; a "/opt_out" button gives 1.0)."""
+    sure = confidence is None or confidence >= OPT_OUT_CONFIDENT
+    return sure or bool(_STOP_WORDS.search(text[:MAX_SCANNED]))
