@@ -64,11 +64,12 @@ def _other_facts(result: ProfileTurnResult, requested: ProfileField | None) -> b
 
 
 def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str]) -> None:
-    """Re-asks with the reason: `utter_invalid_<field>_<reason>` when the domain has it."""
+    """Re-asks with the reason: `utter_invalid_<field>_<reason>`, else `utter_invalid_<reason>` (any field's, as
+    "question"), else `utter_invalid_<field>`, the first the domain has."""
     responses = domain.get("responses", {})
     for field, reason in invalid.items():
-        specific = f"utter_invalid_{field.value}_{reason}"
-        dispatcher.utter_message(response=specific if specific in responses else f"utter_invalid_{field.value}")
+        names = (f"utter_invalid_{field.value}_{reason}", f"utter_invalid_{reason}")
+        dispatcher.utter_message(response=next((n for n in names if n in responses), f"utter_invalid_{field.value}"))
 
 
 def _slot_events(result: ProfileTurnResult) -> list[EventType]:

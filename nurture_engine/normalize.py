@@ -41,6 +41,21 @@ _NOT_AN_ANSWER = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "n
 """Replies that answer no open question (a use case of "yes" was once stored): the question is asked again."""
 
 
+_QUESTION_BACK = re.compile(
+    r"^\W*(?:what|whats|what's|who|whos|who's|where|when|why|which|whose|are you|is this|is that|is it|is there|"
+    r"do you|does it|does this|should i|how (?:much|many|long|often|come|does (?:it|this|that|pipewise)|do you))"
+    r"\b.*\?[\s?!.]*$", re.IGNORECASE | re.DOTALL)
+FREE_TEXT_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.USE_CASE})
+"""Fields whose answer is free text: Rasa takes the whole message for the one being asked (a `from_text` slot)."""
+
+
+def is_question_back(raw: str) -> bool:
+    """A question put to the assistant ("what happens next?", "who's asking?"): no name, company, role or use
+    case, though Rasa takes the whole message for the one being asked. "How do we stop losing deals?" and
+    "Pipeline visibility?" are answers phrased as questions, and stay answers."""
+    return bool(_QUESTION_BACK.match(raw[:500]))
+
+
 def _clean(raw: str) -> str:
     text = " ".join(raw.split())
     return text.strip(" .!?,;:\"'")
@@ -168,4 +183,6 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "empty")
     if len(raw) > 2_000:
         raise InvalidValue(field.value, "too_long")
+    if field in FREE_TEXT_FIELDS and is_question_back(raw):
+        raise InvalidValue(field.value, "question")
     return PARSERS[field](raw, now)

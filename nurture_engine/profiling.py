@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
+from .normalize import FREE_TEXT_FIELDS
 from .volunteered import with_volunteered
 
 
@@ -140,8 +141,6 @@ DIGRESSION_INTENTS = frozenset({
 Nimbus, 600 employees" is a demo request that also gives facts, not an answer that the form may keep for itself.
 Not `out_of_scope` (an unusual name or company reads as one) nor `deny` / `not_now` (refusals the form records)."""
 
-# Fields whose answer is free text: Rasa takes the whole message for the one being asked (a `from_text` slot).
-FREE_TEXT = frozenset({ProfileField.USE_CASE, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.NAME})
 # Words that say nothing of a use case, company, role or name of their own ("I ... at a company of ...").
 _FILLER = frozenset("""i i'm im me my we we're were our us am is are was be been a an the at of in on for with and
 or as to from by about around roughly approximately some company companies team teams people person persons
@@ -170,7 +169,7 @@ def without_bare_restatement(turn: ProfileTurn) -> tuple[dict[ProfileField, str]
     unanswered (asked again, no "invalid" reply), if any."""
     asked = turn.requested
     answers = dict(turn.answers)
-    if (asked not in FREE_TEXT or asked not in answers or not turn.message or len(answers) < 2
+    if (asked not in FREE_TEXT_FIELDS or asked not in answers or not turn.message or len(answers) < 2
             or _words(answers[asked]) != _words(turn.message)):
         return answers, None
     rest = _words(turn.message)

@@ -84,3 +84,17 @@ async def test_of_two_companies_read_in_one_message_the_named_one_is_stored(serv
     await ValidateProfileForm().run(CollectingDispatcher(), t, DOMAIN)
     profile = (await service.lead_for(CONV)).profile
     assert profile[ProfileField.COMPANY].value == "Wayne Enterprises" and profile[ProfileField.NAME].value == "Tom"
+
+
+async def test_a_question_back_is_answered_as_such_and_the_question_asked_again(service: NurtureService) -> None:
+    """"what happens next?" read as nlu_fallback, to "what would you like help with?": Rasa fills the use case with
+    the whole message. It is no use case: the assistant says so (the domain's `utter_invalid_question`, for any
+    field) and asks again."""
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, intent="nlu_fallback",
+                text="what happens next?", new_slots={"use_case": "what happens next?"})
+    dispatcher = CollectingDispatcher()
+    domain = {**DOMAIN, "responses": {**DOMAIN["responses"], "utter_invalid_question": [{"text": "x"}]}}
+    events = await ValidateProfileForm().run(dispatcher, t, domain)
+    assert responses(dispatcher) == ["utter_invalid_question"]
+    assert SlotSet("use_case", None) in events and events[-1] == SlotSet("requested_slot", "use_case")
+    assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
