@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -48,6 +48,50 @@ class ActionOptOut(_ConsentAction):
             dispatcher.utter_message(response="utter_confirm_opt_out")
             return []
         return await super().run(dispatcher, tracker, domain)
+
+
+def _check_reply(tracker: Tracker) -> tuple[str, str | None] | None:
+    """When the latest message replies to "do you want me to stop sending you messages?": the message that was
+    checked, and the form it stopped (the opt-out rules end a form before `action_opt_out` runs), if any."""
+    events = list(tracker.events)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    start, end = users[-2], users[-1]
+    bot = [e for e in events[start:end] if e.get("event") == "bot"]
+    if not bot or (bot[-1].get("metadata") or {}).get("utter_action") != "utter_confirm_opt_out":
+        return None
+    stopped = any(e.get("event") == "active_loop" and e.get("name") is None for e in events[start:end])
+    before = next((e for e in reversed(events[:start]) if e.get("event") == "active_loop"), None)
+    return events[start].get("text") or "", (before or {}).get("name") if stopped else None
+
+
+class ActionOptOutReply(Action):
+    """"yes" or "no" to the opt-out check. Yes opts out, with both messages as the evidence; no carries on with
+    the question the check interrupted. Not after a check, the usual replies to a yes or a no."""
+
+    def name(self) -> str:
+        return "action_opt_out_reply"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        yes = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        reply = _check_reply(tracker)
+        if reply is None:
+            dispatcher.utter_message(response="utter_how_can_help" if yes else "utter_no_problem")
+            return []
+        checked, form = reply
+        if yes:
+            text = tracker.latest_message.get("text") or ""
+            await (await service()).set_consent(conversation(tracker), ConsentStatus.OPTED_OUT,
+                                                f"{checked} / asked to confirm: {text}")
+            dispatcher.utter_message(response="utter_opted_out")
+            return []
+        if form is None:
+            dispatcher.utter_message(response="utter_no_problem")
+            return []
+        dispatcher.utter_message(response="utter_carry_on")
+        return [FollowupAction(form)]
 
 
 class ActionOptIn(_ConsentAction):
