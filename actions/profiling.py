@@ -58,6 +58,26 @@ def _entity_texts(tracker: Tracker, message: str | None) -> tuple[str, ...]:
     return tuple(texts)
 
 
+def _bot_spoke(tracker: Tracker) -> bool:
+    """Whether the assistant has said anything in this session (Rasa sends the events since it started)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "bot":
+            return True
+    return False
+
+
+async def _greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The first message of a session started the questions with facts: greeted as "hi" is, by name when the
+    lead's profile has one (given now, or in an earlier visit)."""
+    known = (await (await service()).lead_for(conversation(tracker))).profile.get(ProfileField.NAME)
+    if known is not None and isinstance(known.value, str) and known.value:
+        dispatcher.utter_message(response="utter_greet_by_name", name=known.value)
+    else:
+        dispatcher.utter_message(response="utter_greet")
+
+
 def _other_facts(result: ProfileTurnResult, requested: ProfileField | None) -> bool:
     """Whether the turn stored facts besides an answer to the asked question."""
     return any(value is not None and field is not requested for field, value in result.slots.items())
@@ -106,6 +126,8 @@ class ValidateProfileForm(FormValidationAction):
         turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
                            visit=visit_state(tracker), message=message, said=_entity_texts(tracker, message))
         result = await (await service()).profile_turn(conversation(tracker), turn)
+        if turn.requested is None and not _bot_spoke(tracker):
+            await _greet(dispatcher, tracker)  # "Hello! Tom here, VP of Sales at Wayne": the facts started the form
         if turn.requested in result.invalid and _other_facts(result, turn.requested):
             dispatcher.utter_message(response="utter_noted")  # the facts it did give, before "I didn't catch ..."
         _utter_invalid(dispatcher, domain, result.invalid)

@@ -23,9 +23,14 @@ CONV = Conversation(channel=Channel.WEB, sender_id="visitor")
 
 
 def tracker(*, slots: dict[str, Any] | None = None, intent: str = "inform", text: str = "",
-            new_slots: dict[str, Any] | None = None, active_loop: str | None = "profile_form") -> Tracker:
-    events: list[dict[str, Any]] = [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}},
-                                     "input_channel": "socketio"}]
+            new_slots: dict[str, Any] | None = None, active_loop: str | None = "profile_form",
+            first_message: bool = False) -> Tracker:
+    """A session with the latest user turn; unless `first_message`, the assistant has spoken before it."""
+    events: list[dict[str, Any]] = [{"event": "session_started"}]
+    if not first_message:
+        events.append({"event": "bot", "text": "Hi there!", "metadata": {"utter_action": "utter_greet"}})
+    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}},
+                   "input_channel": "socketio"})
     events += [{"event": "slot", "name": k, "value": v} for k, v in (new_slots or {}).items()]
     all_slots = {**(slots or {}), **(new_slots or {})}
     return Tracker.from_dict({"sender_id": "visitor", "slots": all_slots, "events": events,
