@@ -12,7 +12,14 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
-from nurture_engine.profiling import DIGRESSION_INTENTS, ProfileTurn, ProfileTurnResult, best_entity_value, close_visit
+from nurture_engine.profiling import (
+    DIGRESSION_INTENTS,
+    ProfileTurn,
+    ProfileTurnResult,
+    acknowledge,
+    best_entity_value,
+    close_visit,
+)
 
 from .runtime import as_text, conversation, service, visit_state
 
@@ -78,11 +85,6 @@ async def _greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(response="utter_greet")
 
 
-def _other_facts(result: ProfileTurnResult, requested: ProfileField | None) -> bool:
-    """Whether the turn stored facts besides an answer to the asked question."""
-    return any(value is not None and field is not requested for field, value in result.slots.items())
-
-
 def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str]) -> None:
     """Re-asks with the reason: `utter_invalid_<field>_<reason>`, else `utter_invalid_<reason>` (any field's, as
     "question"), else `utter_invalid_<field>`, the first the domain has."""
@@ -128,18 +130,12 @@ class ValidateProfileForm(FormValidationAction):
         result = await (await service()).profile_turn(conversation(tracker), turn)
         if turn.requested is None and not _bot_spoke(tracker):
             await _greet(dispatcher, tracker)  # "Hello! Tom here, VP of Sales at Wayne": the facts started the form
-        if turn.requested in result.invalid and _other_facts(result, turn.requested):
-            dispatcher.utter_message(response="utter_noted")  # the facts it did give, before "I didn't catch ..."
+        ack = acknowledge(result, turn.requested)
+        if ack.before_reask:
+            dispatcher.utter_message(response=f"utter_{ack.before_reask.value}")
         _utter_invalid(dispatcher, domain, result.invalid)
-        if result.stopped:
-            dispatcher.utter_message(response="utter_questions_stopped")
-        elif result.refused or result.skipped:
-            # a question skipped because the replies gave other facts instead: not a refusal, say so
-            noted = result.refused is None and _other_facts(result, turn.requested)
-            dispatcher.utter_message(response="utter_noted_skip" if noted else "utter_refusal_ok")
-        elif (turn.requested is not None and result.slots.get(turn.requested) is None and not result.invalid
-              and _other_facts(result, turn.requested)):
-            dispatcher.utter_message(response="utter_noted")  # other facts, not the answer: noted, then on
+        if ack.after:
+            dispatcher.utter_message(response=f"utter_{ack.after.value}")
         events = _slot_events(result)
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))

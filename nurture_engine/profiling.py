@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 
 from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
 from .normalize import FREE_TEXT_FIELDS
@@ -95,6 +96,46 @@ class ProfileTurnResult:
     def changed(self) -> bool:
         """Whether the turn filled, rejected or refused anything (else the form yields the turn)."""
         return bool(self.slots or self.invalid or self.refused or self.skipped)
+
+
+class Acknowledgement(Enum):
+    """What the assistant says of a profiling turn, besides re-asking and the next question."""
+
+    NOTED = "noted"
+    """Facts besides the answer were kept ("Thanks, noted.")."""
+    NOTED_SKIP = "noted_skip"
+    """Facts were kept instead of the answer, again: the question is left for another visit."""
+    REFUSAL_OK = "refusal_ok"
+    """A refusal, or a second unclear answer: the question is skipped."""
+    QUESTIONS_STOPPED = "questions_stopped"
+    """"Not interested": no more questions this visit."""
+
+
+@dataclass(frozen=True)
+class TurnAcknowledgement:
+    before_reask: Acknowledgement | None
+    """Said before "I didn't catch ...": the facts the reply did give."""
+    after: Acknowledgement | None
+    """Said after any re-ask, before the next question."""
+
+
+def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> TurnAcknowledgement:
+    """One decision for every way a reply can leave the asked question: answered (nothing to say but the next
+    question), unclear (re-asked), skipped, refused or stopped, or not answered at all; each with or without
+    other facts kept."""
+    facts = any(value is not None and f is not requested for f, value in result.slots.items())
+    if result.stopped:
+        return TurnAcknowledgement(None, Acknowledgement.QUESTIONS_STOPPED)
+    if result.refused is not None:
+        return TurnAcknowledgement(None, Acknowledgement.REFUSAL_OK)
+    if result.skipped is not None:
+        return TurnAcknowledgement(None, Acknowledgement.NOTED_SKIP if facts else Acknowledgement.REFUSAL_OK)
+    if not facts or requested is None:
+        return TurnAcknowledgement(None, None)
+    if requested in result.invalid:
+        return TurnAcknowledgement(Acknowledgement.NOTED, None)
+    unanswered = result.slots.get(requested) is None and not result.invalid
+    return TurnAcknowledgement(None, Acknowledgement.NOTED if unanswered else None)
 
 
 REFUSAL_INTENTS = frozenset({"deny", "not_now"})
