@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from nurture_engine.domain import ProfileField
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
+    Acknowledgement,
     ProfileTurn,
     ProfileTurnResult,
     acknowledge,
@@ -24,6 +25,9 @@ from nurture_engine.profiling import (
 from .runtime import as_text, conversation, service, visit_state
 
 REQUESTED_SLOT = "requested_slot"
+ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_SKIP: "utter_noted_skip",
+                    Acknowledgement.REFUSAL_OK: "utter_refusal_ok",
+                    Acknowledgement.QUESTIONS_STOPPED: "utter_questions_stopped"}
 
 
 def _entities(tracker: Tracker) -> list[dict[str, Any]]:
@@ -132,10 +136,10 @@ class ValidateProfileForm(FormValidationAction):
             await _greet(dispatcher, tracker)  # "Hello! Tom here, VP of Sales at Wayne": the facts started the form
         ack = acknowledge(result, turn.requested)
         if ack.before_reask:
-            dispatcher.utter_message(response=f"utter_{ack.before_reask.value}")
+            dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask])
         _utter_invalid(dispatcher, domain, result.invalid)
         if ack.after:
-            dispatcher.utter_message(response=f"utter_{ack.after.value}")
+            dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after])
         events = _slot_events(result)
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))

@@ -3,12 +3,15 @@ asked again once, then left for another visit (not counted as a refusal)."""
 
 from __future__ import annotations
 
+import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.profiling import ValidateProfileForm
+from actions.profiling import ACKNOWLEDGEMENTS, ValidateProfileForm
 from nurture_engine.domain import ProfileField
+from nurture_engine.profiling import Acknowledgement
 from nurture_engine.service import NurtureService
+from nurture_engine.testing import PROJECT_ROOT
 
 from .test_actions import CONV, DOMAIN, responses, tracker
 
@@ -98,3 +101,9 @@ async def test_a_question_back_is_answered_as_such_and_the_question_asked_again(
     assert responses(dispatcher) == ["utter_invalid_question"]
     assert SlotSet("use_case", None) in events and events[-1] == SlotSet("requested_slot", "use_case")
     assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
+
+
+def test_every_acknowledgement_has_a_response() -> None:
+    domain = yaml.safe_load((PROJECT_ROOT / "bot" / "domain" / "profiling.yml").read_text())
+    assert set(ACKNOWLEDGEMENTS) == set(Acknowledgement)
+    assert set(ACKNOWLEDGEMENTS.values()) <= set(domain["responses"])
