@@ -10,7 +10,7 @@ from enum import Enum
 
 from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
 from .normalize import FREE_TEXT_FIELDS
-from .volunteered import with_volunteered
+from .volunteered import stated_need, with_volunteered
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,8 +231,22 @@ def without_known(answers: Mapping[ProfileField, str],
             if f not in profile or raw.strip() not in (profile[f].value, profile[f].raw.strip())}
 
 
+def whole_use_case(turn: ProfileTurn) -> dict[ProfileField, str]:
+    """The turn's answers, with the message itself as the use case when it answered that question and nothing else:
+    not the part of it the NLU tagged ("up our CRM data", of "cleaning up our CRM data"). A stated need ("we want
+    to clean up our CRM data") is taken without its lead-in."""
+    answers = dict(turn.answers)
+    message = (turn.message or "").strip()
+    if (turn.requested is not ProfileField.USE_CASE or set(answers) != {ProfileField.USE_CASE} or not message
+            or len(message) > 200 or _words(answers[ProfileField.USE_CASE]) == _words(message)):
+        return answers
+    answers[ProfileField.USE_CASE] = stated_need(message) or message
+    return answers
+
+
 def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, str], ProfileField | None]:
     """What the turn tells: its answers with the facts its message volunteers, less a bare restatement (see
     `without_bare_restatement`, which also gives the field to ask again). What the profile already holds is
     dropped where every answer is stored (`NurtureService.record_answers`, `without_known`)."""
-    return without_bare_restatement(replace(turn, answers=with_volunteered(turn.answers, turn.message, now)))
+    answers = with_volunteered(whole_use_case(turn), turn.message, now, known=turn.visit.known)
+    return without_bare_restatement(replace(turn, answers=answers))

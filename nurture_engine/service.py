@@ -43,7 +43,7 @@ from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
-from .volunteered import with_volunteered
+from .volunteered import only_new_needs, with_volunteered
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +110,11 @@ class NurtureService:
         """Validate, normalise and store each answer (and the facts `message` volunteers) with its provenance, with
         the interaction and the rescore they cause, together. `lead`: the conversation's lead, just read."""
         now = self._clock.now()
-        answers = with_volunteered(answers, message, now)
+        given, answers = answers, with_volunteered(answers, message, now)
         if not answers:
             return AnswerOutcome()
         lead = lead or await self.lead_for(conv)
-        answers = without_known(answers, lead.profile)  # a form restarting re-validates every filled slot
+        answers = only_new_needs(without_known(answers, lead.profile), given, lead.profile)
         outcome = AnswerOutcome()
         values: list[FieldValue] = []
         for profile_field, raw in answers.items():

@@ -1,4 +1,4 @@
-"""Facts volunteered in passing: a company size, a budget or a timeline inside a longer message.
+"""Facts volunteered in passing: a company size, a budget, a timeline or a need inside a longer message.
 
 "I'm Dana, head of RevOps at Brightloop, about 300 people, we want to go live next month" carries a company
 size and a timeline that the NLU's entity extractor, trained mostly on short answers, often misses. These
@@ -10,7 +10,7 @@ is never replaced. What they miss is simply asked later.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from .domain import ProfileField
@@ -90,12 +90,44 @@ def _timeline(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-_FINDERS = {ProfileField.COMPANY_SIZE: _size, ProfileField.BUDGET: _budget, ProfileField.TIMELINE: _timeline}
+_WANT = re.compile(
+    r"\b(?:we|i|our\s+team|my\s+team)(?:\s+(?:really|just|also|mainly|mostly))?"
+    r"(?:\s+want|\s+wanna|\s+need|(?:'d|\u2019d|\s+would)\s+(?:like|love)"
+    r"|(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:looking|hoping|trying|planning|aiming)|\s+hope|\s+plan|\s+aim)"
+    r"\s+(?:to\s+|for\s+)?(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
+# wants that are no use case: a demo, a call, information, a privacy request, an object that refers back ("it")
+_NOT_A_USE_CASE = re.compile(
+    r"^(?:(?:a|an|the|some|more|your)\s+)?(?:demo|call|quote|trial|price|pricing|cost|meeting|chat|word|info"
+    r"|information|details|person|human|help\b(?!\s+(?:with|us|our|to|on|in)\b))"
+    r"|^(?:see|book|schedule|get\s+(?:a|an|the|in\s+touch|pricing|started)\b|talk|speak|know|learn|hear|ask|check"
+    r"|find\s+out|try|buy|purchase|sign|subscribe|unsubscribe|opt|pay|read|watch|download|contact|reach|be\s+"
+    r"|stop\s+(?:getting|receiving|the|these|your|all|messages|emails)|delete|erase|remove|leave|go\b|think|wait"
+    r"|roll\s+out|go\s+live|launch|start\b|decide|discuss|it\b|this\b|that\b|them\b|you\b|one\b|something\b"
+    r"|anything\b|nothing\b|to\b)"
+    r"|\bmy\s+(?:data|details|information|number|email)\b", re.IGNORECASE)
+_WANT_ENDS = re.compile(r",|\s+-\s+|\s+(?:but|so|because)\s+|\s+and\s+(?:i|we|i'm|we're|our|my)\b"
+                        r"|\s+(?:please|thanks|thank\s+you)\b", re.IGNORECASE)
+
+
+def stated_need(text: str) -> str | None:
+    """What the visitor says they want or need: "we need to stop losing deals in our pipeline"."""
+    for match in _WANT.finditer(text):
+        what = _WANT_ENDS.split(match.group("what"), maxsplit=1)[0].strip()
+        if len(what) >= 5 and not _NOT_A_USE_CASE.search(what):
+            return what
+    return None
+
+
+_FINDERS = {ProfileField.COMPANY_SIZE: _size, ProfileField.BUDGET: _budget, ProfileField.TIMELINE: _timeline,
+            ProfileField.USE_CASE: stated_need}
+ONLY_WHEN_UNKNOWN = frozenset({ProfileField.USE_CASE})
+"""Fields whose volunteered value never replaces one the profile has: a stated need is free text, and a later
+"we need X" in passing is more likely a detail than a new use case."""
 
 
 def volunteered_facts(message: str | None, now: datetime) -> dict[ProfileField, str]:
-    """The company size, budget and timeline that `message` states, as the words that state them; only those
-    the field's parser accepts."""
+    """The company size, budget, timeline and use case that `message` states, as the words that state them; only
+    those the field's parser accepts."""
     if not message:
         return {}
     text = message[:SCAN_CHARS]
@@ -125,15 +157,25 @@ def _refines(profile_field: ProfileField, answer: str, raw: str, now: datetime) 
     return all(found.get(k) == v for k, v in known.items()) and len(known) < sum(v is not None for v in found.values())
 
 
-def with_volunteered(answers: Mapping[ProfileField, str], message: str | None,
-                     now: datetime) -> dict[ProfileField, str]:
-    """`answers` plus the facts `message` volunteers for fields the answers leave empty, or state less fully."""
+def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, now: datetime,
+                     known: Collection[ProfileField] = ()) -> dict[ProfileField, str]:
+    """`answers` plus the facts `message` volunteers for fields the answers leave empty, or state less fully
+    (not the `ONLY_WHEN_UNKNOWN` fields among `known`)."""
     merged = dict(answers)
     for profile_field, raw in volunteered_facts(message, now).items():
         answer = merged.get(profile_field)
+        if profile_field in ONLY_WHEN_UNKNOWN and (profile_field in known or answer is not None):
+            continue
         if answer is None or _refines(profile_field, answer, raw, now) or _team_not_company(profile_field, answer):
             merged[profile_field] = raw
     return merged
+
+
+def only_new_needs(answers: Mapping[ProfileField, str], given: Collection[ProfileField],
+                   known: Collection[ProfileField]) -> dict[ProfileField, str]:
+    """`answers` without the `ONLY_WHEN_UNKNOWN` fields that only the message volunteered (not among `given`)
+    and the profile already has (`known`)."""
+    return {f: raw for f, raw in answers.items() if f in given or f not in ONLY_WHEN_UNKNOWN or f not in known}
 
 
 _TEAM = re.compile(r"\bteams?\b", re.IGNORECASE)

@@ -1,0 +1,92 @@
+"""A need stated in passing ("Hi, I'm Dana from Initech, we need to stop losing deals") is the use case, when the NLU
+tagged none: the visitor is not asked what they just said. Wants that are no use case (a demo, information, a
+privacy request, "it") are left alone, and a stated need never replaces the use case the profile has."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nurture_engine.domain import Channel, ProfileField
+from nurture_engine.profiling import ProfileTurn, VisitState, whole_use_case
+from nurture_engine.service import Conversation
+from nurture_engine.testing import T0, memory_service
+from nurture_engine.volunteered import volunteered_facts, with_volunteered
+
+F = ProfileField
+
+
+@pytest.mark.parametrize(("message", "need"), [
+    ("Hi, I'm Dana from Initech, we need to stop losing deals in our pipeline", "stop losing deals in our pipeline"),
+    ("we want better forecasts", "better forecasts"),
+    ("we're looking to clean up our CRM data, we're 300 people", "clean up our CRM data"),
+    ("We\u2019re hoping to automate lead routing and we're 40 people", "automate lead routing"),
+    ("we need help with forecasting", "help with forecasting"),
+    ("I'd like to get better forecasts please", "get better forecasts"),
+    ("our team really needs one view of the pipeline", None),  # "needs": only the subject-verb forms are read
+])
+def test_a_stated_need_is_the_use_case(message: str, need: str | None) -> None:
+    assert volunteered_facts(message, T0).get(F.USE_CASE) == need
+
+
+@pytest.mark.parametrize("message", [
+    "I want to see a demo", "I would like a demo please", "we need it by next month", "I need help",
+    "I'd like to know more", "we want to get started", "I want my data deleted", "i just want to talk to a human",
+    "we want to stop getting these emails", "we plan to roll out next quarter", "we like your product",
+    "I need a quote for 20 seats", "I want pricing", "we need to go live by March",
+])
+def test_wants_that_are_no_use_case_are_left_alone(message: str) -> None:
+    assert F.USE_CASE not in volunteered_facts(message, T0)
+
+
+def test_the_nlus_use_case_or_a_known_one_is_never_replaced() -> None:
+    message = "we need to stop losing deals"
+    assert with_volunteered({F.USE_CASE: "deal risk alerts"}, message, T0) == {F.USE_CASE: "deal risk alerts"}
+    assert with_volunteered({}, message, T0, known={F.USE_CASE}) == {}
+    assert with_volunteered({}, message, T0) == {F.USE_CASE: "stop losing deals"}
+
+
+async def test_an_introduction_with_a_need_is_not_asked_the_need() -> None:
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-need")
+    message = "Hi, I'm Dana from Initech, we need to stop losing deals in our pipeline"
+    turn = ProfileTurn(answers={F.NAME: "Dana", F.COMPANY: "Initech"}, requested=None, intent="inform",
+                       message=message, visit=VisitState(known=frozenset()))
+    result = await service.profile_turn(conv, turn)
+    assert result.slots[F.USE_CASE] == "stop losing deals in our pipeline" and result.next_field is not F.USE_CASE
+    # later, in passing, outside the questions: the stored use case stays
+    await service.record_answers(conv, {}, message="we also want nicer dashboards, we're 40 people")
+    lead = await service.lead_for(conv)
+    assert lead.profile[F.USE_CASE].value == "stop losing deals in our pipeline"
+    assert lead.profile[F.COMPANY_SIZE].value == {"min": 40, "max": 40}
+
+
+def test_a_huge_message_is_scanned_in_bounded_time() -> None:
+    started = time.perf_counter()
+    volunteered_facts("we need " * 20_000, T0)
+    volunteered_facts("we want to " + "a" * 100_000, T0)
+    assert time.perf_counter() - started < 0.5  # a bound against catastrophic backtracking, not a benchmark
+
+
+@pytest.mark.parametrize(("message", "tagged", "stored"), [
+    ("cleaning up our CRM data", "up our CRM data", "cleaning up our CRM data"),  # the NLU cut the verb off
+    ("we want to clean up our CRM data", "clean up our CRM data", "clean up our CRM data"),
+    ("we want to clean up our CRM data", "our CRM data", "clean up our CRM data"),
+    ("forecasting", "forecasting", "forecasting"),
+])
+def test_the_use_case_question_answered_alone_is_answered_by_the_whole_message(message: str, tagged: str,
+                                                                               stored: str) -> None:
+    turn = ProfileTurn(answers={F.USE_CASE: tagged}, requested=F.USE_CASE, intent="inform", message=message,
+                       visit=VisitState(known=frozenset(), asked=(F.USE_CASE,)))
+    assert whole_use_case(turn) == {F.USE_CASE: stored}
+
+
+def test_the_tagged_use_case_stays_when_the_message_says_more_or_another_question_was_asked() -> None:
+    message = "I'm the CRO and we'd like better forecasts"
+    with_role = ProfileTurn(answers={F.USE_CASE: "better forecasts", F.ROLE: "CRO"}, requested=F.USE_CASE,
+                            intent="inform", message=message, visit=VisitState(known=frozenset()))
+    assert whole_use_case(with_role)[F.USE_CASE] == "better forecasts"
+    other = ProfileTurn(answers={F.USE_CASE: "better forecasts"}, requested=F.TIMELINE, intent="inform",
+                        message="we'd like better forecasts", visit=VisitState(known=frozenset()))
+    assert whole_use_case(other)[F.USE_CASE] == "better forecasts"
