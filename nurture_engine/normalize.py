@@ -42,8 +42,9 @@ _NOT_AN_ANSWER = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "n
 
 
 _QUESTION_BACK = re.compile(
-    r"^\W*(?:what|whats|what's|who|whos|who's|where|when|why|which|whose|are you|is this|is that|is it|is there|"
-    r"do you|does it|does this|should i|how (?:much|many|long|often|come|does (?:it|this|that|pipewise)|do you))"
+    r"^\W*(?:what(?!\s+about\b)|whats|what's|who|whos|who's|where|when|why|which|whose|are you|is this|is that|"
+    r"is it|is there|do you|does it|does this|should i|"
+    r"how (?:much|many|long|often|come|does (?:it|this|that|pipewise)|do you))"
     r"\b.*\?[\s?!.]*$", re.IGNORECASE | re.DOTALL)
 FREE_TEXT_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.USE_CASE})
 """Fields whose answer is free text: Rasa takes the whole message for the one being asked (a `from_text` slot)."""
@@ -51,8 +52,8 @@ FREE_TEXT_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileFi
 
 def is_question_back(raw: str) -> bool:
     """A question put to the assistant ("what happens next?", "who's asking?"): no name, company, role or use
-    case, though Rasa takes the whole message for the one being asked. "How do we stop losing deals?" and
-    "Pipeline visibility?" are answers phrased as questions, and stay answers."""
+    case, though Rasa takes the whole message for the one being asked. "How do we stop losing deals?",
+    "Pipeline visibility?" and "What about lead scoring?" are answers phrased as questions, and stay answers."""
     return bool(_QUESTION_BACK.match(raw[:500]))
 
 

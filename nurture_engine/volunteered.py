@@ -92,7 +92,7 @@ def _timeline(text: str) -> str | None:
 
 _WANT = re.compile(
     r"\b(?:we|i|our\s+team|my\s+team)(?:\s+(?:really|just|also|mainly|mostly))?"
-    r"(?:\s+want|\s+wanna|\s+need|(?:'d|\u2019d|\s+would)\s+(?:like|love)"
+    r"(?:\s+wants?|\s+wanna|\s+needs?|(?:'d|\u2019d|\s+would)\s+(?:like|love)"
     r"|(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:looking|hoping|trying|planning|aiming)|\s+hope|\s+plan|\s+aim)"
     r"\s+(?:to\s+|for\s+)?(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
 # wants that are no use case: a demo, a call, information, a privacy request, an object that refers back ("it")

@@ -158,7 +158,7 @@ def test_a_pronoun_is_not_a_company(raw: str) -> None:
 
 
 @pytest.mark.parametrize(("field", "raw"), [
-    (ProfileField.USE_CASE, "what happens next?"), (ProfileField.USE_CASE, "What about the price?"),
+    (ProfileField.USE_CASE, "what happens next?"), (ProfileField.USE_CASE, "what's the price?"),
     (ProfileField.USE_CASE, "where are you based??"), (ProfileField.NAME, "who's asking?"),
     (ProfileField.COMPANY, "why does that matter?"), (ProfileField.ROLE, "is this a real person?"),
     (ProfileField.USE_CASE, "how much does it cost?"), (ProfileField.USE_CASE, "do you have an API?"),
@@ -171,6 +171,7 @@ def test_a_question_back_is_no_answer(field: ProfileField, raw: str) -> None:
 
 
 @pytest.mark.parametrize("raw", ["How do we stop losing deals?", "Pipeline visibility?", "better forecasting",
-                                 "How can I get my reps to update the CRM?", "We need forecasts. What's the price?"])
+                                 "How can I get my reps to update the CRM?", "We need forecasts. What's the price?",
+                                 "What about lead scoring?"])
 def test_an_answer_phrased_as_a_question_is_kept(raw: str) -> None:
     assert normalise(ProfileField.USE_CASE, raw, NOW)

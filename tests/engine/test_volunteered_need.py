@@ -24,7 +24,8 @@ F = ProfileField
     ("We\u2019re hoping to automate lead routing and we're 40 people", "automate lead routing"),
     ("we need help with forecasting", "help with forecasting"),
     ("I'd like to get better forecasts please", "get better forecasts"),
-    ("our team really needs one view of the pipeline", None),  # "needs": only the subject-verb forms are read
+    ("our team really needs cleaner pipeline data", "cleaner pipeline data"),
+    ("the CRM needs work", None),  # only a person or a team has needs here
 ])
 def test_a_stated_need_is_the_use_case(message: str, need: str | None) -> None:
     assert volunteered_facts(message, T0).get(F.USE_CASE) == need
