@@ -24,8 +24,11 @@ class _ConsentAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        await (await service()).set_consent(conversation(tracker), self.status, text)
+        return await self.record(dispatcher, tracker, tracker.latest_message.get("text") or "")
+
+    async def record(self, dispatcher: CollectingDispatcher, tracker: Tracker, evidence: str) -> list[EventType]:
+        """Records the consent change with `evidence` (the words that asked for it) and confirms it."""
+        await (await service()).set_consent(conversation(tracker), self.status, evidence)
         dispatcher.utter_message(response=self.response)
         return []
 
@@ -83,10 +86,7 @@ class ActionOptOutReply(Action):
         checked, form = reply
         if yes:
             text = tracker.latest_message.get("text") or ""
-            await (await service()).set_consent(conversation(tracker), ConsentStatus.OPTED_OUT,
-                                                f"{checked} / asked to confirm: {text}")
-            dispatcher.utter_message(response="utter_opted_out")
-            return []
+            return await ActionOptOut().record(dispatcher, tracker, f"{checked} / asked to confirm: {text}")
         if form is None:
             dispatcher.utter_message(response="utter_no_problem")
             return []
