@@ -1,6 +1,7 @@
-"""The opt-out check on the real stack: an unsure opt-out is asked about; "no" resumes the interrupted question,
-"yes" opts out. (`/opt_out@0.45` is Rasa's payload syntax for an intent read with confidence 0.45: the test does
-not depend on which phrasings the model happens to read unsurely.)"""
+"""On the real stack: an unsure opt-out is asked about ("no" resumes the interrupted question, "yes" opts out),
+a question put back is no answer, and a first message with facts is greeted by name. (`/opt_out@0.45` is Rasa's
+payload syntax for an intent read with confidence 0.45: the tests do not depend on which phrasings the model
+happens to read unsurely.)"""
 
 from __future__ import annotations
 
@@ -40,3 +41,14 @@ async def test_a_question_back_is_not_taken_for_the_answer(sqlite_stack: Stack,
     replies = await v.say("what happens next?")
     assert said(replies, "utter_invalid_question") and asked(replies) == ["use_case"], replies
     assert "use_case" not in (await v.lead())["profile"]
+
+
+async def test_an_introduction_with_a_need_is_greeted_by_name_and_not_asked_the_need(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """The greeting's {name} is filled by the Rasa server; the need comes from `volunteered.stated_need`."""
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("Hi, I'm Dana from Initech, we need to stop losing deals in our pipeline")
+    assert any(r.startswith("Nice to meet you, Dana!") for r in replies), replies
+    assert said(replies, "utter_greet_by_name") and "use_case" not in asked(replies), replies
+    profile = (await v.lead())["profile"]
+    assert profile["use_case"] == "stop losing deals in our pipeline" and profile["company"] == "Initech", profile
