@@ -12,6 +12,7 @@ from datetime import datetime
 
 from .domain import JSONValue, ProfileField
 from .errors import InvalidValue
+from .needs import opens_with_need
 from .numbers import find_numbers, find_word_number
 from .roles import normalise_role
 from .timeline import parse_timeline
@@ -48,6 +49,9 @@ _QUESTION_BACK = re.compile(
     r"\b.*\?[\s?!.]*$", re.IGNORECASE | re.DOTALL)
 FREE_TEXT_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.USE_CASE})
 """Fields whose answer is free text: Rasa takes the whole message for the one being asked (a `from_text` slot)."""
+_NO_NEED_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE})
+"""A stated need ("we need better forecasting") is no name, company or role (stop 23 found the role "We Need
+Better Forecasting"): it is re-asked, and the need is the use case when the profile has none."""
 
 
 def is_question_back(raw: str) -> bool:
@@ -186,4 +190,6 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "too_long")
     if field in FREE_TEXT_FIELDS and is_question_back(raw):
         raise InvalidValue(field.value, "question")
+    if field in _NO_NEED_FIELDS and opens_with_need(raw):
+        raise InvalidValue(field.value, "need")
     return PARSERS[field](raw, now)

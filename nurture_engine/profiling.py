@@ -9,8 +9,9 @@ from datetime import datetime
 from enum import Enum
 
 from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
+from .needs import stated_need
 from .normalize import FREE_TEXT_FIELDS
-from .volunteered import stated_need, with_volunteered
+from .volunteered import with_volunteered
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,7 +187,10 @@ Not `out_of_scope` (an unusual name or company reads as one) nor `deny` / `not_n
 _FILLER = frozenset("""i i'm im me my we we're were our us am is are was be been a an the at of in on for with and
 or as to from by about around roughly approximately some company companies team teams people person persons
 employees staff folks work working currently right now just so well also here there this that it it's its hi
-hello hey yes yeah ok okay sure called named name um uh like""".split())
+hello hey yes yeah ok okay sure called named name um uh like
+want wants wanna need needs would we'd i'd love hope hoping plan planning aim aiming looking trying""".split())
+"""The verbs of a stated need count as filler: "we need better forecasting", said to "what's your role?", is the
+use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting")."""
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 

@@ -11,7 +11,8 @@ _KNOWN: tuple[tuple[str, str | None, str], ...] = (
     (r"\b(student|phd|undergrad\w*|grad student|thesis)\b", "Student", "student"),
     # a place of study given as the role ("I'm at university"): the NLU tags the place, the person studies there
     (r"^(?:at |in )?(?:the |a )?(university|uni|college|school)$", "Student", "student"),
-    (r"\b(job[- ]?seeker|looking for (a )?(job|work)|unemployed|between jobs)\b", "Job seeker", "none"),
+    (r"\b(job[- ]?seeker|job[- ]?hunting|looking for (a )?(new )?(job|work|position|role)|unemployed|between jobs)\b",
+     "Job seeker", "none"),
     (r"\b(researcher|academic|professor|lecturer)\b", "Researcher", "none"),
     (r"\b(co-?founder|founder|owner)\b", "Founder", "c_level"),
     (r"\bceo\b|chief executive", "Chief Executive Officer", "c_level"),

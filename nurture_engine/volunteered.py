@@ -1,4 +1,5 @@
-"""Facts volunteered in passing: a company size, a budget, a timeline or a need inside a longer message.
+"""Facts volunteered in passing: a company size, a budget, a timeline or a need inside a longer message, and a name
+in a message that is only an introduction.
 
 "I'm Dana, head of RevOps at Brightloop, about 300 people, we want to go live next month" carries a company
 size and a timeline that the NLU's entity extractor, trained mostly on short answers, often misses. These
@@ -15,7 +16,9 @@ from datetime import datetime
 
 from .domain import ProfileField
 from .errors import InvalidValue
+from .needs import stated_need
 from .normalize import normalise
+from .roles import normalise_role
 
 SCAN_CHARS = 2_000
 """Only the start of a (possibly huge) message is scanned: the patterns stay linear and bounded."""
@@ -90,43 +93,41 @@ def _timeline(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-_WANT = re.compile(
-    r"\b(?:we|i|our\s+team|my\s+team)(?:\s+(?:really|just|also|mainly|mostly))?"
-    r"(?:\s+wants?|\s+wanna|\s+needs?|(?:'d|\u2019d|\s+would)\s+(?:like|love)"
-    r"|(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:looking|hoping|trying|planning|aiming)|\s+hope|\s+plan|\s+aim)"
-    r"\s+(?:to\s+|for\s+)?(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
-# wants that are no use case: a demo, a call, information, a privacy request, an object that refers back ("it")
-_NOT_A_USE_CASE = re.compile(
-    r"^(?:(?:a|an|the|some|more|your)\s+)?(?:demo|call|quote|trial|price|pricing|cost|meeting|chat|word|info"
-    r"|information|details|person|human|help\b(?!\s+(?:with|us|our|to|on|in)\b))"
-    r"|^(?:see|book|schedule|get\s+(?:a|an|the|in\s+touch|pricing|started)\b|talk|speak|know|learn|hear|ask|check"
-    r"|find\s+out|try|buy|purchase|sign|subscribe|unsubscribe|opt|pay|read|watch|download|contact|reach|be\s+"
-    r"|stop\s+(?:getting|receiving|the|these|your|all|messages|emails)|delete|erase|remove|leave|go\b|think|wait"
-    r"|roll\s+out|go\s+live|launch|start\b|decide|discuss|it\b|this\b|that\b|them\b|you\b|one\b|something\b"
-    r"|anything\b|nothing\b|to\b)"
-    r"|\bmy\s+(?:data|details|information|number|email)\b", re.IGNORECASE)
-_WANT_ENDS = re.compile(r",|\s+-\s+|\s+(?:but|so|because)\s+|\s+and\s+(?:i|we|i'm|we're|our|my)\b"
-                        r"|\s+(?:please|thanks|thank\s+you)\b", re.IGNORECASE)
+_INTRODUCTION = re.compile(
+    r"\W*(?:(?:hi|hello|hey|sure|ok|okay|yes|yeah|yep|well|oh|so)\b[\s,!.]*){0,2}"
+    r"(?:my\s+name\s+is|my\s+name's|name's|i'm|i\u2019m|i\s+am|im|call\s+me)\s+"
+    r"(?P<name>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})[\s.!]*", re.IGNORECASE)
+_NOT_NAMES = frozenset("""sales marketing finance operations ops engineering product support it hr legal revops
+here back new fine good great ok okay sure interested sorry ready done busy curious confused lost happy glad just
+not only also still currently looking the a an in at with from on for""".split())
 
 
-def stated_need(text: str) -> str | None:
-    """What the visitor says they want or need: "we need to stop losing deals in our pipeline"."""
-    for match in _WANT.finditer(text):
-        what = _WANT_ENDS.split(match.group("what"), maxsplit=1)[0].strip()
-        if len(what) >= 5 and not _NOT_A_USE_CASE.search(what):
-            return what
-    return None
+def introduced_name(text: str) -> str | None:
+    """The name of a message that is only an introduction, "Sure, I'm Maya" (the NLU misses some short names):
+    each word capitalised as typed, none a department, a state or a role ("I'm Fine", "I'm Sales", "I'm CTO")."""
+    match = _INTRODUCTION.fullmatch(text.strip())
+    if not match:
+        return None
+    name = match.group("name")
+    words = name.split()
+    if any(not w[0].isupper() or w.lower() in _NOT_NAMES for w in words):
+        return None
+    try:
+        role = normalise_role(name)
+    except InvalidValue:
+        return None
+    return name if role["seniority"] == "individual" and role["title"].lower() == name.lower() else None
 
 
 _FINDERS = {ProfileField.COMPANY_SIZE: _size, ProfileField.BUDGET: _budget, ProfileField.TIMELINE: _timeline,
-            ProfileField.USE_CASE: stated_need}
+            ProfileField.USE_CASE: stated_need, ProfileField.NAME: introduced_name}
 ONLY_WHEN_UNKNOWN = frozenset({ProfileField.USE_CASE})
 """Fields whose volunteered value never replaces one the profile has: a stated need is free text, and a later
 "we need X" in passing is more likely a detail than a new use case."""
 
 
 def volunteered_facts(message: str | None, now: datetime) -> dict[ProfileField, str]:
-    """The company size, budget, timeline and use case that `message` states, as the words that state them; only
+    """The company size, budget, timeline, use case and name that `message` states, as the words that state them; only
     those the field's parser accepts."""
     if not message:
         return {}

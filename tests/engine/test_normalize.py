@@ -175,3 +175,24 @@ def test_a_question_back_is_no_answer(field: ProfileField, raw: str) -> None:
                                  "What about lead scoring?"])
 def test_an_answer_phrased_as_a_question_is_kept(raw: str) -> None:
     assert normalise(ProfileField.USE_CASE, raw, NOW)
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    (ProfileField.ROLE, "we need better forecasting"), (ProfileField.COMPANY, "Sure, we'd love to automate routing"),
+    (ProfileField.NAME, "I want to stop losing deals"), (ProfileField.ROLE, "our team needs cleaner CRM data"),
+])
+def test_a_stated_need_is_no_name_company_or_role(field: ProfileField, raw: str) -> None:
+    """"we need better forecasting", said to "what's your role?", was the role "We Need Better Forecasting" until
+    stop 23."""
+    with pytest.raises(InvalidValue) as error:
+        normalise(field, raw, NOW)
+    assert error.value.reason == "need"
+
+
+@pytest.mark.parametrize(("field", "raw", "value"), [
+    (ProfileField.USE_CASE, "we need better forecasting", "we need better forecasting"),
+    (ProfileField.ROLE, "I'm looking for a new job", {"title": "Job seeker", "seniority": "none"}),
+])
+def test_wants_that_are_no_need_are_answers(field: ProfileField, raw: str,
+                                                                     value: object) -> None:
+    assert normalise(field, raw, NOW) == value

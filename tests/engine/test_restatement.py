@@ -28,6 +28,9 @@ def turn(requested: ProfileField, message: str, **others: str) -> ProfileTurn:
     (F.COMPANY, "I'm the CTO, we're about 50 people", {"role": "CTO", "company_size": "50 people"}),
     (F.NAME, "I\u2019m the CTO at Globex", {"role": "CTO", "company": "Globex"}),
     (F.USE_CASE, "  Hi!  My name is   Ana ", {"name": "ana"}),
+    # a stated need (volunteered.stated_need) is the use case, not the role asked for (stop 23)
+    (F.ROLE, "we need better forecasting", {"use_case": "better forecasting"}),
+    (F.COMPANY, "We\u2019d love to automate lead routing", {"use_case": "automate lead routing"}),
 ])
 def test_a_message_of_other_facts_does_not_answer_the_question(requested: ProfileField, message: str,
                                                                others: dict[str, str]) -> None:
@@ -120,3 +123,36 @@ async def test_every_way_in_skips_a_fact_already_stored() -> None:
     again = await service.record_answers(conv, {}, message=message)
     assert again.accepted == {} and again.lead is None
     assert (await service.lead_for(conv)).profile == stored
+
+
+async def test_a_need_said_to_the_role_question_is_the_use_case_and_the_role_is_asked_again() -> None:
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-needs")
+    message = "we need better forecasting"
+    result = await service.profile_turn(conv, turn(F.ROLE, message))
+    assert result.slots[F.ROLE] is None and F.ROLE not in result.invalid
+    assert result.next_field is F.ROLE
+    lead = await service.lead_for(conv)
+    assert lead.profile[F.USE_CASE].value == "better forecasting"
+    assert F.ROLE not in lead.profile
+
+
+async def test_looking_for_a_job_is_a_role_not_a_need() -> None:
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-job")
+    await service.profile_turn(conv, turn(F.ROLE, "I'm looking for a new job"))
+    lead = await service.lead_for(conv)
+    assert lead.profile[F.ROLE].value == {"title": "Job seeker", "seniority": "none"}
+    assert F.USE_CASE not in lead.profile
+
+
+async def test_a_need_said_to_the_role_question_when_the_use_case_is_known_is_reasked_with_a_reason() -> None:
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-knows")
+    await service.record_answers(conv, {F.USE_CASE: "pipeline forecasting"})
+    t = replace(turn(F.ROLE, "we need better forecasting"),
+                visit=VisitState(known=frozenset({F.USE_CASE}), asked=(F.USE_CASE, F.ROLE)))
+    result = await service.profile_turn(conv, t)
+    assert result.invalid == {F.ROLE: "need"} and result.next_field is F.ROLE
+    lead = await service.lead_for(conv)
+    assert lead.profile[F.USE_CASE].value == "pipeline forecasting" and F.ROLE not in lead.profile

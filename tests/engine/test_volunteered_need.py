@@ -36,6 +36,7 @@ def test_a_stated_need_is_the_use_case(message: str, need: str | None) -> None:
     "I'd like to know more", "we want to get started", "I want my data deleted", "i just want to talk to a human",
     "we want to stop getting these emails", "we plan to roll out next quarter", "we like your product",
     "I need a quote for 20 seats", "I want pricing", "we need to go live by March",
+    "I'm looking for a new job", "I'm looking for work",  # a role (job seeker), said to "what's your role?"
 ])
 def test_wants_that_are_no_use_case_are_left_alone(message: str) -> None:
     assert F.USE_CASE not in volunteered_facts(message, T0)

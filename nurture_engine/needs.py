@@ -1,0 +1,49 @@
+"""Needs stated in passing: "we need to stop losing deals in our pipeline" says what the visitor wants Pipewise for
+(the use case), whatever question was asked. Read by `volunteered` (the use case of a longer message) and by
+`normalize` (such a sentence is no name, company or role, though Rasa takes the whole message for the one asked).
+"""
+
+from __future__ import annotations
+
+import re
+
+_WANT = re.compile(
+    r"\b(?:we|i|our\s+team|my\s+team)(?:\s+(?:really|just|also|mainly|mostly))?"
+    r"(?:\s+wants?|\s+wanna|\s+needs?|(?:'d|\u2019d|\s+would)\s+(?:like|love)"
+    r"|(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:looking|hoping|trying|planning|aiming)|\s+hope|\s+plan|\s+aim)"
+    r"\s+(?:to\s+|for\s+)?(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
+# wants that are no use case: a demo, a call, information, a job, a privacy request, an object that refers back
+# ("it"), keeping one's details private
+_NOT_A_USE_CASE = re.compile(
+    r"^(?:(?:a|an|the|some|more|your)\s+)?(?:new\s+)?(?:demo|call|quote|trial|price|pricing|cost|meeting|chat|word|info"
+    r"|information|details|person|human|job|position|internship|work\b|help\b(?!\s+(?:with|us|our|to|on|in)\b))"
+    r"|^(?:see|book|schedule|get\s+(?:a|an|the|in\s+touch|pricing|started)\b|talk|speak|know|learn|hear|ask|check"
+    r"|find\s+out|try|buy|purchase|sign|subscribe|unsubscribe|opt|pay|read|watch|download|contact|reach|be\s+"
+    r"|stop\s+(?:getting|receiving|the|these|your|all|messages|emails)|delete|erase|remove|leave|go\b|think|wait"
+    r"|roll\s+out|go\s+live|launch|start\b|decide|discuss|it\b|this\b|that\b|them\b|you\b|one\b|something\b"
+    r"|anything\b|nothing\b|to\b|(?:keep|stay)\b.*\b(?:private|confidential|secret|anonymous)\b)"
+    r"|\bmy\s+(?:data|details|information|number|email)\b", re.IGNORECASE)
+_WANT_ENDS = re.compile(r",|\s+-\s+|\s+(?:but|so|because)\s+|\s+and\s+(?:i|we|i'm|we're|our|my)\b"
+                        r"|\s+(?:please|thanks|thank\s+you)\b", re.IGNORECASE)
+
+
+def stated_need(text: str) -> str | None:
+    """What the visitor says they want or need: "we need to stop losing deals in our pipeline"."""
+    for match in _WANT.finditer(text):
+        what = _WANT_ENDS.split(match.group("what"), maxsplit=1)[0].strip()
+        if len(what) >= 5 and not _NOT_A_USE_CASE.search(what):
+            return what
+    return None
+
+
+_INTERJECTIONS = re.compile(r"\W*(?:(?:well|so|ok|okay|sure|yes|yeah|hi|hello|hey|honestly|basically)[\s,!.]+)*",
+                            re.IGNORECASE)
+
+
+def opens_with_need(text: str) -> bool:
+    """Whether the message is a stated need from its first words ("we need better forecasting", "Sure, we'd love
+    to automate lead routing"): no answer to "what's your role?", "which company?" or "what's your name?"."""
+    head = text[:500]
+    start = _INTERJECTIONS.match(head)
+    match = _WANT.match(head, start.end() if start else 0)
+    return match is not None and stated_need(match.group(0)) is not None
