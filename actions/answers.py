@@ -7,7 +7,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .runtime import service
+from nurture_engine.next_steps import NextStep, contact_email, next_step
+
+from .runtime import conversation, service
 
 _RESPONSES = {
     "ask_pricing": "utter_pricing",
@@ -35,4 +37,24 @@ class ActionAnswerProduct(Action):
             pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
             privacy_url=facts.privacy_url, contact_email=facts.contact_email, meeting_link=facts.meeting_link,
             content_links=links)
+        return []
+
+
+class ActionAnswerNextSteps(Action):
+    """ "What happens next?": answered from where the lead stands (a request made, a sales person on it, sales-ready,
+    opted out, or just looking)."""
+
+    def name(self) -> str:
+        return "action_answer_next_steps"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        svc = await service()
+        lead = await svc.lead_for(conversation(tracker))
+        step, email = next_step(lead), contact_email(lead)
+        response = f"utter_next_steps_{step.value}"
+        if step is NextStep.REQUESTED and email is None:
+            response += "_no_email"
+        dispatcher.utter_message(response=response, email=email, meeting_link=svc.business.meeting_link,
+                                 product=svc.business.product)
         return []

@@ -1,0 +1,42 @@
+"""What happens next, for a visitor who asks ("what happens next?", "when will I hear from you?"): the answer
+depends on where the lead stands, so the assistant never promises a call nobody was asked to make."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from .domain import ConsentStatus, Lead, ProfileField, Stage
+
+
+class NextStep(Enum):
+    """Each member names its response: `utter_next_steps_<value>`."""
+
+    CLAIMED = "claimed"
+    """A sales person has claimed the lead: they will be in touch (automated follow-ups have stopped)."""
+    REQUESTED = "requested"
+    """A demo or a call was asked for: the team follows up by email, and the meeting link is there meanwhile."""
+    MEETING = "meeting"
+    """Sales-ready (mql or sql) without a request: a short call is the next step, the visitor's to book."""
+    EXPLORE = "explore"
+    """Nothing happens unless the visitor asks: questions, a demo, or a call with sales, whenever they like."""
+    OPTED_OUT = "opted_out"
+    """The visitor asked for no messages: nothing is sent; they can still ask here or book a demo."""
+
+
+def next_step(lead: Lead) -> NextStep:
+    """The next step for the lead, most committed first."""
+    if lead.owner:
+        return NextStep.CLAIMED
+    if lead.demo_requested_at is not None:
+        return NextStep.REQUESTED
+    if lead.consent.status is ConsentStatus.OPTED_OUT:
+        return NextStep.OPTED_OUT
+    if lead.stage in (Stage.MQL, Stage.SQL):
+        return NextStep.MEETING
+    return NextStep.EXPLORE
+
+
+def contact_email(lead: Lead) -> str | None:
+    """The address a follow-up goes to, when the lead gave one."""
+    value = lead.profile[ProfileField.EMAIL].value if ProfileField.EMAIL in lead.profile else None
+    return value if isinstance(value, str) else None

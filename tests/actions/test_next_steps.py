@@ -1,0 +1,69 @@
+""""What happens next?" is answered from where the lead stands: the assistant never promises a call that nobody
+asked for, and tells a visitor who asked for one where it will come from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import ActionAnswerNextSteps
+from nurture_engine.domain import Channel, ConsentStatus, ProfileField
+from nurture_engine.service import Conversation, NurtureService
+
+CONV = Conversation(channel=Channel.WEB, sender_id="visitor")
+
+
+def asked() -> Tracker:
+    text = "what happens next?"
+    return Tracker.from_dict({
+        "sender_id": "visitor", "slots": {}, "latest_input_channel": "socketio", "active_loop": {},
+        "events": [{"event": "user", "text": text, "parse_data": {"intent": {"name": "ask_next_steps"}},
+                    "input_channel": "socketio"}],
+        "latest_message": {"intent": {"name": "ask_next_steps"}, "text": text, "entities": []}})
+
+
+async def answer() -> dict[str, Any]:
+    dispatcher = CollectingDispatcher()
+    assert await ActionAnswerNextSteps().run(dispatcher, asked(), {}) == []
+    [message] = dispatcher.messages
+    return message
+
+
+async def test_a_visitor_who_asked_for_nothing_is_told_nothing_happens_unless_they_want(
+        service: NurtureService) -> None:
+    message = await answer()
+    assert message["response"] == "utter_next_steps_explore"
+
+
+async def test_after_a_demo_request_the_follow_up_address_is_named(service: NurtureService) -> None:
+    await service.record_demo_request(CONV, "request_demo")
+    assert (await answer())["response"] == "utter_next_steps_requested_no_email"
+    lead = await service.lead_for(CONV)
+    await service.record_answers(CONV, {ProfileField.EMAIL: "Ana@Globex.example"}, lead=lead)
+    message = await answer()
+    assert (message["response"], message["email"]) == ("utter_next_steps_requested", "ana@globex.example")
+    assert message["meeting_link"] == service.business.meeting_link
+
+
+async def test_a_sales_ready_lead_is_pointed_to_the_meeting_link(service: NurtureService) -> None:
+    lead = await service.lead_for(CONV)
+    await service.record_answers(CONV, {ProfileField.ROLE: "VP of Sales", ProfileField.COMPANY_SIZE: "300 people",
+                                        ProfileField.TIMELINE: "this quarter",
+                                        ProfileField.USE_CASE: "pipeline forecasting"}, lead=lead)
+    assert (await service.lead_for(CONV)).stage.value in {"mql", "sql"}
+    message = await answer()
+    assert message["response"] == "utter_next_steps_meeting"
+    assert message["product"] == service.business.product
+
+
+async def test_an_opted_out_visitor_is_told_no_messages_will_come(service: NurtureService) -> None:
+    await service.set_consent(CONV, ConsentStatus.OPTED_OUT, "STOP")
+    assert (await answer())["response"] == "utter_next_steps_opted_out"
+
+
+async def test_a_claimed_lead_hears_that_a_person_is_on_it_even_after_a_request(service: NurtureService) -> None:
+    await service.record_demo_request(CONV, "contact_sales")
+    await service.claim((await service.lead_for(CONV)).id, "U123SALES")
+    assert (await answer())["response"] == "utter_next_steps_claimed"
