@@ -25,7 +25,8 @@ from nurture_engine.profiling import (
 from .runtime import as_text, conversation, service, visit_state
 
 REQUESTED_SLOT = "requested_slot"
-ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_SKIP: "utter_noted_skip",
+ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_NAME: "utter_noted_name",
+                    Acknowledgement.NOTED_SKIP: "utter_noted_skip",
                     Acknowledgement.REFUSAL_OK: "utter_refusal_ok",
                     Acknowledgement.QUESTIONS_STOPPED: "utter_questions_stopped"}
 
@@ -134,12 +135,12 @@ class ValidateProfileForm(FormValidationAction):
         result = await (await service()).profile_turn(conversation(tracker), turn)
         if turn.requested is None and not _bot_spoke(tracker):
             await _greet(dispatcher, tracker)  # "Hello! Tom here, VP of Sales at Wayne": the facts started the form
-        ack = acknowledge(result, turn.requested)
+        ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
-            dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask])
+            dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
         _utter_invalid(dispatcher, domain, result.invalid)
         if ack.after:
-            dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after])
+            dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
         events = _slot_events(result)
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))

@@ -104,6 +104,8 @@ class Acknowledgement(Enum):
 
     NOTED = "noted"
     """Facts besides the answer were kept ("Thanks, noted.")."""
+    NOTED_NAME = "noted_name"
+    """The only fact kept was the visitor's name ("sure, I'm Maya"): "Nice to meet you, Maya." instead."""
     NOTED_SKIP = "noted_skip"
     """Facts were kept instead of the answer, again: the question is left for another visit."""
     REFUSAL_OK = "refusal_ok"
@@ -124,7 +126,9 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
     """One decision for every way a reply can leave the asked question: answered (nothing to say but the next
     question), unclear (re-asked), skipped, refused or stopped, or not answered at all; each with or without
     other facts kept."""
-    facts = any(value is not None and f is not requested for f, value in result.slots.items())
+    kept = {f for f, value in result.slots.items() if value is not None and f is not requested}
+    facts = bool(kept)
+    noted = Acknowledgement.NOTED_NAME if kept == {ProfileField.NAME} else Acknowledgement.NOTED
     if result.stopped:
         return TurnAcknowledgement(None, Acknowledgement.QUESTIONS_STOPPED)
     if result.refused is not None:
@@ -134,9 +138,9 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
     if not facts or requested is None:
         return TurnAcknowledgement(None, None)
     if requested in result.invalid:
-        return TurnAcknowledgement(Acknowledgement.NOTED, None)
+        return TurnAcknowledgement(noted, None)
     unanswered = result.slots.get(requested) is None and not result.invalid
-    return TurnAcknowledgement(None, Acknowledgement.NOTED if unanswered else None)
+    return TurnAcknowledgement(None, noted if unanswered else None)
 
 
 REFUSAL_INTENTS = frozenset({"deny", "not_now"})

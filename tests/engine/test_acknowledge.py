@@ -34,6 +34,10 @@ def result(**kw: Any) -> ProfileTurnResult:
     ("skipped, with facts", {"skipped": F.USE_CASE, "slots": {F.ROLE: ROLE}}, None, A.NOTED_SKIP),
     ("stopped", {"refused": F.USE_CASE, "stopped": True, "slots": {F.ROLE: ROLE}}, None, A.QUESTIONS_STOPPED),
     ("a cleared slot is no fact", {"slots": {F.ROLE: None}}, None, None),
+    ("the name only, no answer", {"slots": {F.NAME: "Maya"}}, None, A.NOTED_NAME),
+    ("the name only, unclear", {"slots": {F.USE_CASE: None, F.NAME: "Maya"}, "invalid": {F.USE_CASE: "unclear"}},
+     A.NOTED_NAME, None),
+    ("the name and more, no answer", {"slots": {F.NAME: "Maya", F.ROLE: ROLE}}, None, A.NOTED),
 ])
 def test_every_way_a_reply_leaves_the_question(case: str, kw: dict[str, Any], before: A | None,
                                                 after: A | None) -> None:

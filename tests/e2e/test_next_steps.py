@@ -1,0 +1,37 @@
+"""On the real stack: "what happens next?" is answered from where the lead stands, and replies that answer
+another question than the one asked (a stated need, an introduction) are not stored as its answer."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from .responses import asked, said
+from .stack import Stack, Visitor
+
+
+async def test_what_happens_next_before_and_after_a_demo_request(sqlite_stack: Stack,
+                                                                 http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("what happens next?")
+    assert said(replies, "utter_next_steps_explore") and asked(replies) == ["use_case"], replies
+    assert asked(await v.say("can I book a demo?")) == ["email"]
+    await v.say("maya@lumen.example")
+    replies = await v.say("when will I hear from you?")
+    assert said(replies, "utter_next_steps_requested"), replies
+    assert any("maya@lumen.example" in r for r in replies), replies
+
+
+async def test_an_introduction_and_a_need_are_not_taken_for_other_answers(sqlite_stack: Stack,
+                                                                          http: aiohttp.ClientSession) -> None:
+    """"sure, I'm Maya" was stored as the use case, and "we need better forecasting" as the role, until stop 23."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("sure, I'm Maya")
+    assert "Nice to meet you, Maya." in replies and asked(replies) == ["use_case"], replies
+    assert asked(await v.say("forecast our pipeline")) == ["role"]
+    replies = await v.say("we need better forecasting")
+    assert said(replies, "utter_invalid_role") and asked(replies) == ["role"], replies
+    profile = (await v.lead())["profile"]
+    assert profile["name"] == "Maya" and profile["use_case"] == "forecast our pipeline", profile
+    assert "role" not in profile, profile
