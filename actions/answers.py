@@ -18,6 +18,9 @@ _RESPONSES = {
     "ask_privacy": "utter_privacy",
     "request_content": "utter_content",
 }
+NEXT_STEPS = {NextStep.CLAIMED: "utter_next_steps_claimed", NextStep.REQUESTED: "utter_next_steps_requested",
+              NextStep.MEETING: "utter_next_steps_meeting", NextStep.EXPLORE: "utter_next_steps_explore",
+              NextStep.OPTED_OUT: "utter_next_steps_opted_out"}
 CONTENT_SHOWN = 3
 """Pieces of the content library a content request gets at once (nurture.yml order)."""
 
@@ -52,9 +55,9 @@ class ActionAnswerNextSteps(Action):
         svc = await service()
         lead = await svc.lead_for(conversation(tracker))
         step, email = next_step(lead), contact_email(lead)
-        response = f"utter_next_steps_{step.value}"
+        response = NEXT_STEPS[step]
         if step is NextStep.REQUESTED and email is None:
-            response += "_no_email"
+            response = "utter_next_steps_requested_no_email"
         dispatcher.utter_message(response=response, email=email, meeting_link=svc.business.meeting_link,
                                  product=svc.business.product)
         return []

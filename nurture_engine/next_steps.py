@@ -9,7 +9,7 @@ from .domain import ConsentStatus, Lead, ProfileField, Stage
 
 
 class NextStep(Enum):
-    """Each member names its response: `utter_next_steps_<value>`."""
+    """Where the lead stands, as far as what comes next goes (the action maps each to its response)."""
 
     CLAIMED = "claimed"
     """A sales person has claimed the lead: they will be in touch (automated follow-ups have stopped)."""
