@@ -17,6 +17,7 @@ _RESPONSES = {
     "ask_integrations": "utter_integrations",
     "ask_privacy": "utter_privacy",
     "request_content": "utter_content",
+    "ask_onboarding": "utter_onboarding",
 }
 NEXT_STEPS = {NextStep.CLAIMED: "utter_next_steps_claimed", NextStep.REQUESTED: "utter_next_steps_requested",
               NextStep.MEETING: "utter_next_steps_meeting", NextStep.EXPLORE: "utter_next_steps_explore",
@@ -35,8 +36,11 @@ class ActionAnswerProduct(Action):
         svc = await service()
         facts = svc.business
         links = "; ".join(f"{item.title}: {item.url}" for item in svc.content[:CONTENT_SHOWN])
+        response = _RESPONSES.get(intent, "utter_default")
+        if response == "utter_onboarding" and not facts.onboarding:
+            response = "utter_onboarding_ask_team"  # nurture.yml has no business.onboarding
         dispatcher.utter_message(
-            response=_RESPONSES.get(intent, "utter_default"), company=facts.company, product=facts.product,
+            response=response, company=facts.company, product=facts.product, onboarding=facts.onboarding,
             pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
             privacy_url=facts.privacy_url, contact_email=facts.contact_email, meeting_link=facts.meeting_link,
             content_links=links)

@@ -22,6 +22,7 @@ _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content
              "caps", "channels", "alerts", "retention", "retries", "limits"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
                   "meeting_link", "privacy_url", "contact_email", "unknown_name"}
+_OPTIONAL_BUSINESS_KEYS = {"onboarding"}
 _PROFILING_KEYS = {"budget_per_visit", "order"}
 _RETENTION_KEYS = {"conversations_days", "run_every_minutes"}
 
@@ -39,6 +40,9 @@ class Business:
     contact_email: str
     unknown_name: str
     """How follow-ups address a lead whose name is not known (e.g. "there")."""
+    onboarding: str = ""
+    """Setting up, training and support, for "how long does onboarding take?" (optional: without it the assistant
+    offers the contact email and the meeting link)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,11 +134,12 @@ class Settings:
 
 
 def _business(raw: Mapping[str, Any]) -> Business:
-    reject_unknown_keys("business", raw, _BUSINESS_KEYS)
+    reject_unknown_keys("business", raw, _BUSINESS_KEYS | _OPTIONAL_BUSINESS_KEYS)
     missing = sorted(_BUSINESS_KEYS - set(raw))
     if missing:
         raise ConfigError(f"nurture.yml: business is missing {', '.join(missing)}")
-    return Business(**{k: " ".join(str(raw[k]).split()) for k in _BUSINESS_KEYS})
+    present = _BUSINESS_KEYS | (_OPTIONAL_BUSINESS_KEYS & set(raw))
+    return Business(**{k: " ".join(str(raw[k]).split()) for k in present})
 
 
 def _profiling(raw: Mapping[str, Any]) -> Profiling:

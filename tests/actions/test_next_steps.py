@@ -1,16 +1,20 @@
 """"What happens next?" is answered from where the lead stands: the assistant never promises a call that nobody
-asked for, and tells a visitor who asked for one where it will come from."""
+asked for, and tells a visitor who asked for one where it will come from. Onboarding questions, asked at the same
+point of a visit, are answered from nurture.yml."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ActionAnswerNextSteps
+from actions import runtime
+from actions.answers import ActionAnswerNextSteps, ActionAnswerProduct
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField
 from nurture_engine.service import Conversation, NurtureService
+from nurture_engine.testing import memory_service, test_settings
 
 CONV = Conversation(channel=Channel.WEB, sender_id="visitor")
 
@@ -67,3 +71,28 @@ async def test_a_claimed_lead_hears_that_a_person_is_on_it_even_after_a_request(
     await service.record_demo_request(CONV, "contact_sales")
     await service.claim((await service.lead_for(CONV)).id, "U123SALES")
     assert (await answer())["response"] == "utter_next_steps_claimed"
+
+
+
+def onboarding_question() -> Tracker:
+    t = asked()
+    t.latest_message["intent"] = {"name": "ask_onboarding"}
+    return t
+
+
+async def test_onboarding_is_answered_from_nurture_yml(service: NurtureService) -> None:
+    """"how long does onboarding take?" was answered with the pricing or the next steps until stop 23."""
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProduct().run(dispatcher, onboarding_question(), {})
+    [message] = dispatcher.messages
+    assert (message["response"], message["onboarding"]) == ("utter_onboarding", service.business.onboarding)
+
+
+async def test_without_an_onboarding_answer_the_team_is_offered(service: NurtureService) -> None:
+    settings = test_settings()
+    runtime.install_service(memory_service(replace(settings, business=replace(settings.business, onboarding="")))[0])
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProduct().run(dispatcher, onboarding_question(), {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_onboarding_ask_team"
+    assert message["contact_email"] == settings.business.contact_email

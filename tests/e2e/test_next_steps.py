@@ -1,5 +1,6 @@
-"""On the real stack: "what happens next?" is answered from where the lead stands, and replies that answer
-another question than the one asked (a stated need, an introduction) are not stored as its answer."""
+"""On the real stack: "what happens next?" is answered from where the lead stands, an onboarding question from
+nurture.yml, and replies that answer another question than the one asked (a stated need, an introduction) are not
+stored as its answer."""
 
 from __future__ import annotations
 
@@ -35,3 +36,11 @@ async def test_an_introduction_and_a_need_are_not_taken_for_other_answers(sqlite
     profile = (await v.lead())["profile"]
     assert profile["name"] == "Maya" and profile["use_case"] == "forecast our pipeline", profile
     assert "role" not in profile, profile
+
+
+async def test_an_onboarding_question_is_answered_from_nurture_yml(sqlite_stack: Stack,
+                                                                   http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("how long does setup usually take for a team like ours?")
+    assert any(r.startswith("Most teams are live") for r in replies) and asked(replies) == ["use_case"], replies

@@ -58,3 +58,15 @@ def test_empty_variables_mean_unset() -> None:
     assert settings.profiling.budget_per_visit == 3
     assert settings.database_url == "sqlite:///var/nurture.db"
     assert settings.admin_token is None
+
+
+def test_business_onboarding_is_optional(tmp_path: Path) -> None:
+    """A nurture.yml written before stop 23 has no business.onboarding: it still loads, with an empty answer (the
+    assistant then offers the contact email and the meeting link)."""
+    assert test_settings().business.onboarding.startswith("Most teams are live")
+    text = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text()
+    start = text.index("  onboarding: >-")
+    end = text.index("\n  meeting_link:")
+    path = tmp_path / "nurture.yml"
+    path.write_text(text[:start] + text[end + 1:])
+    assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.onboarding == ""
