@@ -38,5 +38,5 @@ def next_step(lead: Lead) -> NextStep:
 
 def contact_email(lead: Lead) -> str | None:
     """The address a follow-up goes to, when the lead gave one."""
-    value = lead.profile[ProfileField.EMAIL].value if ProfileField.EMAIL in lead.profile else None
-    return value if isinstance(value, str) else None
+    email = lead.profile.get(ProfileField.EMAIL)
+    return email.value if email is not None and isinstance(email.value, str) else None
