@@ -1,6 +1,6 @@
-"""On the real stack: "what happens next?" is answered from where the lead stands, an onboarding question from
-nurture.yml, and replies that answer another question than the one asked (a stated need, an introduction) are not
-stored as its answer."""
+"""On the real stack: "what happens next?" is answered from where the lead stands, onboarding and billing questions
+from nurture.yml, and replies that answer another question than the one asked (a stated need, an introduction) are
+not stored as its answer."""
 
 from __future__ import annotations
 
@@ -44,3 +44,19 @@ async def test_an_onboarding_question_is_answered_from_nurture_yml(sqlite_stack:
     assert asked(await v.say("hi")) == ["use_case"]
     replies = await v.say("how long does setup usually take for a team like ours?")
     assert any(r.startswith("Most teams are live") for r in replies) and asked(replies) == ["use_case"], replies
+
+
+async def test_billing_terms_are_answered_from_the_pricing_facts(sqlite_stack: Stack,
+                                                                 http: aiohttp.ClientSession) -> None:
+    """"can I cancel anytime?" asked whether to stop our messages, and "what payment methods do you accept?" and
+    "how accurate is the forecasting?" were out of scope, until stop 24."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("can I cancel anytime?")
+    assert any("cancelled at any time" in r for r in replies) and asked(replies) == ["use_case"], replies
+    assert not said(replies, "utter_confirm_opt_out"), replies
+    replies = await v.say("what payment methods do you accept?")
+    assert any("we take cards" in r for r in replies) and asked(replies) == ["use_case"], replies
+    replies = await v.say("how accurate is the forecasting?")
+    assert any("confidence range" in r for r in replies) and asked(replies) == ["use_case"], replies
+    assert (await v.lead())["consent"]["status"] != "opted_out"
