@@ -17,7 +17,7 @@ script (real phases), the p50/p95 ratios real/baseline, and the peak RSS (MB, Vm
 the action server's and the service's process groups) sampled every 100 ms during the real phases.
 
 Usage: .venv/bin/python bench/bench_load.py [--db sqlite|pg] [--concurrency 10 50] [--conversations 1] [--rounds 2]
-       [--think 5]
+       [--think 5] [--saturated] (then a no-op and a real round with no pause at the highest K, same Rasa process)
        [--json out.json] [--profile out.prof] (cProfile of the action server during the real phases)
        [--py-spy DIR [--py-spy-seconds 30]] (py-spy of every process at the highest concurrency, summarised)
        [--profile-rasa out.prof] (cProfile of the Rasa server)
@@ -297,7 +297,8 @@ class Bench:
         return ["noop", "real", "real", "noop"] if top else ["noop", "real"]
 
     async def run_phase(self, http: aiohttp.ClientSession, mode: str, k: int, round_no: int = 0,
-                        conversations: int = 1) -> Phase:
+                        conversations: int = 1, think: float | None = None) -> Phase:
+        think = self.args.think if think is None else think
         side = Supervisor(self.action_side(mode), self.env, self.tmp / "log")
         await side.start(timeout=120)
         phase = Phase(mode=mode, concurrency=k)
@@ -315,7 +316,7 @@ class Bench:
                 self.args.concurrency) else None
             rng = random.Random(k * 10 + round_no // 2)  # one no-op and one real round share their pauses
             await asyncio.gather(*(converse(http, self.rasa_url, phase, self.asked, conversations,
-                                            self.args.think, random.Random(rng.random())) for _ in range(k)))
+                                            think, random.Random(rng.random())) for _ in range(k)))
             phase.wall = time.perf_counter() - start
             if spying is not None:
                 await spying
@@ -343,6 +344,7 @@ class Bench:
         await rasa.start(timeout=300)
         self.rasa_pid = rasa.procs["rasa"].pid
         phases: list[Phase] = []
+        saturated: list[Phase] = []
         try:
             timeout = aiohttp.ClientTimeout(total=120)
             async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
@@ -351,11 +353,28 @@ class Bench:
                     per_round = self.args.conversations * self.args.rounds // order.count("real")
                     rounds = [await self.run_phase(http, mode, k, r, per_round) for r, mode in enumerate(order)]
                     phases.extend(merged([p for p in rounds if p.mode == mode]) for mode in ("noop", "real"))
+                if self.args.saturated:  # the same Rasa process: no second model load
+                    top = max(self.args.concurrency)
+                    saturated = [await self.run_phase(http, mode, top, think=0.0) for mode in ("noop", "real")]
         finally:
             await rasa.stop()
         out = self.report(phases)
+        if saturated:
+            out.update(self.report_saturated(*saturated))
         out["log_errors"] = self.log_errors()
         return out
+
+    @staticmethod
+    def report_saturated(noop_phase: Phase, real_phase: Phase) -> dict[str, Any]:
+        """--saturated: one no-op and one real round with no pause (a closed loop) at the highest concurrency."""
+        noop, real = noop_phase.summary(), real_phase.summary()
+        k = real_phase.concurrency
+        return {"saturated_phases": [noop, real], f"saturated_turns_per_s_{k}c": real["turns_per_s"],
+                f"saturated_turn_p50_ratio_{k}c": round(real["p50_ms"] / noop["p50_ms"], 2),
+                f"saturated_turn_p50_ms_{k}c": real["p50_ms"], f"saturated_noop_p50_ms_{k}c": noop["p50_ms"],
+                "saturated_errors": len(noop_phase.errors) + len(real_phase.errors),
+                "saturated_off_script": real_phase.off_script,
+                "saturated_engine_rss_mb": round(real_phase.peak_rss_mb, 1)}
 
     def log_errors(self) -> dict[str, Any]:
         """ERROR lines of the processes' logs (counted per process; a few samples, secrets never logged)."""
@@ -397,6 +416,9 @@ def main() -> None:
                         help="2: no-op, real, real, no-op at the highest concurrency (ABBA); 1: no-op then real")
     parser.add_argument("--think", type=float, default=5.0,
                         help="mean seconds a visitor reads and types between messages (0: closed loop, saturation)")
+    parser.add_argument("--saturated", action="store_true",
+                        help="then, on the same Rasa process, a no-op and a real round with no pause at the highest "
+                             "concurrency (saturation throughput; reported as saturated_*)")
     parser.add_argument("--py-spy", metavar="DIR",
                         help="py-spy every process during the phases at the highest concurrency; raw files to DIR")
     parser.add_argument("--py-spy-seconds", type=float, default=30)
