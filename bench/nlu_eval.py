@@ -1,6 +1,7 @@
 """Intent macro-F1 and entity F1 of the trained model on the peer evaluation set.
 
 Usage: .venv/bin/python bench/nlu_eval.py [--model models/nurture.tar.gz] [--data ../shared/eval/peer_nlu.yml]
+       [--workers 2] (processes parsing the set, each with its own copy of the model)
 The peer set is evaluation only: it is never part of training. Prints JSON with the figures.
 """
 
@@ -16,7 +17,10 @@ import re
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 ENTITY_TYPES = ("name", "company", "role")
@@ -86,37 +90,68 @@ def _count_misses(gold: list[dict], predicted: list[dict], counts: dict[str, Cou
             counts[p["entity"]]["spurious"] += 1
 
 
-async def evaluate(model: Path, data: Path) -> dict[str, object]:
+def _parse_part(model: str, texts: list[str]) -> tuple[list[dict[str, Any]], float]:
+    """One worker process: the model loaded once, then each text parsed. Returns per text the intent, the top
+    intent other than the fallback and the entities' spans, and the seconds the parsing took."""
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        logging.disable(logging.INFO)  # Rasa logs every parsed message; the evaluation texts stay out of the console
+        return asyncio.run(_parse_all(model, texts))
+
+
+async def _parse_all(model: str, texts: list[str]) -> tuple[list[dict[str, Any]], float]:
     from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    found = []
+    started = time.perf_counter()
+    for text in texts:
+        parsed = await agent.parse_message(text)
+        ranking = [r["name"] for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
+        found.append({"intent": (parsed.get("intent") or {}).get("name"), "top": ranking[0] if ranking else None,
+                      "entities": [{"entity": e["entity"], "start": e["start"], "end": e["end"]}
+                                   for e in parsed.get("entities") or []]})
+    return found, time.perf_counter() - started
+
+
+def parse_in_workers(model: Path, texts: list[str], workers: int) -> tuple[list[dict[str, Any]], float]:
+    """The texts parsed by `workers` processes, each with its own copy of the model (the machine's cores, not one
+    event loop); results in the texts' order, and the parsing seconds per text per process."""
+    if workers <= 1:
+        found, seconds = _parse_part(str(model), texts)
+        return found, seconds / max(1, len(texts))
+    size = -(-len(texts) // workers)
+    parts = [texts[i:i + size] for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(max_workers=len(parts), mp_context=get_context("spawn")) as pool:
+        done = list(pool.map(_parse_part, [str(model)] * len(parts), parts))
+    return [x for found, _ in done for x in found], sum(seconds for _, seconds in done) / max(1, len(texts))
+
+
+def evaluate(model: Path, data: Path, workers: int = 1) -> dict[str, object]:
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples = load_data(str(data)).intent_examples
-    agent = Agent.load(str(model))
+    parsed_all, seconds_per_text = parse_in_workers(model, [m.get("text") for m in examples], workers)
     gold_intents, predicted_intents, top_intents = [], [], []
     entity_counts = {t: Counter() for t in ENTITY_TYPES}
     entity_misses = {t: Counter() for t in ENTITY_TYPES}
     mention_shapes = {t: Counter() for t in ENTITY_TYPES}
-    started = time.perf_counter()
-    for message in examples:
+    for message, parsed in zip(examples, parsed_all, strict=True):
         text = message.get("text")
-        parsed = await agent.parse_message(text)
         gold_intents.append(message.get("intent"))
-        predicted_intents.append((parsed.get("intent") or {}).get("name"))
-        ranking = [r["name"] for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
-        top_intents.append(ranking[0] if ranking else None)
+        predicted_intents.append(parsed["intent"])
+        top_intents.append(parsed["top"])
         gold = {(e["entity"], text[e["start"]:e["end"]].lower()) for e in message.get("entities") or []}
-        pred = {(e["entity"], text[e["start"]:e["end"]].lower()) for e in parsed.get("entities") or []}
-        _count_misses(message.get("entities") or [], parsed.get("entities") or [], entity_misses)
+        pred = {(e["entity"], text[e["start"]:e["end"]].lower()) for e in parsed["entities"]}
+        _count_misses(message.get("entities") or [], parsed["entities"], entity_misses)
         for e in message.get("entities") or []:
             if e["entity"] in ENTITY_TYPES:
                 found = any(p["entity"] == e["entity"] and (p["start"], p["end"]) == (e["start"], e["end"])
-                            for p in parsed.get("entities") or [])
+                            for p in parsed["entities"])
                 mention_shapes[e["entity"]][_shape(text, e, message.get("intent")) + ("" if found else " missed")] += 1
         for entity_type in ENTITY_TYPES:
             g = {x for x in gold if x[0] == entity_type}
             p = {x for x in pred if x[0] == entity_type}
             entity_counts[entity_type].update(tp=len(g & p), fp=len(p - g), fn=len(g - p))
-    elapsed = time.perf_counter() - started
     per_intent = per_intent_f1(gold_intents, predicted_intents)
     without_fallback = per_intent_f1(gold_intents, top_intents)
     entity_f1 = {t: round(f1(c["tp"], c["fp"], c["fn"]), 4) for t, c in entity_counts.items()}
@@ -131,7 +166,7 @@ async def evaluate(model: Path, data: Path) -> dict[str, object]:
         "entity_error_kinds": {t: dict(c) for t, c in entity_misses.items()},  # counts only
         "entity_mention_shapes": {t: dict(sorted(c.items())) for t, c in mention_shapes.items()},  # counts only
         "top_confusions": [{"gold": g, "predicted": p, "count": n} for (g, p), n in confusions],  # counts only
-        "parse_ms_per_message": round(1000 * elapsed / max(1, len(examples)), 2),
+        "parse_ms_per_message": round(1000 * seconds_per_text, 2),  # in one process, whatever the workers
         "training_examples_identical_to_evaluation": overlap(ROOT / "nlu_data", data),
     }
 
@@ -141,14 +176,13 @@ def main() -> int:
     parser.add_argument("--model", default=str(ROOT / "models" / "nurture.tar.gz"))
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "eval" / "peer_nlu.yml"))
     parser.add_argument("--out", default=str(ROOT / "bench" / "nlu_eval.json"))
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="processes parsing the set, each with the model loaded (default: up to 2)")
     args = parser.parse_args()
     if not Path(args.data).exists():
         print(f"evaluation set not found: {args.data}", file=sys.stderr)
         return 2
-    # Rasa logs every parsed message; the evaluation texts stay out of the console.
-    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        logging.disable(logging.INFO)
-        result = asyncio.run(evaluate(Path(args.model), Path(args.data)))
+    result = evaluate(Path(args.model), Path(args.data), args.workers)
     Path(args.out).write_text(json.dumps(result, indent=2))
     print(json.dumps({k: result[k] for k in ("intent_macro_f1_without_inform",
                                                  "intent_macro_f1_without_fallback", "per_intent_f1", "entity_f1",
