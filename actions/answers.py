@@ -39,6 +39,8 @@ class ActionAnswerProduct(Action):
         response = _RESPONSES.get(intent, "utter_default")
         if response == "utter_onboarding" and not facts.onboarding:
             response = "utter_onboarding_ask_team"  # nurture.yml has no business.onboarding
+        if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
+            dispatcher.utter_message(response="utter_security", security=facts.security)
         dispatcher.utter_message(
             response=response, company=facts.company, product=facts.product, onboarding=facts.onboarding,
             pricing=facts.pricing, features=facts.features, integrations=facts.integrations,

@@ -22,7 +22,7 @@ _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content
              "caps", "channels", "alerts", "retention", "retries", "limits"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
                   "meeting_link", "privacy_url", "contact_email", "unknown_name"}
-_OPTIONAL_BUSINESS_KEYS = {"onboarding"}
+_OPTIONAL_BUSINESS_KEYS = {"onboarding", "security"}
 _PROFILING_KEYS = {"budget_per_visit", "order"}
 _RETENTION_KEYS = {"conversations_days", "run_every_minutes"}
 
@@ -43,6 +43,9 @@ class Business:
     onboarding: str = ""
     """Setting up, training and support, for "how long does onboarding take?" (optional: without it the assistant
     offers the contact email and the meeting link)."""
+    security: str = ""
+    """The product's security and compliance ("are you SOC 2 compliant?"), said before the privacy answer about the
+    visitor's own data (optional: without it only that answer is given)."""
 
 
 @dataclass(frozen=True, kw_only=True)

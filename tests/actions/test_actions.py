@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import runtime
 from actions.answers import ActionAnswerProduct
 from actions.consent import ActionOptOut
 from actions.profiling import ActionExplainField, ValidateProfileForm
 from actions.session import ActionSessionStart
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField
 from nurture_engine.service import Conversation, NurtureService
+from nurture_engine.testing import memory_service, test_settings
 
 DOMAIN: dict[str, Any] = {"responses": {"utter_invalid_email_missing_at": [{"text": "x"}],
                                         "utter_invalid_email": [{"text": "x"}]},
@@ -141,12 +144,24 @@ async def test_a_content_request_gets_the_librarys_links_at_once(service: Nurtur
 
 
 async def test_a_privacy_question_is_told_where_to_ask_for_a_copy_or_deletion(service: NurtureService) -> None:
+    """The product's security (nurture.yml's business.security) first: "are you SOC 2 compliant?" is asked of the
+    product, not of the chat; then the visitor's own data."""
     dispatcher = CollectingDispatcher()
     await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_privacy", active_loop=None), DOMAIN)
-    [message] = dispatcher.messages
+    security, message = dispatcher.messages
+    assert (security["response"], security["security"]) == ("utter_security", service.business.security)
+    assert "SOC 2" in service.business.security
     assert message["response"] == "utter_privacy"
     assert (message["contact_email"], message["privacy_url"]) == (service.business.contact_email,
                                                                   service.business.privacy_url)
+
+
+async def test_without_a_security_fact_only_the_privacy_answer_is_given(service: NurtureService) -> None:
+    settings = test_settings()
+    runtime.install_service(memory_service(replace(settings, business=replace(settings.business, security="")))[0])
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_privacy", active_loop=None), DOMAIN)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_privacy"]
 
 
 async def test_opt_out_is_recorded(service: NurtureService) -> None:

@@ -70,3 +70,15 @@ def test_business_onboarding_is_optional(tmp_path: Path) -> None:
     path = tmp_path / "nurture.yml"
     path.write_text(text[:start] + text[end + 1:])
     assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.onboarding == ""
+
+
+def test_business_security_is_optional(tmp_path: Path) -> None:
+    """A nurture.yml written before stop 24 has no business.security: it still loads, and the privacy answer is then
+    given alone."""
+    assert "SOC 2" in test_settings().business.security
+    text = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text()
+    start = text.index("  # optional: the product's security")
+    end = text.index("\n  meeting_link:")
+    path = tmp_path / "nurture.yml"
+    path.write_text(text[:start] + text[end + 1:])
+    assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.security == ""
