@@ -60,25 +60,25 @@ def test_empty_variables_mean_unset() -> None:
     assert settings.admin_token is None
 
 
-def test_business_onboarding_is_optional(tmp_path: Path) -> None:
-    """A nurture.yml written before stop 23 has no business.onboarding: it still loads, with an empty answer (the
-    assistant then offers the contact email and the meeting link)."""
-    assert test_settings().business.onboarding.startswith("Most teams are live")
-    text = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text()
-    start = text.index("  onboarding: >-")
-    end = text.index("\n  meeting_link:")
+def without_lines(tmp_path: Path, first: str, last: str) -> Path:
+    """This project's nurture.yml without the lines from the one starting with `first` to the one before `last`."""
+    lines = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith(first))
+    end = next(i for i, line in enumerate(lines) if i > start and line.startswith(last))
     path = tmp_path / "nurture.yml"
-    path.write_text(text[:start] + text[end + 1:])
-    assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.onboarding == ""
+    path.write_text("".join(lines[:start] + lines[end:]))
+    return path
 
 
-def test_business_security_is_optional(tmp_path: Path) -> None:
-    """A nurture.yml written before stop 24 has no business.security: it still loads, and the privacy answer is then
-    given alone."""
-    assert "SOC 2" in test_settings().business.security
-    text = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text()
-    start = text.index("  # optional: the product's security")
-    end = text.index("\n  meeting_link:")
-    path = tmp_path / "nurture.yml"
-    path.write_text(text[:start] + text[end + 1:])
-    assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.security == ""
+def test_business_onboarding_and_security_are_optional(tmp_path: Path) -> None:
+    """A nurture.yml written before stop 23 has no business.onboarding, one written before stop 24 no
+    business.security: each still loads, with an empty fact (the assistant then offers the contact email and the
+    meeting link for onboarding, and gives the privacy answer alone)."""
+    business = test_settings().business
+    assert business.onboarding.startswith("Most teams are live") and "SOC 2" in business.security
+    path = without_lines(tmp_path, "  onboarding:", "  # optional: the product's security")
+    loaded = load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business
+    assert (loaded.onboarding, loaded.security) == ("", business.security)
+    path = without_lines(tmp_path, "  # optional: the product's security", "  meeting_link:")
+    loaded = load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business
+    assert (loaded.onboarding, loaded.security) == (business.onboarding, "")
