@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from nurture_engine import connectors
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 
 from .runtime import conversation, service
@@ -39,13 +40,17 @@ class ActionAnswerProduct(Action):
         response = _RESPONSES.get(intent, "utter_default")
         if response == "utter_onboarding" and not facts.onboarding:
             response = "utter_onboarding_ask_team"  # nurture.yml has no business.onboarding
+        named = (connectors.named(tracker.latest_message.get("text") or "", facts.connectors)
+                 if response == "utter_integrations" else [])
+        if named:  # "do you integrate with HubSpot?": a yes, not the whole list
+            response = "utter_integrations_named"
         if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
             dispatcher.utter_message(response="utter_security", security=facts.security)
         dispatcher.utter_message(
             response=response, company=facts.company, product=facts.product, onboarding=facts.onboarding,
             pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
             privacy_url=facts.privacy_url, contact_email=facts.contact_email, meeting_link=facts.meeting_link,
-            content_links=links)
+            content_links=links, connectors=connectors.listed(named) if named else "")
         return []
 
 

@@ -22,7 +22,7 @@ _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content
              "caps", "channels", "alerts", "retention", "retries", "limits"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
                   "meeting_link", "privacy_url", "contact_email", "unknown_name"}
-_OPTIONAL_BUSINESS_KEYS = {"onboarding", "security"}
+_OPTIONAL_BUSINESS_KEYS = {"onboarding", "security", "connectors"}
 _PROFILING_KEYS = {"budget_per_visit", "order"}
 _RETENTION_KEYS = {"conversations_days", "run_every_minutes"}
 
@@ -46,6 +46,9 @@ class Business:
     security: str = ""
     """The product's security and compliance ("are you SOC 2 compliant?"), said before the privacy answer about the
     visitor's own data (optional: without it only that answer is given)."""
+    connectors: tuple[str, ...] = ()
+    """The tools named in `integrations`, as visitors write them ("HubSpot", "Microsoft Teams"): a question naming
+    some of them gets a yes for those (optional: without it every integration question gets `integrations`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +145,15 @@ def _business(raw: Mapping[str, Any]) -> Business:
     if missing:
         raise ConfigError(f"nurture.yml: business is missing {', '.join(missing)}")
     present = _BUSINESS_KEYS | (_OPTIONAL_BUSINESS_KEYS & set(raw))
-    return Business(**{k: " ".join(str(raw[k]).split()) for k in present})
+    texts = {k: " ".join(str(raw[k]).split()) for k in present - {"connectors"}}
+    return Business(**texts, connectors=_connectors(raw.get("connectors", [])))
+
+
+def _connectors(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(name, str) and name.strip() for name in raw):
+        raise ConfigError(f"nurture.yml: business.connectors must be a list of tool names, like [Salesforce, HubSpot];"
+                          f" got {raw!r:.80}")
+    return tuple(" ".join(name.split()) for name in raw)
 
 
 def _profiling(raw: Mapping[str, Any]) -> Profiling:

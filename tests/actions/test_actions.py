@@ -156,6 +156,20 @@ async def test_a_privacy_question_is_told_where_to_ask_for_a_copy_or_deletion(se
                                                                   service.business.privacy_url)
 
 
+async def test_an_integration_question_naming_tools_gets_a_yes_for_them(service: NurtureService) -> None:
+    """"do you integrate with HubSpot?" got the whole list, for the visitor to find HubSpot in, until stop 24."""
+    dispatcher = CollectingDispatcher()
+    text = "do you integrate with hubspot and Slack?"
+    await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_integrations", text=text, active_loop=None), DOMAIN)
+    [message] = dispatcher.messages
+    assert (message["response"], message["connectors"]) == ("utter_integrations_named", "HubSpot and Slack")
+    dispatcher = CollectingDispatcher()
+    text = "do you integrate with Zoho?"
+    await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_integrations", text=text, active_loop=None), DOMAIN)
+    [message] = dispatcher.messages
+    assert (message["response"], message["integrations"]) == ("utter_integrations", service.business.integrations)
+
+
 async def test_without_a_security_fact_only_the_privacy_answer_is_given(service: NurtureService) -> None:
     settings = test_settings()
     runtime.install_service(memory_service(replace(settings, business=replace(settings.business, security="")))[0])

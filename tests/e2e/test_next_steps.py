@@ -62,15 +62,17 @@ async def test_billing_terms_are_answered_from_the_pricing_facts(sqlite_stack: S
     assert (await v.lead())["consent"]["status"] != "opted_out"
 
 
-async def test_security_and_comparison_questions_get_the_facts(sqlite_stack: Stack,
+async def test_security_integration_and_comparison_questions_get_the_facts(sqlite_stack: Stack,
                                                                http: aiohttp.ClientSession) -> None:
-    """"is Pipewise SOC 2 compliant?" got only the privacy answer about the chat's data, and "what's the difference
-    between you and Clari?" was out of scope, until stop 24."""
+    """"is Pipewise SOC 2 compliant?" got only the privacy answer about the chat's data, "do you integrate with
+    HubSpot?" the whole list, and "what's the difference between you and Clari?" was out of scope, until stop 24."""
     v = Visitor(sqlite_stack, http)
     assert asked(await v.say("hi")) == ["use_case"]
     replies = await v.say("is Pipewise SOC 2 compliant?")
     assert any(r.startswith("Pipewise is SOC 2 Type II audited") for r in replies), replies
     assert said(replies, "utter_privacy") and asked(replies) == ["use_case"], replies
+    replies = await v.say("do you integrate with HubSpot?")
+    assert "Yes: Pipewise connects to HubSpot out of the box." in replies and asked(replies) == ["use_case"], replies
     replies = await v.say("what's the difference between you and Clari?")
     assert any(r.startswith("Pipewise gives revenue teams") for r in replies), replies
     assert asked(replies) == ["use_case"], replies

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,13 @@ def test_business_onboarding_and_security_are_optional(tmp_path: Path) -> None:
     path = without_lines(tmp_path, "  # optional: the product's security", "  meeting_link:")
     loaded = load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business
     assert (loaded.onboarding, loaded.security) == (business.onboarding, "")
+
+
+def test_business_connectors_are_optional_and_must_be_a_list_of_names(tmp_path: Path) -> None:
+    path = without_lines(tmp_path, "  # optional: the tools named in integrations", "  # optional: setting up")
+    assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.connectors == ()
+    text = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text()
+    for bad in ("connectors: Salesforce, HubSpot", "connectors: [Salesforce, '']", "connectors: [Salesforce, 3]"):
+        path.write_text(re.sub(r"connectors: \[[^\]]*\]", bad, text, count=1))
+        with pytest.raises(ConfigError, match=r"business\.connectors must be a list of tool names"):
+            load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path)
