@@ -18,12 +18,12 @@ def named(text: str, connectors: Sequence[str]) -> list[str]:
     Teams" and not also "Teams")."""
     lowered = " ".join(text.lower().split())
     spans: list[tuple[int, int]] = []
-    found: dict[str, int] = {}
+    found: set[str] = set()
     for name in sorted(connectors, key=len, reverse=True):
         for match in re.finditer(rf"(?<!\w){re.escape(' '.join(name.lower().split()))}(?!\w)", lowered):
             if not any(match.start() < end and start < match.end() for start, end in spans):
                 spans.append(match.span())
-                found[name] = 1
+                found.add(name)
     return [name for name in connectors if name in found]
 
 
