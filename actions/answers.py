@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine import connectors
+from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 
 from .runtime import conversation, service
@@ -71,4 +72,30 @@ class ActionAnswerNextSteps(Action):
             response = "utter_next_steps_requested_no_email"
         dispatcher.utter_message(response=response, email=email, meeting_link=svc.business.meeting_link,
                                  product=svc.business.product)
+        return []
+
+
+MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDERSTOOD: "utter_default",
+                MissReply.OFFER_PERSON: "utter_offer_person"}
+
+
+class ActionOutOfScope(Action):
+    """A message the assistant cannot help with: what it can do, or a request to rephrase; at the second such
+    message in a row, an offer of a person (nurture_engine/misses.py)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        events = tracker.events
+        start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
+        missed: list[bool] = []  # per user message of this session, whether this action answered it
+        for event in events[start + 1:]:
+            if event.get("event") == "user":
+                missed.append(False)
+            elif event.get("event") == "action" and event.get("name") == self.name() and missed:
+                missed[-1] = True
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        dispatcher.utter_message(response=MISS_REPLIES[miss_reply(missed[:-1], intent)])  # [-1]: this message
         return []

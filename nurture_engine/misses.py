@@ -1,0 +1,42 @@
+"""Messages the assistant could not help with, in a row: at the second, it offers a person instead of saying the
+same "that's outside what I can help with" again ("what's the difference between you and Clari?", "lol", "you're
+useless" got that line four times in one conversation until stop 24).
+
+A miss is a user message answered with the miss reply (off-topic, or placed nowhere by the NLU and not taken as an
+answer to an open question); any other message of the session ends the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+
+OFFER_AT = 2
+"""The miss in a row at which a person is offered: once per run of misses, so the offer is not repeated either."""
+
+
+class MissReply(Enum):
+    OUT_OF_SCOPE = "out_of_scope"
+    """What the assistant can help with."""
+    NOT_UNDERSTOOD = "not_understood"
+    """Asked to rephrase (the NLU placed the message nowhere)."""
+    OFFER_PERSON = "offer_person"
+    """Someone from the team, with a button that asks for them."""
+
+
+def misses_in_a_row(missed: Sequence[bool]) -> int:
+    """How many of the latest user messages were misses; `missed`: each message of the session, oldest first."""
+    count = 0
+    for miss in reversed(missed):
+        if not miss:
+            break
+        count += 1
+    return count
+
+
+def miss_reply(earlier: Sequence[bool], intent: str | None) -> MissReply:
+    """The reply to a message the assistant cannot help with. `earlier`: whether each earlier user message of the
+    session, oldest first, was a miss; `intent`: the message's (nlu_fallback when the NLU placed it nowhere)."""
+    if misses_in_a_row(earlier) + 1 == OFFER_AT:
+        return MissReply.OFFER_PERSON
+    return MissReply.NOT_UNDERSTOOD if intent == "nlu_fallback" else MissReply.OUT_OF_SCOPE

@@ -1,0 +1,24 @@
+"""On the real stack: the second message in a row that the assistant cannot help with gets an offer of a person,
+whose button asks for one; the question that was open is asked again each time."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from .responses import asked, said
+from .stack import Stack, Visitor
+
+
+async def test_the_second_miss_in_a_row_offers_a_person(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("what's the weather like in Paris?")
+    assert said(replies, "utter_out_of_scope") and asked(replies) == ["use_case"], replies
+    replies = await v.say("/out_of_scope")
+    assert said(replies, "utter_offer_person") and asked(replies) == ["use_case"], replies
+    assert not said(replies, "utter_out_of_scope"), replies
+    replies = await v.say("/human_handoff")  # the offer's button
+    assert asked(replies) == ["email"], replies
+    await v.say("maya@lumen.example")
+    lead = await v.lead()
+    assert lead["profile"]["email"] == "maya@lumen.example", lead
