@@ -11,7 +11,7 @@ from nurture_engine import connectors
 from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 
-from .runtime import conversation, service
+from .runtime import conversation, service, session_events
 
 _RESPONSES = {
     "ask_pricing": "utter_pricing",
@@ -24,6 +24,9 @@ _RESPONSES = {
 NEXT_STEPS = {NextStep.CLAIMED: "utter_next_steps_claimed", NextStep.REQUESTED: "utter_next_steps_requested",
               NextStep.MEETING: "utter_next_steps_meeting", NextStep.EXPLORE: "utter_next_steps_explore",
               NextStep.OPTED_OUT: "utter_next_steps_opted_out"}
+SAID_ONCE = frozenset({"utter_pricing", "utter_features", "utter_integrations", "utter_onboarding", "utter_privacy"})
+"""The long answers from nurture.yml: said once per session; asked again ("hmm that's pricey", "any discounts for
+bigger teams?"), the visitor gets the sales team's contact rather than the same paragraph (utter_asked_again)."""
 CONTENT_SHOWN = 3
 """Pieces of the content library a content request gets at once (nurture.yml order)."""
 
@@ -45,6 +48,8 @@ class ActionAnswerProduct(Action):
                  if response == "utter_integrations" else [])
         if named:  # "do you integrate with HubSpot?": a yes, not the whole list
             response = "utter_integrations_named"
+        if response in SAID_ONCE and response in _said(tracker):
+            response = "utter_asked_again"
         if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
             dispatcher.utter_message(response="utter_security", security=facts.security)
         dispatcher.utter_message(
@@ -75,6 +80,12 @@ class ActionAnswerNextSteps(Action):
         return []
 
 
+def _said(tracker: Tracker) -> set[str]:
+    """The responses uttered in this session."""
+    return {str((e.get("metadata") or {}).get("utter_action"))
+            for e in session_events(tracker) if e.get("event") == "bot"}
+
+
 MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDERSTOOD: "utter_default",
                 MissReply.OFFER_PERSON: "utter_offer_person"}
 
@@ -88,10 +99,8 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        events = tracker.events
-        start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
         missed: list[bool] = []  # per user message of this session, whether this action answered it
-        for event in events[start + 1:]:
+        for event in session_events(tracker):
             if event.get("event") == "user":
                 missed.append(False)
             elif event.get("event") == "action" and event.get("name") == self.name() and missed:

@@ -58,3 +58,10 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str)), None)
     return value if isinstance(value, str) else None
+
+
+def session_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events of the conversation's current session (Rasa sends earlier sessions' too)."""
+    events = tracker.events
+    start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
+    return list(events[start + 1:])

@@ -96,3 +96,27 @@ async def test_without_an_onboarding_answer_the_team_is_offered(service: Nurture
     [message] = dispatcher.messages
     assert message["response"] == "utter_onboarding_ask_team"
     assert message["contact_email"] == settings.business.contact_email
+
+
+def asked_again(intent: str, said: str, *, earlier_session: bool = False) -> Tracker:
+    """A question with `intent`, after the assistant said `said` in this session (or in an earlier one)."""
+    events: list[dict[str, Any]] = [{"event": "session_started"},
+                                    {"event": "bot", "text": "...", "metadata": {"utter_action": said}}]
+    if earlier_session:
+        events.append({"event": "session_started"})
+    events.append({"event": "user", "text": "and again?", "parse_data": {"intent": {"name": intent}}})
+    return Tracker.from_dict({"sender_id": "visitor", "slots": {}, "latest_input_channel": "rest", "active_loop": {},
+                              "events": events, "latest_message": {"intent": {"name": intent}, "text": "and again?"}})
+
+
+async def test_a_long_answer_is_given_once_per_session(service: NurtureService) -> None:
+    """"what would it cost for 40 reps?", "hmm that's pricey", "any discounts for bigger teams?" got the same pricing
+    paragraph three times until stop 24; the second time now offers the sales team."""
+    replies = []
+    for tracker in (asked_again("ask_pricing", "utter_pricing"), asked_again("ask_privacy", "utter_privacy"),
+                    asked_again("ask_pricing", "utter_pricing", earlier_session=True),
+                    asked_again("ask_pricing", "utter_features")):
+        dispatcher = CollectingDispatcher()
+        await ActionAnswerProduct().run(dispatcher, tracker, {})
+        replies.append([m["response"] for m in dispatcher.messages])
+    assert replies == [["utter_asked_again"], ["utter_asked_again"], ["utter_pricing"], ["utter_pricing"]]

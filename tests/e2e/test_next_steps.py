@@ -55,11 +55,16 @@ async def test_billing_terms_are_answered_from_the_pricing_facts(sqlite_stack: S
     replies = await v.say("can I cancel anytime?")
     assert any("cancelled at any time" in r for r in replies) and asked(replies) == ["use_case"], replies
     assert not said(replies, "utter_confirm_opt_out"), replies
-    replies = await v.say("what payment methods do you accept?")
-    assert any("we take cards" in r for r in replies) and asked(replies) == ["use_case"], replies
     replies = await v.say("how accurate is the forecasting?")
     assert any("confidence range" in r for r in replies) and asked(replies) == ["use_case"], replies
     assert (await v.lead())["consent"]["status"] != "opted_out"
+    replies = await v.say("hmm that's pricey")  # the pricing paragraph once per session, then the sales team
+    assert said(replies, "utter_asked_again") and any("sales@pipewise.example" in r for r in replies), replies
+    assert asked(replies) == ["use_case"], replies
+    other = Visitor(sqlite_stack, http)
+    assert asked(await other.say("hi")) == ["use_case"]
+    replies = await other.say("what payment methods do you accept?")
+    assert any("we take cards" in r for r in replies) and asked(replies) == ["use_case"], replies
 
 
 async def test_security_integration_and_comparison_questions_get_the_facts(sqlite_stack: Stack,
