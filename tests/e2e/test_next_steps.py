@@ -44,6 +44,12 @@ async def test_an_onboarding_question_is_answered_from_nurture_yml(sqlite_stack:
     assert asked(await v.say("hi")) == ["use_case"]
     replies = await v.say("how long does setup usually take for a team like ours?")
     assert any(r.startswith("Most teams are live") for r in replies) and asked(replies) == ["use_case"], replies
+    # asked of the timeline question, "how fast can we go live?" was out of scope until stop 24
+    other = Visitor(sqlite_stack, http)
+    await other.say("Hi, I'm Priya, VP Sales at Northwind, we're about 1200 people")
+    assert asked(await other.say("we need to stop missing our quarterly forecast")) == ["timeline"]
+    replies = await other.say("how fast can we go live?")
+    assert any(r.startswith("Most teams are live") for r in replies) and asked(replies) == ["timeline"], replies
 
 
 async def test_billing_terms_are_answered_from_the_pricing_facts(sqlite_stack: Stack,
