@@ -82,8 +82,8 @@ class ActionAnswerNextSteps(Action):
 
 def _said(tracker: Tracker) -> set[str]:
     """The responses uttered in this session."""
-    return {str((e.get("metadata") or {}).get("utter_action"))
-            for e in session_events(tracker) if e.get("event") == "bot"}
+    said = ((e.get("metadata") or {}).get("utter_action") for e in session_events(tracker) if e.get("event") == "bot")
+    return {name for name in said if isinstance(name, str)}
 
 
 MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDERSTOOD: "utter_default",

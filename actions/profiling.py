@@ -22,7 +22,7 @@ from nurture_engine.profiling import (
     close_visit,
 )
 
-from .runtime import as_text, conversation, service, visit_state
+from .runtime import as_text, conversation, service, session_events, visit_state
 
 REQUESTED_SLOT = "requested_slot"
 ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_NAME: "utter_noted_name",
@@ -71,13 +71,8 @@ def _entity_texts(tracker: Tracker, message: str | None) -> tuple[str, ...]:
 
 
 def _bot_spoke(tracker: Tracker) -> bool:
-    """Whether the assistant has said anything in this session (Rasa sends the events since it started)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            return False
-        if event.get("event") == "bot":
-            return True
-    return False
+    """Whether the assistant has said anything in this session."""
+    return any(event.get("event") == "bot" for event in session_events(tracker))
 
 
 async def _greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

@@ -6,9 +6,11 @@ import importlib.util
 import socket
 import sys
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from .clock import FrozenClock
 from .config import Settings, load_settings
@@ -46,6 +48,12 @@ def test_settings(**env: str) -> Settings:
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper: pytest must not collect it where imported
+
+
+def with_business(**facts: Any) -> Settings:
+    """The test settings with some of nurture.yml's business facts replaced ("" for an optional fact left out)."""
+    settings = test_settings()
+    return replace(settings, business=replace(settings.business, **facts))
 
 
 def memory_service(settings: Settings | None = None, at: datetime = T0) -> tuple[NurtureService, MemoryLeadStore,

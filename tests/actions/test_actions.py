@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,7 +15,7 @@ from actions.profiling import ActionExplainField, ValidateProfileForm
 from actions.session import ActionSessionStart
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField
 from nurture_engine.service import Conversation, NurtureService
-from nurture_engine.testing import memory_service, test_settings
+from nurture_engine.testing import memory_service, with_business
 
 DOMAIN: dict[str, Any] = {"responses": {"utter_invalid_email_missing_at": [{"text": "x"}],
                                         "utter_invalid_email": [{"text": "x"}]},
@@ -171,8 +170,7 @@ async def test_an_integration_question_naming_tools_gets_a_yes_for_them(service:
 
 
 async def test_without_a_security_fact_only_the_privacy_answer_is_given(service: NurtureService) -> None:
-    settings = test_settings()
-    runtime.install_service(memory_service(replace(settings, business=replace(settings.business, security="")))[0])
+    runtime.install_service(memory_service(with_business(security=""))[0])
     dispatcher = CollectingDispatcher()
     await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_privacy", active_loop=None), DOMAIN)
     assert [m["response"] for m in dispatcher.messages] == ["utter_privacy"]

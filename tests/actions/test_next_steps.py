@@ -4,7 +4,6 @@ point of a visit, are answered from nurture.yml."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,7 +13,7 @@ from actions import runtime
 from actions.answers import ActionAnswerNextSteps, ActionAnswerProduct
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField
 from nurture_engine.service import Conversation, NurtureService
-from nurture_engine.testing import memory_service, test_settings
+from nurture_engine.testing import memory_service, with_business
 
 CONV = Conversation(channel=Channel.WEB, sender_id="visitor")
 
@@ -73,7 +72,6 @@ async def test_a_claimed_lead_hears_that_a_person_is_on_it_even_after_a_request(
     assert (await answer())["response"] == "utter_next_steps_claimed"
 
 
-
 def onboarding_question() -> Tracker:
     t = asked()
     t.latest_message["intent"] = {"name": "ask_onboarding"}
@@ -89,8 +87,8 @@ async def test_onboarding_is_answered_from_nurture_yml(service: NurtureService) 
 
 
 async def test_without_an_onboarding_answer_the_team_is_offered(service: NurtureService) -> None:
-    settings = test_settings()
-    runtime.install_service(memory_service(replace(settings, business=replace(settings.business, onboarding="")))[0])
+    settings = with_business(onboarding="")
+    runtime.install_service(memory_service(settings)[0])
     dispatcher = CollectingDispatcher()
     await ActionAnswerProduct().run(dispatcher, onboarding_question(), {})
     [message] = dispatcher.messages

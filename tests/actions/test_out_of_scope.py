@@ -15,7 +15,6 @@ from actions.answers import ActionOutOfScope
 CORE: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot" / "domain" / "core.yml").read_text())
 
 
-
 def user(intent: str) -> dict[str, Any]:
     return {"event": "user", "text": intent, "parse_data": {"intent": {"name": intent}}}
 
