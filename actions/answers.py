@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from nurture_engine import connectors
+from nurture_engine import connectors, faq
 from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 
@@ -27,6 +27,9 @@ NEXT_STEPS = {NextStep.CLAIMED: "utter_next_steps_claimed", NextStep.REQUESTED: 
 SAID_ONCE = frozenset({"utter_pricing", "utter_features", "utter_integrations", "utter_onboarding", "utter_privacy"})
 """The long answers from nurture.yml: said once per session; asked again ("hmm that's pricey", "any discounts for
 bigger teams?"), the visitor gets the sales team's contact rather than the same paragraph (utter_asked_again)."""
+FAQ_FIRST = frozenset({"utter_features", "utter_integrations", "utter_content"})
+"""General answers that a matching FAQ entry replaces ("is there a mobile app?" read as a features question, "is
+there a status page?" as a content request); a named connector, pricing, privacy and onboarding keep theirs."""
 CONTENT_SHOWN = 3
 """Pieces of the content library a content request gets at once (nurture.yml order)."""
 
@@ -44,10 +47,14 @@ class ActionAnswerProduct(Action):
         response = _RESPONSES.get(intent, "utter_default")
         if response == "utter_onboarding" and not facts.onboarding:
             response = "utter_onboarding_ask_team"  # nurture.yml has no business.onboarding
-        named = (connectors.named(tracker.latest_message.get("text") or "", facts.connectors)
-                 if response == "utter_integrations" else [])
+        text = tracker.latest_message.get("text") or ""
+        named = connectors.named(text, facts.connectors) if response == "utter_integrations" else []
         if named:  # "do you integrate with HubSpot?": a yes, not the whole list
             response = "utter_integrations_named"
+        entry = faq.answer_for(text, facts.faq) if response in FAQ_FIRST else None
+        if entry is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
+            dispatcher.utter_message(response="utter_faq", answer=entry.answer)
+            return []
         if response in SAID_ONCE and response in _said(tracker):
             response = "utter_asked_again"
         if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
@@ -91,20 +98,31 @@ MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDE
 
 
 class ActionOutOfScope(Action):
-    """A message the assistant cannot help with: what it can do, or a request to rephrase; at the second such
-    message in a row, an offer of a person (nurture_engine/misses.py)."""
+    """A message the assistant cannot help with: the business's FAQ answer when it names one's words
+    (nurture_engine/faq.py), else what the assistant can do or a request to rephrase; at the second miss in a row,
+    an offer of a person (nurture_engine/misses.py). An FAQ answer is no miss."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        missed: list[bool] = []  # per user message of this session, whether this action answered it
+        entry = faq.answer_for(tracker.latest_message.get("text") or "", (await service()).business.faq)
+        if entry is not None:
+            dispatcher.utter_message(response="utter_faq", answer=entry.answer)
+            return []
+        ran: list[bool] = []  # per user message of this session: whether this action answered it ...
+        answered: list[bool] = []  # ... and whether from the FAQ
         for event in session_events(tracker):
-            if event.get("event") == "user":
-                missed.append(False)
-            elif event.get("event") == "action" and event.get("name") == self.name() and missed:
-                missed[-1] = True
+            kind = event.get("event")
+            if kind == "user":
+                ran.append(False)
+                answered.append(False)
+            elif kind == "action" and event.get("name") == self.name() and ran:
+                ran[-1] = True
+            elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_faq" and answered:
+                answered[-1] = True
+        missed = [r and not a for r, a in zip(ran, answered, strict=True)]
         intent = tracker.latest_message.get("intent", {}).get("name")
         dispatcher.utter_message(response=MISS_REPLIES[miss_reply(missed[:-1], intent)])  # [-1]: this message
         return []

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
+from nurture_engine import faq
 from nurture_engine.domain import ProfileField
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
@@ -85,13 +86,26 @@ async def _greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(response="utter_greet")
 
 
-def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str]) -> None:
+def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str],
+                   faq_answer: str | None = None) -> None:
     """Re-asks with the reason: `utter_invalid_<field>_<reason>`, else `utter_invalid_<reason>` (any field's, as
-    "question"), else `utter_invalid_<field>`, the first the domain has."""
+    "question"), else `utter_invalid_<field>`, the first the domain has. A question back that the business's FAQ
+    answers ("is there a mobile app?") gets that answer instead."""
     responses = domain.get("responses", {})
     for field, reason in invalid.items():
+        if reason == "question" and faq_answer:
+            dispatcher.utter_message(response="utter_faq", answer=faq_answer)
+            continue
         names = (f"utter_invalid_{field.value}_{reason}", f"utter_invalid_{reason}")
         dispatcher.utter_message(response=next((n for n in names if n in responses), f"utter_invalid_{field.value}"))
+
+
+async def _faq_answer(tracker: Tracker, invalid: Mapping[ProfileField, str]) -> str | None:
+    """The FAQ's answer to a question put back to a profile question, if it has one."""
+    if "question" not in invalid.values():
+        return None
+    entry = faq.answer_for(as_text(tracker.latest_message.get("text")) or "", (await service()).business.faq)
+    return entry.answer if entry else None
 
 
 def _slot_events(result: ProfileTurnResult) -> list[EventType]:
@@ -133,7 +147,7 @@ class ValidateProfileForm(FormValidationAction):
         ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
-        _utter_invalid(dispatcher, domain, result.invalid)
+        _utter_invalid(dispatcher, domain, result.invalid, await _faq_answer(tracker, result.invalid))
         if ack.after:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
         events = _slot_events(result)

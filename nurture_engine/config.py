@@ -12,6 +12,7 @@ import yaml
 
 from .domain import QUALIFYING_FIELDS, ProfileField
 from .errors import ConfigError, reject_unknown_keys
+from .faq import FaqEntry, parse_faq
 from .scoring_rules import ScoringRules, StageRules, parse_scoring, parse_stages
 from .sequences import NurturePlan, parse_plan
 
@@ -22,7 +23,7 @@ _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content
              "caps", "channels", "alerts", "retention", "retries", "limits"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
                   "meeting_link", "privacy_url", "contact_email", "unknown_name"}
-_OPTIONAL_BUSINESS_KEYS = {"onboarding", "security", "connectors"}
+_OPTIONAL_BUSINESS_KEYS = {"onboarding", "security", "connectors", "faq"}
 _PROFILING_KEYS = {"budget_per_visit", "order"}
 _RETENTION_KEYS = {"conversations_days", "run_every_minutes"}
 
@@ -49,6 +50,9 @@ class Business:
     connectors: tuple[str, ...] = ()
     """The tools named in `integrations`, as visitors write them ("HubSpot", "Microsoft Teams"): a question naming
     some of them gets a yes for those (optional: without it every integration question gets `integrations`)."""
+    faq: tuple[FaqEntry, ...] = ()
+    """Short answers found by the words of a question the assistant has no intent for ("is there a mobile app?";
+    nurture_engine/faq.py). Optional: without it such a question gets what the assistant can help with."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,8 +149,8 @@ def _business(raw: Mapping[str, Any]) -> Business:
     if missing:
         raise ConfigError(f"nurture.yml: business is missing {', '.join(missing)}")
     present = _BUSINESS_KEYS | (_OPTIONAL_BUSINESS_KEYS & set(raw))
-    texts = {k: " ".join(str(raw[k]).split()) for k in present - {"connectors"}}
-    return Business(**texts, connectors=_connectors(raw.get("connectors", [])))
+    texts = {k: " ".join(str(raw[k]).split()) for k in present - {"connectors", "faq"}}
+    return Business(**texts, connectors=_connectors(raw.get("connectors", [])), faq=parse_faq(raw.get("faq", [])))
 
 
 def _connectors(raw: Any) -> tuple[str, ...]:

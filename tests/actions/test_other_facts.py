@@ -103,6 +103,19 @@ async def test_a_question_back_is_answered_as_such_and_the_question_asked_again(
     assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
 
 
+async def test_a_question_back_that_the_faq_answers_gets_that_answer(service: NurtureService) -> None:
+    """"is there a mobile app?", asked back to "what would you like help with?": nurture.yml's FAQ answers it in
+    place of "not one I can answer here", and the question is asked again."""
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, intent="nlu_fallback",
+                text="is there a mobile app?", new_slots={"use_case": "is there a mobile app?"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_faq" and message["answer"].startswith("Yes: Pipewise has iOS")
+    assert SlotSet("use_case", None) in events and events[-1] == SlotSet("requested_slot", "use_case")
+    assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
+
+
 def test_every_acknowledgement_has_a_response() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "bot" / "domain" / "profiling.yml").read_text())
     assert set(ACKNOWLEDGEMENTS) == set(Acknowledgement)

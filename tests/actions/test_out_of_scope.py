@@ -1,22 +1,26 @@
-"""A message the assistant cannot help with gets what it can do, or a request to rephrase; the second in a row, an
-offer of a person."""
+"""A message the assistant cannot help with gets the business's FAQ answer when it names one's words, else what it
+can do or a request to rephrase; the second miss in a row, an offer of a person."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ActionOutOfScope
+from actions.answers import ActionAnswerProduct, ActionOutOfScope
 
+from .test_actions import DOMAIN, tracker
+
+pytestmark = pytest.mark.usefixtures("service")  # the action reads the business's FAQ from nurture.yml
 CORE: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot" / "domain" / "core.yml").read_text())
 
 
-def user(intent: str) -> dict[str, Any]:
-    return {"event": "user", "text": intent, "parse_data": {"intent": {"name": intent}}}
+def user(intent: str, text: str | None = None) -> dict[str, Any]:
+    return {"event": "user", "text": text or intent, "parse_data": {"intent": {"name": intent}, "text": text or intent}}
 
 
 def answered(intent: str, action: str) -> list[dict[str, Any]]:
@@ -35,9 +39,13 @@ def session(*turns: list[dict[str, Any]], latest: str, earlier: tuple[list[dict[
 
 
 async def reply(tracker: Tracker) -> list[str]:
+    return [m["response"] for m in await messages(tracker)]
+
+
+async def messages(tracker: Tracker) -> list[dict[str, Any]]:
     dispatcher = CollectingDispatcher()
     await ActionOutOfScope().run(dispatcher, tracker, CORE)
-    return [m["response"] for m in dispatcher.messages]
+    return dispatcher.messages
 
 
 async def test_the_second_message_in_a_row_it_cannot_help_with_gets_an_offer_of_a_person() -> None:
@@ -59,3 +67,45 @@ async def test_a_message_taken_as_an_answer_is_no_miss() -> None:
     """An odd answer to an open question is placed nowhere by the NLU (nlu_fallback) but taken by the form."""
     odd_answer = answered("nlu_fallback", "profile_form")
     assert await reply(session(odd_answer, latest="out_of_scope")) == ["utter_out_of_scope"]
+
+
+def asked(text: str, intent: str = "out_of_scope") -> Tracker:
+    tracker = session(latest=intent)
+    tracker.latest_message = user(intent, text)["parse_data"]
+    return tracker
+
+
+async def test_a_question_the_faq_answers_gets_its_answer() -> None:
+    """"is there a mobile app?" got "that's outside what I can help with" until stop 25; nurture.yml's
+    business.faq answers it, found by its words, whether the NLU read it as off-topic or placed it nowhere."""
+    for text, intent in [("is there a mobile app?", "out_of_scope"), ("Can I use it on my iPhone", "nlu_fallback")]:
+        [message] = await messages(asked(text, intent))
+        assert message["response"] == "utter_faq"
+        assert message["answer"].startswith("Yes: Pipewise has iOS and Android apps")
+    [message] = await messages(asked("can we import deals from a spreadsheet?"))
+    assert "CSV or Excel file" in message["answer"]
+    assert await reply(asked("what's the weather like?")) == ["utter_out_of_scope"]
+    assert await reply(asked("my app is broken", "nlu_fallback")) == ["utter_default"]  # "app" alone is no entry's
+
+
+async def test_a_message_the_faq_answered_is_no_miss() -> None:
+    faq_turn = [user("out_of_scope", "is there an android app?"), {"event": "action", "name": MISS},
+                {"event": "bot", "text": "Yes: ...", "metadata": {"utter_action": "utter_faq"}}]
+    assert await reply(session(faq_turn, latest="out_of_scope")) == ["utter_out_of_scope"]
+    assert await reply(session(faq_turn, answered("lol", MISS), latest="out_of_scope")) == ["utter_offer_person"]
+
+
+async def test_the_faq_answers_a_features_integrations_or_content_question_naming_its_words() -> None:
+    """"does it have a mobile app?" read as a features question got the features paragraph, which says nothing of
+    apps; a named connector and the other answers keep theirs."""
+    async def answer(intent: str, text: str) -> dict[str, Any]:
+        dispatcher = CollectingDispatcher()
+        await ActionAnswerProduct().run(dispatcher, tracker(intent=intent, text=text, active_loop=None), DOMAIN)
+        return dispatcher.messages[-1]
+
+    assert (await answer("ask_features", "does it have a mobile app?"))["response"] == "utter_faq"
+    assert "Google Sheet" in (await answer("ask_integrations", "can I import from Google Sheets?"))["answer"]
+    assert (await answer("ask_integrations", "can I import from Salesforce?"))["response"] == "utter_integrations_named"
+    assert "99.9% uptime" in (await answer("request_content", "is there a status page?"))["answer"]
+    assert (await answer("ask_features", "what can it do?"))["response"] == "utter_features"
+    assert (await answer("ask_pricing", "how much is the mobile app?"))["response"] == "utter_pricing"

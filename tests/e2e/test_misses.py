@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import aiohttp
 
+from nurture_engine.testing import test_settings
+
 from .responses import asked, said
 from .stack import Stack, Visitor
 
@@ -22,3 +24,21 @@ async def test_the_second_miss_in_a_row_offers_a_person(sqlite_stack: Stack, htt
     await v.say("maya@lumen.example")
     lead = await v.lead()
     assert lead["profile"]["email"] == "maya@lumen.example", lead
+
+
+async def test_a_question_the_faq_answers_is_answered_and_no_miss(sqlite_stack: Stack,
+                                                                  http: aiohttp.ClientSession) -> None:
+    """"is there a mobile app?" got the features paragraph and "what languages do you support?" "that's outside what
+    I can help with" until stop 25: nurture.yml's FAQ answers both mid-questions, and an FAQ answer does not count
+    toward the offer of a person."""
+    app, spreadsheet, languages = test_settings().business.faq[:3]
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("is there a mobile app?")  # a features question
+    assert app.answer in replies and asked(replies) == ["use_case"], replies
+    replies = await v.say("what languages do you support?")  # off-topic to the NLU
+    assert languages.answer in replies and asked(replies) == ["use_case"], replies
+    replies = await v.say("what's the weather like in Paris?")
+    assert said(replies, "utter_out_of_scope") and not said(replies, "utter_offer_person"), replies
+    replies = await v.say("can I import from a CSV?")  # an integrations question
+    assert spreadsheet.answer in replies, replies

@@ -80,7 +80,7 @@ def test_business_onboarding_and_security_are_optional(tmp_path: Path) -> None:
     path = without_lines(tmp_path, "  onboarding:", "  # optional: the product's security")
     loaded = load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business
     assert (loaded.onboarding, loaded.security) == ("", business.security)
-    path = without_lines(tmp_path, "  # optional: the product's security", "  meeting_link:")
+    path = without_lines(tmp_path, "  # optional: the product's security", "  # optional: short answers")
     loaded = load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business
     assert (loaded.onboarding, loaded.security) == (business.onboarding, "")
 
@@ -93,3 +93,14 @@ def test_business_connectors_are_optional_and_must_be_a_list_of_names(tmp_path: 
         path.write_text(re.sub(r"connectors: \[[^\]]*\]", bad, text, count=1))
         with pytest.raises(ConfigError, match=r"business\.connectors must be a list of tool names"):
             load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path)
+
+
+def test_business_faq_is_optional_and_checked_when_nurture_yml_loads(tmp_path: Path) -> None:
+    """A nurture.yml written before stop 25 has no business.faq: it loads with none; a malformed one is refused
+    at load, naming the entry."""
+    path = without_lines(tmp_path, "  # optional: short answers", "  meeting_link:")
+    assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.faq == ()
+    text = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text()
+    path.write_text(text.replace("    - words: [uptime, sla", "    - wrds: [uptime, sla", 1))
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) in business\.faq\[3\]: wrds"):
+        load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path)

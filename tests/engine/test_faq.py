@@ -1,0 +1,69 @@
+"""The business's FAQ: validated when nurture.yml loads, found by the words a question names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nurture_engine.errors import ConfigError
+from nurture_engine.faq import MAX_ANSWER_CHARS, MAX_ENTRIES, FaqEntry, answer_for, parse_faq
+from nurture_engine.testing import test_settings
+
+APP = FaqEntry(words=("mobile", "iphone", "android"), answer="Yes, iOS and Android.")
+IMPORT = FaqEntry(words=("csv", "spreadsheet", "import"), answer="Yes, from a CSV.")
+PHONE_IMPORT = FaqEntry(words=("iphone", "import contacts"), answer="Contacts come from your phone's address book.")
+
+
+def test_the_shipped_nurture_yml_has_an_faq() -> None:
+    entries = test_settings().business.faq
+    assert len(entries) >= 3
+    assert all(entry.words and entry.answer for entry in entries)
+    assert answer_for("Is there a mobile app?", entries) is entries[0]
+
+
+def test_a_question_gets_the_entry_whose_words_it_names() -> None:
+    entries = [APP, IMPORT]
+    assert answer_for("is there a MOBILE app?", entries) is APP
+    assert answer_for("can I bring my spreadsheet", entries) is IMPORT
+    assert answer_for("Import?", entries) is IMPORT
+
+
+def test_words_are_matched_whole() -> None:
+    """"important" is not "import"; "androids" is not "android"; a phrase's words may be spaced or cased anyhow."""
+    entries = [APP, IMPORT, PHONE_IMPORT]
+    assert answer_for("this is important to us", entries) is None
+    assert answer_for("do you like androids", entries) is None
+    assert answer_for("can I IMPORT   Contacts", entries) is IMPORT  # import: 1 word of IMPORT, 1 of PHONE_IMPORT
+    assert answer_for("", entries) is None
+
+
+def test_the_entry_naming_most_of_its_words_wins_and_the_first_on_a_tie() -> None:
+    entries = [APP, IMPORT, PHONE_IMPORT]
+    assert answer_for("import contacts from my iphone", entries) is PHONE_IMPORT  # 2 words against 1 and 1
+    assert answer_for("iphone", entries) is APP  # a tie: the first in nurture.yml
+    assert answer_for("iphone csv import", entries) is IMPORT  # 2 (csv, import) against 1 and 1
+
+
+def test_entries_are_parsed_with_their_texts_tidied() -> None:
+    [entry] = parse_faq([{"words": ["Google  Sheets", "csv"], "answer": "Yes:\n  from a\nsheet."}])
+    assert entry == FaqEntry(words=("Google Sheets", "csv"), answer="Yes: from a sheet.")
+    assert parse_faq([]) == ()
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("mobile app: yes", "business.faq must be a list like"),
+    ([["mobile"]], r"business.faq\[0\] must be a mapping with words and answer"),
+    ([{"words": ["x"], "answer": "y", "link": "z"}], r"unknown key\(s\) in business.faq\[0\]: link"),
+    ([{"answer": "y"}], r"business.faq\[0\].words must be a non-empty list"),
+    ([{"words": [], "answer": "y"}], r"business.faq\[0\].words must be a non-empty list"),
+    ([{"words": "mobile", "answer": "y"}], r"business.faq\[0\].words must be a non-empty list"),
+    ([{"words": ["ok"], "answer": "y"}, {"words": ["x", " "], "answer": "y"}], r"business.faq\[1\].words"),
+    ([{"words": ["x"], "answer": 3}], r"business.faq\[0\].answer must be a non-empty text; got 3"),
+    ([{"words": ["x"], "answer": "  "}], r"business.faq\[0\].answer must be a non-empty text"),
+    ([{"words": ["x"], "answer": "a" * (MAX_ANSWER_CHARS + 1)}], f"{MAX_ANSWER_CHARS + 1} characters; at most"),
+    ([{"words": ["x"], "answer": "y"}] * (MAX_ENTRIES + 1), f"has {MAX_ENTRIES + 1} entries; at most {MAX_ENTRIES}"),
+])
+def test_a_malformed_faq_is_refused_with_what_is_expected(raw: Any, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        parse_faq(raw)
