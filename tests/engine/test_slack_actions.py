@@ -24,7 +24,8 @@ from nurture_engine.fakes.slack import FakeSlackApi, block_actions, form_payload
 from nurture_engine.store.alerts_memory import MemoryAlertStore, RecordingLeadActions
 from nurture_engine.testing import T0, memory_service, test_settings
 
-from .test_alerts import CHANNEL, RULES, TOKEN, ctx
+from .conftest import CHANNEL, TOKEN
+from .test_alerts import RULES, ctx
 
 SECRET = "slack-signing-s3cret"
 NOW = int(T0.timestamp())
