@@ -54,6 +54,12 @@ class Business:
     """Short answers found by the words of a question the assistant has no intent for ("is there a mobile app?";
     nurture_engine/faq.py). Optional: without it such a question gets what the assistant can help with."""
 
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """What the business's product works with or has, as visitors name it (the connectors and the FAQ's words):
+        never the visitor's company when said in passing."""
+        return self.connectors + tuple(word for entry in self.faq for word in entry.words)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Profiling:

@@ -43,9 +43,10 @@ from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
-from .volunteered import only_new_needs, with_volunteered
+from .volunteered import only_new_needs, with_volunteered, without_tools
 
 log = logging.getLogger(__name__)
+
 
 class NurtureService:
     def __init__(self, *, store: NurtureStore, clock: Clock, settings: Settings) -> None:
@@ -89,10 +90,9 @@ class NurtureService:
         return await self.lead_for(conv)
 
     async def plan(self, conv: Conversation, visit: VisitState, lead: Lead | None = None) -> list[ProfileField]:
-        """The visit's questions. A disqualified lead is not qualified further, nor is one who opted out
-        ("stop messaging me": their questions are still answered, none are asked); a lead whose score is
-        all behaviour (interest but no fit facts yet) gets the fit questions first. `lead`: the
-        conversation's lead when the caller has just read it."""
+        """The visit's questions. A disqualified lead is not qualified further, nor is one who opted out ("stop
+        messaging me": their questions are still answered, none are asked); a lead whose score is all behaviour
+        (interest but no fit facts yet) gets the fit questions first. `lead`: the lead, when just read."""
         lead = lead or await self.lead_for(conv)
         if lead.stage is Stage.DISQUALIFIED or lead.consent.status is ConsentStatus.OPTED_OUT:
             return []
@@ -105,11 +105,12 @@ class NurtureService:
                               order=order, budget=self._settings.profiling.budget_per_visit,
                               refused_before=refused_before)
 
-    async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str],
-                             lead: Lead | None = None, *, message: str | None = None) -> AnswerOutcome:
-        """Validate, normalise and store each answer (and the facts `message` volunteers) with its provenance, with
-        the interaction and the rescore they cause, together. `lead`: the conversation's lead, just read."""
+    async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str], lead: Lead | None = None,
+                             *, message: str | None = None, asked: ProfileField | None = None) -> AnswerOutcome:
+        """Validate, normalise and store each answer (and the facts `message` volunteers) with its provenance, the
+        interaction and the rescore, together. `lead`: the lead, just read; `asked`: the question answered."""
         now = self._clock.now()
+        answers = without_tools(answers, self._settings.business.tools, asked)
         given, answers = answers, with_volunteered(answers, message, now)
         if not answers:
             return AnswerOutcome()
@@ -190,9 +191,8 @@ class NurtureService:
         return await self._store.followups_of(lead_id)
 
     async def link_identity(self, conv: Conversation, web_sender_id: str) -> Lead | None:
-        """Attach `conv` (a Telegram chat opened from a deep link) to the lead of web session
-        `web_sender_id`: one lead, the richest profile kept, as for a shared email. None when that
-        session has no lead (it never chatted)."""
+        """Attach `conv` (a Telegram chat opened from a deep link) to the lead of web session `web_sender_id`: one
+        lead, the richest profile kept, as for a shared email. None when that session has no lead (it never chatted)."""
         web: Lead | None = None
         for channel in (Channel.WEB, Channel.REST):
             web = await self._store.lead_for_identity(Identity(channel=channel, sender_id=web_sender_id))
@@ -248,7 +248,7 @@ class NurtureService:
         """Store the turn's answers (or refusal) and decide the next question of this visit (one lead read)."""
         lead = await self.lead_for(conv)
         answers, unanswered = new_answers(turn, self._clock.now())
-        outcome = await self.record_answers(conv, answers, lead) if answers else AnswerOutcome()
+        outcome = await self.record_answers(conv, answers, lead, asked=turn.requested) if answers else AnswerOutcome()
         lead = outcome.lead or lead
         refused: ProfileField | None = None
         if (turn.requested is not None and turn.intent in REFUSAL_INTENTS

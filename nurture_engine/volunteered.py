@@ -186,3 +186,17 @@ def _team_not_company(profile_field: ProfileField, answer: str) -> bool:
     """A company size the NLU read from a team's ("a team of 12" in "we're a team of 12 at a 500-person
     company"), where the message also states the company's (which `_size` reads, skipping teams)."""
     return profile_field is ProfileField.COMPANY_SIZE and bool(_TEAM.search(answer))
+
+
+def without_tools(answers: Mapping[ProfileField, str], tools: Collection[str],
+                  asked: ProfileField | None) -> dict[ProfileField, str]:
+    """`answers` without a company that is one of the business's own tools, said in passing ("can we import data
+    from Google Sheets?": the NLU read "Google Sheets" as the visitor's company). Given to the company question
+    ("Salesforce" to "which company are you with?"), it stays."""
+    company = answers.get(ProfileField.COMPANY)
+    if company is None or asked is ProfileField.COMPANY:
+        return dict(answers)
+    if " ".join(company.lower().split()) not in {" ".join(tool.lower().split()) for tool in tools}:
+        return dict(answers)
+    return {f: raw for f, raw in answers.items() if f is not ProfileField.COMPANY}
+

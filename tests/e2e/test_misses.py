@@ -40,5 +40,6 @@ async def test_a_question_the_faq_answers_is_answered_and_no_miss(sqlite_stack: 
     assert languages.answer in replies and asked(replies) == ["use_case"], replies
     replies = await v.say("what's the weather like in Paris?")
     assert said(replies, "utter_out_of_scope") and not said(replies, "utter_offer_person"), replies
-    replies = await v.say("can I import from a CSV?")  # an integrations question
+    replies = await v.say("can we import data from google sheets?")  # an integrations question
     assert spreadsheet.answer in replies, replies
+    assert "company" not in (await v.lead())["profile"]  # the NLU reads "google sheets" as a company

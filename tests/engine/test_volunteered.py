@@ -11,7 +11,7 @@ from nurture_engine.domain import Channel, ProfileField
 from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation, NurtureService
 from nurture_engine.testing import T0, memory_service
-from nurture_engine.volunteered import volunteered_facts, with_volunteered
+from nurture_engine.volunteered import volunteered_facts, with_volunteered, without_tools
 
 F = ProfileField
 ALL_IN_ONE = ("Hi, I'm Dana Kim, head of revenue operations at Brightloop, about 300 people. We have budget "
@@ -105,3 +105,24 @@ def test_a_teams_size_the_nlu_read_gives_way_to_the_companys_size_in_the_same_me
     # a team is all there is: the small company's size it is
     assert with_volunteered({F.COMPANY_SIZE: "a team of 40"}, "we're a team of 40", T0) == {
         F.COMPANY_SIZE: "a team of 40"}
+
+
+def test_a_company_that_is_one_of_the_businesss_tools_is_no_company_unless_asked_for() -> None:
+    """"can we import data from Google Sheets?" stored the company "Google Sheets" until stop 25 (the NLU reads
+    well-known employers' names as companies, and "google" is one)."""
+    tools = ("HubSpot", "Google  Sheets", "csv")
+    asked_in_passing = {F.COMPANY: "google sheets", F.ROLE: "CTO"}
+    assert without_tools(asked_in_passing, tools, asked=None) == {F.ROLE: "CTO"}
+    assert without_tools(asked_in_passing, tools, asked=F.ROLE) == {F.ROLE: "CTO"}
+    assert without_tools({F.COMPANY: "HubSpot"}, tools, asked=F.COMPANY) == {F.COMPANY: "HubSpot"}  # their employer
+    assert without_tools({F.COMPANY: "Google"}, tools, asked=None) == {F.COMPANY: "Google"}  # not a tool
+
+
+async def test_the_service_drops_a_tool_named_in_passing_as_the_company() -> None:
+    service, _, _ = memory_service()
+    assert "google sheets" in service.business.tools and "HubSpot" in service.business.tools
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-tools")
+    outcome = await service.record_answers(conv, {F.COMPANY: "Google Sheets"}, message="import from google sheets?")
+    assert outcome.accepted == {}
+    outcome = await service.record_answers(conv, {F.COMPANY: "HubSpot"}, message="HubSpot", asked=F.COMPANY)
+    assert outcome.accepted == {F.COMPANY: "HubSpot"}
