@@ -27,9 +27,10 @@ NEXT_STEPS = {NextStep.CLAIMED: "utter_next_steps_claimed", NextStep.REQUESTED: 
 SAID_ONCE = frozenset({"utter_pricing", "utter_features", "utter_integrations", "utter_onboarding", "utter_privacy"})
 """The long answers from nurture.yml: said once per session; asked again ("hmm that's pricey", "any discounts for
 bigger teams?"), the visitor gets the sales team's contact rather than the same paragraph (utter_asked_again)."""
-FAQ_FIRST = frozenset({"utter_features", "utter_integrations", "utter_content"})
+FAQ_FIRST = frozenset({"utter_features", "utter_integrations", "utter_content", "utter_asked_again"})
 """General answers that a matching FAQ entry replaces ("is there a mobile app?" read as a features question, "is
-there a status page?" as a content request); a named connector, pricing, privacy and onboarding keep theirs."""
+there a status page?" as a content request, "do you have a free plan?" after the pricing paragraph); a named
+connector, and pricing, privacy and onboarding asked the first time, keep theirs."""
 CONTENT_SHOWN = 3
 """Pieces of the content library a content request gets at once (nurture.yml order)."""
 
@@ -51,12 +52,12 @@ class ActionAnswerProduct(Action):
         named = connectors.named(text, facts.connectors) if response == "utter_integrations" else []
         if named:  # "do you integrate with HubSpot?": a yes, not the whole list
             response = "utter_integrations_named"
+        if response in SAID_ONCE and response in _said(tracker):
+            response = "utter_asked_again"
         entry = faq.answer_for(text, facts.faq) if response in FAQ_FIRST else None
         if entry is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
             dispatcher.utter_message(response="utter_faq", answer=entry.answer)
             return []
-        if response in SAID_ONCE and response in _said(tracker):
-            response = "utter_asked_again"
         if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
             dispatcher.utter_message(response="utter_security", security=facts.security)
         dispatcher.utter_message(

@@ -96,15 +96,15 @@ async def test_without_an_onboarding_answer_the_team_is_offered(service: Nurture
     assert message["contact_email"] == settings.business.contact_email
 
 
-def asked_again(intent: str, said: str, *, earlier_session: bool = False) -> Tracker:
+def asked_again(intent: str, said: str, *, earlier_session: bool = False, text: str = "and again?") -> Tracker:
     """A question with `intent`, after the assistant said `said` in this session (or in an earlier one)."""
     events: list[dict[str, Any]] = [{"event": "session_started"},
                                     {"event": "bot", "text": "...", "metadata": {"utter_action": said}}]
     if earlier_session:
         events.append({"event": "session_started"})
-    events.append({"event": "user", "text": "and again?", "parse_data": {"intent": {"name": intent}}})
+    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}})
     return Tracker.from_dict({"sender_id": "visitor", "slots": {}, "latest_input_channel": "rest", "active_loop": {},
-                              "events": events, "latest_message": {"intent": {"name": intent}, "text": "and again?"}})
+                              "events": events, "latest_message": {"intent": {"name": intent}, "text": text}})
 
 
 async def test_a_long_answer_is_given_once_per_session(service: NurtureService) -> None:
@@ -118,3 +118,17 @@ async def test_a_long_answer_is_given_once_per_session(service: NurtureService) 
         await ActionAnswerProduct().run(dispatcher, tracker, {})
         replies.append([m["response"] for m in dispatcher.messages])
     assert replies == [["utter_asked_again"], ["utter_asked_again"], ["utter_pricing"], ["utter_pricing"]]
+
+
+async def test_a_question_asked_again_that_the_faq_answers_gets_that_answer(service: NurtureService) -> None:
+    """"do you have a free plan?" after the pricing paragraph got "I've shared what I can about that just above"
+    until stop 25; the FAQ has the specific answer."""
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerProduct().run(dispatcher, asked_again("ask_pricing", "utter_pricing",
+                                                            text="do you have a free plan?"), {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_faq" and "no free-forever plan" in message["answer"]
+    dispatcher = CollectingDispatcher()  # the first time, the pricing paragraph (it names the trial too)
+    await ActionAnswerProduct().run(dispatcher, asked_again("ask_pricing", "utter_features",
+                                                            text="do you have a free plan?"), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_pricing"]
