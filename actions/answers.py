@@ -24,10 +24,13 @@ _RESPONSES = {
 NEXT_STEPS = {NextStep.CLAIMED: "utter_next_steps_claimed", NextStep.REQUESTED: "utter_next_steps_requested",
               NextStep.MEETING: "utter_next_steps_meeting", NextStep.EXPLORE: "utter_next_steps_explore",
               NextStep.OPTED_OUT: "utter_next_steps_opted_out"}
-SAID_ONCE = frozenset({"utter_pricing", "utter_features", "utter_integrations", "utter_onboarding", "utter_privacy"})
-"""The long answers from nurture.yml: said once per session; asked again ("hmm that's pricey", "any discounts for
-bigger teams?"), the visitor gets the sales team's contact rather than the same paragraph (utter_asked_again)."""
-FAQ_FIRST = frozenset({"utter_features", "utter_integrations", "utter_content", "utter_asked_again"})
+ASKED_AGAIN = {"utter_pricing": "utter_asked_again", "utter_features": "utter_asked_again_features",
+               "utter_integrations": "utter_asked_again_integrations",
+               "utter_onboarding": "utter_asked_again_onboarding", "utter_privacy": "utter_asked_again_privacy"}
+"""The long answers from nurture.yml are said once per session; asked again ("hmm that's pricey", "do you integrate
+with Zoho?" after the list), the visitor gets where to take it from there, on that topic, rather than the same
+paragraph."""
+FAQ_FIRST = frozenset({"utter_features", "utter_integrations", "utter_content", *ASKED_AGAIN.values()})
 """General answers that a matching FAQ entry replaces ("is there a mobile app?" read as a features question, "is
 there a status page?" as a content request, "do you have a free plan?" after the pricing paragraph); a named
 connector, and pricing, privacy and onboarding asked the first time, keep theirs."""
@@ -52,8 +55,8 @@ class ActionAnswerProduct(Action):
         named = connectors.named(text, facts.connectors) if response == "utter_integrations" else []
         if named:  # "do you integrate with HubSpot?": a yes, not the whole list
             response = "utter_integrations_named"
-        if response in SAID_ONCE and response in _said(tracker):
-            response = "utter_asked_again"
+        if response in ASKED_AGAIN and response in _said(tracker):
+            response = ASKED_AGAIN[response]
         entry = faq.answer_for(text, facts.faq) if response in FAQ_FIRST else None
         if entry is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
             dispatcher.utter_message(response="utter_faq", answer=entry.answer)

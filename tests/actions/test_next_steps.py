@@ -113,11 +113,13 @@ async def test_a_long_answer_is_given_once_per_session(service: NurtureService) 
     replies = []
     for tracker in (asked_again("ask_pricing", "utter_pricing"), asked_again("ask_privacy", "utter_privacy"),
                     asked_again("ask_pricing", "utter_pricing", earlier_session=True),
-                    asked_again("ask_pricing", "utter_features")):
+                    asked_again("ask_pricing", "utter_features"),
+                    asked_again("ask_integrations", "utter_integrations", text="do you integrate with Zoho?")):
         dispatcher = CollectingDispatcher()
         await ActionAnswerProduct().run(dispatcher, tracker, {})
         replies.append([m["response"] for m in dispatcher.messages])
-    assert replies == [["utter_asked_again"], ["utter_asked_again"], ["utter_pricing"], ["utter_pricing"]]
+    assert replies == [["utter_asked_again"], ["utter_asked_again_privacy"], ["utter_pricing"], ["utter_pricing"],
+                       ["utter_asked_again_integrations"]]  # on the topic: the API and webhooks, not "a quote"
 
 
 async def test_a_question_asked_again_that_the_faq_answers_gets_that_answer(service: NurtureService) -> None:

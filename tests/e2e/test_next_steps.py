@@ -87,3 +87,16 @@ async def test_security_integration_and_comparison_questions_get_the_facts(sqlit
     replies = await v.say("what's the difference between you and Clari?")
     assert any(r.startswith("Pipewise gives revenue teams") for r in replies), replies
     assert asked(replies) == ["use_case"], replies
+
+
+async def test_an_integration_asked_about_after_the_list_gets_where_to_go_on_that_topic(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """"do you integrate with Zoho?" after the list of integrations got "for anything specific, like a quote,
+    discounts or terms" until stop 25."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("what integrations do you have?")
+    assert any(r.startswith("Pipewise connects to Salesforce") for r in replies), replies
+    replies = await v.say("do you integrate with Zoho?")
+    assert said(replies, "utter_asked_again_integrations") and not said(replies, "utter_asked_again"), replies
+    assert asked(replies) == ["use_case"], replies
