@@ -242,13 +242,18 @@ def without_known(answers: Mapping[ProfileField, str],
 def whole_use_case(turn: ProfileTurn) -> dict[ProfileField, str]:
     """The turn's answers, with the message itself as the use case when it answered that question and nothing else:
     not the part of it the NLU tagged ("up our CRM data", of "cleaning up our CRM data"). A stated need ("we want
-    to clean up our CRM data") is taken without its lead-in."""
+    to clean up our CRM data") is taken without its lead-in; also from a message that gave other facts, which
+    Rasa took whole for the use case ("I'm Sofia, RevOps lead at Initech and we need better forecasting")."""
     answers = dict(turn.answers)
     message = (turn.message or "").strip()
-    if (turn.requested is not ProfileField.USE_CASE or set(answers) != {ProfileField.USE_CASE} or not message
-            or len(message) > 200 or _words(answers[ProfileField.USE_CASE]) == _words(message)):
+    use_case = answers.get(ProfileField.USE_CASE)
+    if turn.requested is not ProfileField.USE_CASE or use_case is None or not message or len(message) > 200:
         return answers
-    answers[ProfileField.USE_CASE] = stated_need(message) or message
+    if set(answers) != {ProfileField.USE_CASE}:
+        need = stated_need(message) if _words(use_case) == _words(message) else None
+        answers[ProfileField.USE_CASE] = need or use_case
+    elif _words(use_case) != _words(message):
+        answers[ProfileField.USE_CASE] = stated_need(message) or message
     return answers
 
 

@@ -85,6 +85,17 @@ async def test_digressions_are_answered_and_the_question_resumes(sqlite_stack: S
     assert asked(replies) == ["role"], replies
 
 
+async def test_an_introduction_with_a_need_said_to_the_use_case_question_gives_that_need(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """Rasa took the whole message for the use case until stop 25."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    await v.say("I'm Sofia, RevOps lead at Initech (about 800 people) and we need better forecasting by Q2")
+    profile = (await v.lead())["profile"]
+    assert profile["use_case"] == "better forecasting by Q2", profile
+    assert (profile["name"], profile["company"], profile["company_size"]["min"]) == ("Sofia", "Initech", 800), profile
+
+
 async def test_facts_given_before_and_after_the_questions_are_taken_not_met_with_the_fallback(
         sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     v = Visitor(sqlite_stack, http)

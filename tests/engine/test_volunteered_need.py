@@ -92,3 +92,17 @@ def test_the_tagged_use_case_stays_when_the_message_says_more_or_another_questio
     other = ProfileTurn(answers={F.USE_CASE: "better forecasts"}, requested=F.TIMELINE, intent="inform",
                         message="we'd like better forecasts", visit=VisitState(known=frozenset()))
     assert whole_use_case(other)[F.USE_CASE] == "better forecasts"
+
+
+def test_a_message_with_other_facts_taken_whole_for_the_use_case_gives_its_stated_need() -> None:
+    """Rasa fills the asked use case with the whole message: "I'm Sofia, RevOps lead at Initech (about 800 people)
+    and we need better forecasting by Q2" was stored as the use case, word for word, until stop 25."""
+    message = "I'm Sofia, RevOps lead at Initech (about 800 people) and we need better forecasting by Q2"
+    turn = ProfileTurn(answers={F.USE_CASE: message, F.NAME: "Sofia", F.ROLE: "RevOps lead", F.COMPANY: "Initech"},
+                       requested=F.USE_CASE, intent="inform", message=message, visit=VisitState(known=frozenset()))
+    assert whole_use_case(turn) == {F.USE_CASE: "better forecasting by Q2", F.NAME: "Sofia", F.ROLE: "RevOps lead",
+                                    F.COMPANY: "Initech"}
+    plain = "I'm Sofia from Initech, pipeline visibility"  # no stated need: what Rasa took stays
+    turn = ProfileTurn(answers={F.USE_CASE: plain, F.NAME: "Sofia", F.COMPANY: "Initech"}, requested=F.USE_CASE,
+                       intent="inform", message=plain, visit=VisitState(known=frozenset()))
+    assert whole_use_case(turn)[F.USE_CASE] == plain
