@@ -192,9 +192,12 @@ _FILLER = frozenset("""i i'm im me my we we're were our us am is are was be been
 or as to from by about around roughly approximately some company companies team teams people person persons
 employees staff folks work working currently right now just so well also here there this that it it's its hi
 hello hey yes yeah ok okay sure called named name um uh like
-want wants wanna need needs would we'd i'd love hope hoping plan planning aim aiming looking trying""".split())
+want wants wanna need needs would we'd i'd love hope hoping plan planning aim aiming looking trying
+small smaller tiny big bigger large medium mid midsize sized size growing agency startup firm business shop studio
+consultancy organisation organization""".split())
 """The verbs of a stated need count as filler: "we need better forecasting", said to "what's your role?", is the
-use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting")."""
+use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting"). So do the words
+that describe a company: "we're a small agency, 5 people" is a company size, not a use case (stop 25)."""
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 

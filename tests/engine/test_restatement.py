@@ -31,6 +31,9 @@ def turn(requested: ProfileField, message: str, **others: str) -> ProfileTurn:
     # a stated need (volunteered.stated_need) is the use case, not the role asked for (stop 23)
     (F.ROLE, "we need better forecasting", {"use_case": "better forecasting"}),
     (F.COMPANY, "We\u2019d love to automate lead routing", {"use_case": "automate lead routing"}),
+    # what kind of company it is says no more than its size (stop 25 stored it as the use case)
+    (F.USE_CASE, "we're a small agency, 5 people", {"company_size": "5 people"}),
+    (F.USE_CASE, "a mid-sized firm, around 200 staff", {"company_size": "around 200 staff"}),
 ])
 def test_a_message_of_other_facts_does_not_answer_the_question(requested: ProfileField, message: str,
                                                                others: dict[str, str]) -> None:
@@ -51,6 +54,7 @@ def test_an_entity_read_as_a_synonym_is_taken_out_as_typed() -> None:
     (F.USE_CASE, "we're 300 people and need forecasting", {"company_size": "300 people"}),
     (F.COMPANY, "We're Globex, 50 people", {"company_size": "50 people"}),  # the company entity was missed
     (F.USE_CASE, "forecast our pipeline", {}),  # nothing else in the message
+    (F.USE_CASE, "we're a small agency of 5 and need better reporting", {"company_size": "5"}),
     (F.TIMELINE, "we're 50 people, want it this quarter", {"company_size": "50 people"}),  # parsed, not free text
 ])
 def test_a_message_with_words_of_its_own_still_answers(requested: ProfileField, message: str,
