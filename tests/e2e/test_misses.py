@@ -44,3 +44,14 @@ async def test_a_question_the_faq_answers_is_answered_and_no_miss(sqlite_stack: 
     replies = await v.say("can we import data from google sheets?")  # an integrations question
     assert spreadsheet.answer in replies, replies
     assert "company" not in (await v.lead())["profile"]  # the NLU reads "google sheets" as a company
+
+
+async def test_an_emoji_alone_is_read_as_what_it_says(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """"👋" alone got "that's outside what I can help with" until stop 25: the tokenizer keeps an emoji-only message
+    as one token, which no training example had."""
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("👋")
+    assert said(replies, "utter_greet") and asked(replies) == ["use_case"], replies
+    replies = await v.say("🙏")
+    assert said(replies, "utter_welcome_mid_question") and asked(replies) == ["use_case"], replies
+    assert not said(replies, "utter_out_of_scope"), replies
