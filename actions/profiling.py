@@ -194,7 +194,8 @@ class ValidateDemoForm(FormValidationAction):
                   domain: DomainDict) -> list[EventType]:
         events, rejected = await _store_answers(tracker)
         # only the email was asked for: other facts the request came with are stored, or dropped when unclear
-        _utter_invalid(dispatcher, domain, {f: r for f, r in rejected.items() if f is ProfileField.EMAIL})
+        invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
+        _utter_invalid(dispatcher, domain, invalid, await _faq_answer(tracker, invalid))
         return events
 
 

@@ -188,8 +188,8 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "empty")
     if len(raw) > 2_000:
         raise InvalidValue(field.value, "too_long")
-    if field in FREE_TEXT_FIELDS and is_question_back(raw):
-        raise InvalidValue(field.value, "question")
+    if (field in FREE_TEXT_FIELDS or (field is ProfileField.EMAIL and "@" not in raw)) and is_question_back(raw):
+        raise InvalidValue(field.value, "question")  # "do you have customers in healthcare?" to the email question
     if field in _NO_NEED_FIELDS and opens_with_need(raw):
         raise InvalidValue(field.value, "need")
     return PARSERS[field](raw, now)

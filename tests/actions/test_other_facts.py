@@ -116,6 +116,24 @@ async def test_a_question_back_that_the_faq_answers_gets_that_answer(service: Nu
     assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
 
 
+async def test_a_question_to_the_demo_email_question_is_answered_as_one(service: NurtureService) -> None:
+    """"do you have customers in healthcare?", said to "what's the best email?", got "that doesn't look like an
+    email address" until stop 25: the FAQ's answer now, or "not one I can answer here" without one."""
+    from actions.profiling import ValidateDemoForm
+
+    replies = []
+    for text in ("do you have customers in healthcare?", "why do you need my email?"):
+        t = tracker(slots={"requested_slot": "email"}, new_slots={"email": text}, intent="nlu_fallback", text=text,
+                    active_loop="demo_form")
+        dispatcher = CollectingDispatcher()
+        domain = {**DOMAIN, "responses": {**DOMAIN["responses"], "utter_invalid_question": [{"text": "x"}]}}
+        assert await ValidateDemoForm().run(dispatcher, t, domain) == [SlotSet("email", None)]
+        replies.append(dispatcher.messages)
+    [[faq_reply], [plain]] = replies
+    assert faq_reply["response"] == "utter_faq" and faq_reply["answer"].startswith("Over 400 revenue teams")
+    assert plain["response"] == "utter_invalid_question"
+
+
 def test_every_acknowledgement_has_a_response() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "bot" / "domain" / "profiling.yml").read_text())
     assert set(ACKNOWLEDGEMENTS) == set(Acknowledgement)

@@ -193,6 +193,18 @@ async def test_the_demo_email_question_hears_a_trial_question_and_a_goodbye(sqli
     assert said(replies, "utter_goodbye") and not said(replies, "utter_default"), replies
 
 
+async def test_a_question_to_the_demo_email_question_is_answered_and_the_email_asked_again(
+        sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """"do you have customers in healthcare?" got "that doesn't look like an email address" until stop 25."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("can I talk to your sales team?")) == ["email"]
+    replies = await v.say("do you have customers in healthcare?")
+    assert any(r.startswith("Over 400 revenue teams use Pipewise") for r in replies), replies
+    assert asked(replies) == ["email"] and not said(replies, "utter_invalid_email"), replies
+    await v.say("kim@initech.io")
+    assert (await v.lead())["profile"]["email"] == "kim@initech.io"
+
+
 async def test_opt_out_and_in_are_recorded(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     v = Visitor(sqlite_stack, http)
     replies = await v.say("please stop messaging me")

@@ -162,9 +162,12 @@ def test_a_pronoun_is_not_a_company(raw: str) -> None:
     (ProfileField.USE_CASE, "where are you based??"), (ProfileField.NAME, "who's asking?"),
     (ProfileField.COMPANY, "why does that matter?"), (ProfileField.ROLE, "is this a real person?"),
     (ProfileField.USE_CASE, "how much does it cost?"), (ProfileField.USE_CASE, "do you have an API?"),
+    (ProfileField.EMAIL, "do you have customers in healthcare?"), (ProfileField.EMAIL, "why do you need it?"),
 ])
 def test_a_question_back_is_no_answer(field: ProfileField, raw: str) -> None:
-    """"what happens next?", said to the use-case question, was stored as the use case until stop 22."""
+    """"what happens next?", said to the use-case question, was stored as the use case until stop 22; "do you have
+    customers in healthcare?", said to the email question, was "that doesn't look like an email address" until
+    stop 25."""
     with pytest.raises(InvalidValue) as error:
         normalise(field, raw, NOW)
     assert error.value.reason == "question"
@@ -175,6 +178,10 @@ def test_a_question_back_is_no_answer(field: ProfileField, raw: str) -> None:
                                  "What about lead scoring?"])
 def test_an_answer_phrased_as_a_question_is_kept(raw: str) -> None:
     assert normalise(ProfileField.USE_CASE, raw, NOW)
+
+
+def test_an_email_with_a_question_mark_is_still_an_email() -> None:
+    assert normalise(ProfileField.EMAIL, "is it ana@globex.com?", NOW) == "ana@globex.com"
 
 
 @pytest.mark.parametrize(("field", "raw"), [
