@@ -108,4 +108,7 @@ async def test_the_faq_answers_a_features_integrations_or_content_question_namin
     assert (await answer("ask_integrations", "can I import from Salesforce?"))["response"] == "utter_integrations_named"
     assert "99.9% uptime" in (await answer("request_content", "is there a status page?"))["answer"]
     assert (await answer("ask_features", "what can it do?"))["response"] == "utter_features"
+    # nurture.yml's words are specific: importing from LinkedIn is not the spreadsheet answer, nor clients customers
+    assert (await answer("ask_integrations", "can I import leads from LinkedIn?"))["response"] == "utter_integrations"
+    assert (await answer("ask_features", "can I give my clients access?"))["response"] == "utter_features"
     assert (await answer("ask_pricing", "how much is the mobile app?"))["response"] == "utter_pricing"
