@@ -7,11 +7,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from nurture_engine import connectors, faq
+from nurture_engine import connectors
 from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 
-from .runtime import conversation, service, session_events
+from .runtime import conversation, faq_answer, service, session_events, uttered
 
 _RESPONSES = {
     "ask_pricing": "utter_pricing",
@@ -57,9 +57,9 @@ class ActionAnswerProduct(Action):
             response = "utter_integrations_named"
         if response in ASKED_AGAIN and response in _said(tracker):
             response = ASKED_AGAIN[response]
-        entry = faq.answer_for(text, facts.faq) if response in FAQ_FIRST else None
-        if entry is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
-            dispatcher.utter_message(response="utter_faq", answer=entry.answer)
+        answer = await faq_answer(tracker) if response in FAQ_FIRST else None
+        if answer is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
+            dispatcher.utter_message(response="utter_faq", answer=answer)
             return []
         if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
             dispatcher.utter_message(response="utter_security", security=facts.security)
@@ -93,8 +93,7 @@ class ActionAnswerNextSteps(Action):
 
 def _said(tracker: Tracker) -> set[str]:
     """The responses uttered in this session."""
-    said = ((e.get("metadata") or {}).get("utter_action") for e in session_events(tracker) if e.get("event") == "bot")
-    return {name for name in said if isinstance(name, str)}
+    return {name for name in map(uttered, session_events(tracker)) if name is not None}
 
 
 MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDERSTOOD: "utter_default",
@@ -111,9 +110,9 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        entry = faq.answer_for(tracker.latest_message.get("text") or "", (await service()).business.faq)
-        if entry is not None:
-            dispatcher.utter_message(response="utter_faq", answer=entry.answer)
+        answer = await faq_answer(tracker)
+        if answer is not None:
+            dispatcher.utter_message(response="utter_faq", answer=answer)
             return []
         ran: list[bool] = []  # per user message of this session: whether this action answered it ...
         answered: list[bool] = []  # ... and whether from the FAQ
@@ -124,7 +123,7 @@ class ActionOutOfScope(Action):
                 answered.append(False)
             elif kind == "action" and event.get("name") == self.name() and ran:
                 ran[-1] = True
-            elif kind == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_faq" and answered:
+            elif uttered(event) == "utter_faq" and answered:
                 answered[-1] = True
         missed = [r and not a for r, a in zip(ran, answered, strict=True)]
         intent = tracker.latest_message.get("intent", {}).get("name")

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
-from nurture_engine import faq
 from nurture_engine.domain import ProfileField
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
@@ -23,7 +22,7 @@ from nurture_engine.profiling import (
     close_visit,
 )
 
-from .runtime import as_text, conversation, service, session_events, visit_state
+from .runtime import as_text, conversation, faq_answer, service, session_events, visit_state
 
 REQUESTED_SLOT = "requested_slot"
 ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_NAME: "utter_noted_name",
@@ -102,10 +101,7 @@ def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid
 
 async def _faq_answer(tracker: Tracker, invalid: Mapping[ProfileField, str]) -> str | None:
     """The FAQ's answer to a question put back to a profile question, if it has one."""
-    if "question" not in invalid.values():
-        return None
-    entry = faq.answer_for(as_text(tracker.latest_message.get("text")) or "", (await service()).business.faq)
-    return entry.answer if entry else None
+    return await faq_answer(tracker) if "question" in invalid.values() else None
 
 
 def _slot_events(result: ProfileTurnResult) -> list[EventType]:

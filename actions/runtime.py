@@ -11,6 +11,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from nurture_engine import faq
 from nurture_engine.bootstrap import build_service
 from nurture_engine.config import load_settings
 from nurture_engine.conversation import Conversation, channel_of
@@ -65,3 +66,15 @@ def session_events(tracker: Tracker) -> list[dict[str, Any]]:
     events = tracker.events
     start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
     return list(events[start + 1:])
+
+
+def uttered(event: dict[str, Any]) -> str | None:
+    """The response a bot event said (Rasa puts its name in the event's metadata), if any."""
+    name = (event.get("metadata") or {}).get("utter_action") if event.get("event") == "bot" else None
+    return name if isinstance(name, str) else None
+
+
+async def faq_answer(tracker: Tracker) -> str | None:
+    """The business FAQ's answer to the latest message (nurture_engine/faq.py), if it names an entry's words."""
+    entry = faq.answer_for(as_text(tracker.latest_message.get("text")) or "", (await service()).business.faq)
+    return entry.answer if entry else None

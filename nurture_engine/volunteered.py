@@ -199,4 +199,3 @@ def without_tools(answers: Mapping[ProfileField, str], tools: Collection[str],
     if " ".join(company.lower().split()) not in {" ".join(tool.lower().split()) for tool in tools}:
         return dict(answers)
     return {f: raw for f, raw in answers.items() if f is not ProfileField.COMPANY}
-
