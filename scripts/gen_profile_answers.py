@@ -27,11 +27,17 @@ KNOWN_COUNT = 240
 # "i'm a nurse at a hospital"): the generic workplace ("a hospital") is not a company name.
 ROLE_SEED = 2028
 ROLE_COUNT = 200
+# A fourth stream: a role given as the team one works in ("i'm in sales", "i do marketing", "i look after
+# partnerships"), with places and industries after the same words left untagged ("i'm in berlin", "we're in
+# retail"). A department alone ("marketing") is not taught as a role: said to "what would you like help with?",
+# it is a use case.
+DEPT_SEED = 2029
+DEPT_COUNT = 160
 
 # Generated examples found identical to an evaluation example by bench/nlu_eval.py's overlap check,
 # kept out by digest (sha256 of the lower-cased words without entity marks) so that no evaluation
 # text is written here. The evaluation set is never read by this script.
-EXCLUDED = {"9d1dc95dd76ed2f8", "64d3693bbce57417"}
+EXCLUDED = {"9d1dc95dd76ed2f8", "64d3693bbce57417", "8b8a8e635a07a202", "62d23a2ba3373d77"}
 
 HEADS = ["blue", "north", "silver", "green", "bright", "iron", "red", "summit", "harbor", "pine", "clear", "swift",
          "cedar", "atlas", "nova", "orbit", "lumen", "vertex", "quartz", "maple", "granite", "coral", "ember", "polar",
@@ -94,6 +100,22 @@ GOALS = ["want to learn more", "have a few questions", "need some help with our 
 ORGS = ["a bank", "a hospital", "a startup", "a small agency", "a saas company", "a university", "a retail chain",
         "a law firm", "a nonprofit", "a manufacturing company", "a school", "an insurance company", "a big corporate",
         "a family business", "a consultancy", "the city council", "an online shop", "a newspaper"]
+DEPARTMENTS = ["sales", "marketing", "finance", "hr", "engineering", "procurement", "operations", "customer success",
+               "it", "legal", "product", "support", "revops", "sales ops", "accounting", "design", "data",
+               "partnerships", "demand gen", "business development", "growth", "recruiting", "customer support",
+               "sales enablement", "pr", "communications", "purchasing", "compliance", "security", "marketing ops",
+               "inside sales", "field sales", "account management", "people ops", "talent acquisition", "analytics",
+               "product marketing", "field marketing", "it ops", "devops"]
+DEPT_FRAMES = ["i'm in {d}", "i work in {d}", "in {d}", "i do {d}", "im in {d}", "i am in {d}", "i'm on the {d} side",
+               "i'm in {d} at {c}", "i work in {d} at {c}", "i handle {d}", "i look after {d}", "i run {d}",
+               "i'm responsible for {d}", "i'm in {d}, {goal}", "i do {d} for {c}", "i'm over in {d}",
+               "i work in {d} for {org}", "mostly {d}", "{d}, at {c}", "i'm in charge of {d}"]
+PLACES = ["berlin", "london", "texas", "the uk", "europe", "canada", "sydney", "paris", "new york", "the us", "madrid",
+          "toronto", "singapore"]
+INDUSTRIES = ["retail", "healthcare", "fintech", "logistics", "education", "real estate", "manufacturing", "saas",
+              "hospitality", "insurance"]
+CONTRAST_FRAMES = ["i'm in {p}", "i am in {p}", "we're in {i}", "we are in {i}", "our company is in {i}",
+                   "i'm based in {p}"]
 NAME_FRAMES = ["{n}", "i'm {n}", "my name is {n}", "{n} here", "call me {n}", "name's {n}", "it's {n}",
                "this is {n} from {c}", "{n}, {r} at {c}", "i'm {n} and i work at {c}", "{n} from {c}",
                "hey, {n} here, {r} at {c}"]
@@ -156,6 +178,15 @@ def role_example(rng: random.Random) -> str:
                                                 org=rng.choice(ORGS))
 
 
+def department_example(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return rng.choice(CONTRAST_FRAMES).format(p=rng.choice(PLACES), i=rng.choice(INDUSTRIES))
+    department = rng.choice(DEPARTMENTS)
+    written = department.upper() if len(department) <= 3 and rng.random() < 0.5 else cased(rng, department)
+    return rng.choice(DEPT_FRAMES).format(d=f"[{written}](role)", c=f"[{company(rng)}](company)",
+                                          goal=rng.choice(GOALS), org=rng.choice(ORGS))
+
+
 def digest(example: str) -> str:
     plain = re.sub(r"\[([^\]]+)\]\(\w+\)", r"\1", example)
     words = " ".join(re.sub(r"[^a-z0-9 ]", "", plain.lower()).split())
@@ -167,7 +198,7 @@ def render() -> str:
     known = known_companies()
     streams: list[tuple[int, int, Callable[[random.Random], str]]] = [
         (SEED, COUNT, example), (KNOWN_SEED, KNOWN_COUNT, lambda rng: known_example(rng, known)),
-        (ROLE_SEED, ROLE_COUNT, role_example)]
+        (ROLE_SEED, ROLE_COUNT, role_example), (DEPT_SEED, DEPT_COUNT, department_example)]
     for seed, count, make in streams:  # each stream with its own generator: adding one leaves the others as they were
         rng, target = random.Random(seed), len(seen) + count  # noqa: S311 - reproducible data, not secrets
         while len(seen) < target:
@@ -182,7 +213,7 @@ def render() -> str:
 
 def main() -> int:
     OUT.write_text(render(), encoding="utf-8")
-    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT} examples)")
+    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT + DEPT_COUNT} examples)")
     return 0
 
 
