@@ -26,6 +26,11 @@ F = ProfileField
     ("I'd like to get better forecasts please", "get better forecasts"),
     ("our team really needs cleaner pipeline data", "cleaner pipeline data"),
     ("the CRM needs work", None),  # only a person or a team has needs here
+    ("we're evaluating forecasting tools", "forecasting tools"),  # a kind of tool is a need (stop 26)
+    ("I'm researching lead scoring software for my team", "lead scoring software for my team"),
+    ("we are looking at pipeline analytics platforms", "pipeline analytics platforms"),
+    ("we're comparing a few options", None),  # what is compared must be a kind of tool
+    ("we're evaluating Pipewise against Clari", None),
 ])
 def test_a_stated_need_is_the_use_case(message: str, need: str | None) -> None:
     assert volunteered_facts(message, T0).get(F.USE_CASE) == need
