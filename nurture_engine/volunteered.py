@@ -161,13 +161,16 @@ def _refines(profile_field: ProfileField, answer: str, raw: str, now: datetime) 
 def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, now: datetime,
                      known: Collection[ProfileField] = ()) -> dict[ProfileField, str]:
     """`answers` plus the facts `message` volunteers for fields the answers leave empty, or state less fully
-    (not the `ONLY_WHEN_UNKNOWN` fields among `known`)."""
+    (not the `ONLY_WHEN_UNKNOWN` fields among `known`, nor their answers, unless the answer is a fragment of what is
+    volunteered: the NLU's use case "better" of "we need better forecasting by Q2", which is given either way)."""
     merged = dict(answers)
     for profile_field, raw in volunteered_facts(message, now).items():
         answer = merged.get(profile_field)
-        if profile_field in ONLY_WHEN_UNKNOWN and (profile_field in known or answer is not None):
+        fragment = profile_field in ONLY_WHEN_UNKNOWN and answer is not None and _fragment_of(answer, raw)
+        if profile_field in ONLY_WHEN_UNKNOWN and not fragment and (profile_field in known or answer is not None):
             continue
-        if answer is None or _refines(profile_field, answer, raw, now) or _team_not_company(profile_field, answer):
+        if (answer is None or fragment or _refines(profile_field, answer, raw, now)
+                or _team_not_company(profile_field, answer)):
             merged[profile_field] = raw
     return merged
 
@@ -177,6 +180,12 @@ def only_new_needs(answers: Mapping[ProfileField, str], given: Collection[Profil
     """`answers` without the `ONLY_WHEN_UNKNOWN` fields that only the message volunteered (not among `given`)
     and the profile already has (`known`)."""
     return {f: raw for f, raw in answers.items() if f in given or f not in ONLY_WHEN_UNKNOWN or f not in known}
+
+
+def _fragment_of(answer: str, raw: str) -> bool:
+    """Whether `answer` is some of `raw`'s words, in order, and not all of them."""
+    part, whole = " ".join(answer.lower().split()), " ".join(raw.lower().split())
+    return part != whole and f" {part} " in f" {whole} "
 
 
 _TEAM = re.compile(r"\bteams?\b", re.IGNORECASE)

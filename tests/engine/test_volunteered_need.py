@@ -54,6 +54,15 @@ def test_the_nlus_use_case_or_a_known_one_is_never_replaced() -> None:
     assert with_volunteered({}, message, T0) == {F.USE_CASE: "stop losing deals"}
 
 
+def test_a_fragment_of_the_stated_need_gives_way_to_it() -> None:
+    """The NLU tagged the use case "better" of "... and we need better forecasting by Q2" (stop 26's model)."""
+    message = "I'm Sofia from Initech and we need better forecasting by Q2"
+    assert with_volunteered({F.USE_CASE: "better"}, message, T0)[F.USE_CASE] == "better forecasting by Q2"
+    assert with_volunteered({F.USE_CASE: "forecast"}, message, T0)[F.USE_CASE] == "forecast"  # not its words
+    # Rasa has filled the slot with the fragment, so the visit knows it: the fragment is an answer either way
+    assert with_volunteered({F.USE_CASE: "better"}, message, T0, known={F.USE_CASE})[F.USE_CASE] != "better"
+
+
 async def test_an_introduction_with_a_need_is_not_asked_the_need() -> None:
     service, _, _ = memory_service()
     conv = Conversation(channel=Channel.WEB, sender_id="visitor-need")
