@@ -55,3 +55,25 @@ async def test_an_emoji_alone_is_read_as_what_it_says(sqlite_stack: Stack, http:
     replies = await v.say("🙏")
     assert said(replies, "utter_welcome_mid_question") and asked(replies) == ["use_case"], replies
     assert not said(replies, "utter_out_of_scope"), replies
+
+
+async def test_a_check_that_the_assistant_is_there_and_words_that_are_no_email(sqlite_stack: Stack,
+                                                                               http: aiohttp.ClientSession) -> None:
+    """Until stop 26 "who uses pipewise?" was a request for sales (its FAQ entry went unused), "are you still there?"
+    mid-question got "not one I can answer", a greeting mid-question the whole introduction again, and "I'm a
+    student researching sales tools" to the email question "it needs an @ and a domain"."""
+    customers = next(e for e in test_settings().business.faq if "your customers" in e.words)
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("which companies use your product?")
+    assert customers.answer in replies and asked(replies) == ["use_case"], replies
+    replies = await v.say("are you still there?")
+    assert said(replies, "utter_still_here") and asked(replies) == ["use_case"], replies
+    assert not said(replies, "utter_greet"), replies
+    assert asked(await v.say("I'd like to talk to your sales team")) == ["email"]
+    replies = await v.say("I'm a student researching sales tools")
+    assert said(replies, "utter_invalid_email_sentence") and asked(replies) == ["email"], replies
+    replies = await v.say("hello?")
+    assert said(replies, "utter_still_here") and asked(replies) == ["email"], replies
+    replies = await v.say("I'd rather not share it")
+    assert asked(replies) == [], replies
