@@ -109,7 +109,7 @@ DEPARTMENTS = ["sales", "marketing", "finance", "hr", "engineering", "procuremen
 DEPT_FRAMES = ["i'm in {d}", "i work in {d}", "in {d}", "i do {d}", "im in {d}", "i am in {d}", "i'm on the {d} side",
                "i'm in {d} at {c}", "i work in {d} at {c}", "i handle {d}", "i look after {d}", "i run {d}",
                "i'm responsible for {d}", "i'm in {d}, {goal}", "i do {d} for {c}", "i'm over in {d}",
-               "i work in {d} for {org}", "mostly {d}", "{d}, at {c}", "i'm in charge of {d}"]
+               "i work in {d} for {org}", "mostly {d}", "i'm in charge of {d}"]
 PLACES = ["berlin", "london", "texas", "the uk", "europe", "canada", "sydney", "paris", "new york", "the us", "madrid",
           "toronto", "singapore"]
 INDUSTRIES = ["retail", "healthcare", "fintech", "logistics", "education", "real estate", "manufacturing", "saas",
