@@ -20,6 +20,8 @@ from .timeline import parse_timeline
 MAX_ANSWER_CHARS = 300
 EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}")
+_SPELLED_EMAIL = re.compile(r"\b(?:at|arroba)\b|\w\.\w|\bdot\b", re.IGNORECASE)
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 _LEAD_INS = re.compile(
     r"^(?:(?:well|so|ok|okay|sure|yes|yeah|hi|hello)[,!.\s]+)?"
     r"(?:my name is|my name's|name's|i am|i'm|im|call me|this is|it's|it is|we are|we're|"
@@ -70,11 +72,20 @@ def _strip_lead_in(text: str) -> str:
     return _LEAD_INS.sub("", text, count=1).strip(" .!?,;:")
 
 
+def _not_an_email_reason(raw: str) -> str:
+    """"syntax" for an address with an @ gone wrong, "missing_at" for one without ("bob at gmail dot com",
+    "bob.gmail.com"), "sentence" for words that are no attempt at one ("I'm a student researching sales tools")."""
+    if "@" in raw:
+        return "syntax"
+    if _SPELLED_EMAIL.search(raw) or len(_LETTER_WORD.findall(raw)) < 3:
+        return "missing_at"
+    return "sentence"
+
+
 def parse_email(raw: str) -> str:
     match = EMAIL_RE.search(raw)
     if not match:
-        reason = "missing_at" if "@" not in raw else "syntax"
-        raise InvalidValue("email", reason)
+        raise InvalidValue("email", _not_an_email_reason(raw))
     email = match.group(0).lower()
     local = email.partition("@")[0]
     if len(email) > 254 or len(local) > 64 or ".." in email or local.startswith(".") or local.endswith("."):

@@ -24,6 +24,10 @@ def test_email_is_extracted_and_lower_cased(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(("raw", "reason"), [
     ("bob at gmail dot com", "missing_at"),
+    ("my email is bob.gmail.com", "missing_at"),
+    ("bob gmail", "missing_at"),
+    ("I'm a student researching sales tools", "sentence"),
+    ("just send it to my work address", "sentence"),
     ("bob@gmail", "syntax"),
     ("bob@@gmail.com", "syntax"),
     ("bob..x@gmail.com", "syntax"),
