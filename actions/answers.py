@@ -44,31 +44,46 @@ class ActionAnswerProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        intent = tracker.latest_message.get("intent", {}).get("name") or ""
-        svc = await service()
-        facts = svc.business
-        links = "; ".join(f"{item.title}: {item.url}" for item in svc.content[:CONTENT_SHOWN])
-        response = _RESPONSES.get(intent, "utter_default")
-        if response == "utter_onboarding" and not facts.onboarding:
-            response = "utter_onboarding_ask_team"  # nurture.yml has no business.onboarding
-        text = tracker.latest_message.get("text") or ""
-        named = connectors.named(text, facts.connectors) if response == "utter_integrations" else []
-        if named:  # "do you integrate with HubSpot?": a yes, not the whole list
-            response = "utter_integrations_named"
-        if response in ASKED_AGAIN and response in _said(tracker):
-            response = ASKED_AGAIN[response]
-        answer = await faq_answer(tracker) if response in FAQ_FIRST else None
-        if answer is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
-            dispatcher.utter_message(response="utter_faq", answer=answer)
-            return []
-        if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
-            dispatcher.utter_message(response="utter_security", security=facts.security)
-        dispatcher.utter_message(
-            response=response, company=facts.company, product=facts.product, onboarding=facts.onboarding,
-            pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
-            privacy_url=facts.privacy_url, contact_email=facts.contact_email, meeting_link=facts.meeting_link,
-            content_links=links, connectors=connectors.listed(named) if named else "")
+        await answer_product(dispatcher, tracker, tracker.latest_message.get("intent", {}).get("name") or "")
         return []
+
+
+async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+    """The answer to a product question of `intent` in the latest message's words."""
+    svc = await service()
+    facts = svc.business
+    links = "; ".join(f"{item.title}: {item.url}" for item in svc.content[:CONTENT_SHOWN])
+    response = _RESPONSES.get(intent, "utter_default")
+    if response == "utter_onboarding" and not facts.onboarding:
+        response = "utter_onboarding_ask_team"  # nurture.yml has no business.onboarding
+    text = tracker.latest_message.get("text") or ""
+    named = connectors.named(text, facts.connectors) if response == "utter_integrations" else []
+    if named:  # "do you integrate with HubSpot?": a yes, not the whole list
+        response = "utter_integrations_named"
+    if response in ASKED_AGAIN and response in _said(tracker):
+        response = ASKED_AGAIN[response]
+    answer = await faq_answer(tracker) if response in FAQ_FIRST else None
+    if answer is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
+        dispatcher.utter_message(response="utter_faq", answer=answer)
+        return
+    if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
+        dispatcher.utter_message(response="utter_security", security=facts.security)
+    dispatcher.utter_message(
+        response=response, company=facts.company, product=facts.product, onboarding=facts.onboarding,
+        pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
+        privacy_url=facts.privacy_url, contact_email=facts.contact_email, meeting_link=facts.meeting_link,
+        content_links=links, connectors=connectors.listed(named) if named else "")
+
+
+def last_product_question(tracker: Tracker) -> str | None:
+    """The intent of the visitor's last product question in this session before the latest message, if any: "and
+    Pipedrive?" goes on from "do you integrate with HubSpot?"."""
+    users = [e for e in session_events(tracker) if e.get("event") == "user"][:-1]
+    for event in reversed(users):
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent in _RESPONSES:
+            return str(intent)
+    return None
 
 
 class ActionAnswerNextSteps(Action):

@@ -12,6 +12,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
+from nurture_engine.normalize import is_follow_up
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
     Acknowledgement,
@@ -22,6 +23,7 @@ from nurture_engine.profiling import (
     close_visit,
 )
 
+from .answers import answer_product, last_product_question
 from .runtime import as_text, conversation, faq_answer, service, session_events, visit_state
 
 REQUESTED_SLOT = "requested_slot"
@@ -86,22 +88,36 @@ async def _greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
 
 
 def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str],
-                   faq_answer: str | None = None) -> None:
+                   question_answered: bool = False) -> None:
     """Re-asks with the reason: `utter_invalid_<field>_<reason>`, else `utter_invalid_<reason>` (any field's, as
-    "question"), else `utter_invalid_<field>`, the first the domain has. A question back that the business's FAQ
-    answers ("is there a mobile app?") gets that answer instead."""
+    "question"), else `utter_invalid_<field>`, the first the domain has; nothing for a question back that
+    `_answer_question_back` answered."""
     responses = domain.get("responses", {})
     for field, reason in invalid.items():
-        if reason == "question" and faq_answer:
-            dispatcher.utter_message(response="utter_faq", answer=faq_answer)
+        if reason == "question" and question_answered:
             continue
         names = (f"utter_invalid_{field.value}_{reason}", f"utter_invalid_{reason}")
         dispatcher.utter_message(response=next((n for n in names if n in responses), f"utter_invalid_{field.value}"))
 
 
-async def _faq_answer(tracker: Tracker, invalid: Mapping[ProfileField, str]) -> str | None:
-    """The FAQ's answer to a question put back to a profile question, if it has one."""
-    return await faq_answer(tracker) if "question" in invalid.values() else None
+async def _answer_question_back(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                invalid: Mapping[ProfileField, str]) -> bool:
+    """A question put back to a profile question, answered by the business's FAQ ("is there a mobile app?") or,
+    when it goes on from the visitor's last product question ("and Pipedrive?" after "do you integrate with
+    HubSpot?"), on that topic. Returns whether it was answered."""
+    questions = [f for f, reason in invalid.items() if reason == "question"]
+    if not questions:
+        return False
+    answer = await faq_answer(tracker)
+    if answer:
+        dispatcher.utter_message(response="utter_faq", answer=answer)
+        return True
+    message = as_text(tracker.latest_message.get("text")) or ""
+    topic = last_product_question(tracker)
+    if topic is None or not any(is_follow_up(message, f) for f in questions):
+        return False
+    await answer_product(dispatcher, tracker, topic)
+    return True
 
 
 def _slot_events(result: ProfileTurnResult) -> list[EventType]:
@@ -143,7 +159,8 @@ class ValidateProfileForm(FormValidationAction):
         ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
-        _utter_invalid(dispatcher, domain, result.invalid, await _faq_answer(tracker, result.invalid))
+        _utter_invalid(dispatcher, domain, result.invalid,
+                       await _answer_question_back(dispatcher, tracker, result.invalid))
         if ack.after:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
         events = _slot_events(result)
@@ -191,7 +208,7 @@ class ValidateDemoForm(FormValidationAction):
         events, rejected = await _store_answers(tracker)
         # only the email was asked for: other facts the request came with are stored, or dropped when unclear
         invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
-        _utter_invalid(dispatcher, domain, invalid, await _faq_answer(tracker, invalid))
+        _utter_invalid(dispatcher, domain, invalid, await _answer_question_back(dispatcher, tracker, invalid))
         return events
 
 

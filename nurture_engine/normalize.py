@@ -56,6 +56,24 @@ _NO_NEED_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileFie
 Better Forecasting"): it is re-asked, and the need is the use case when the profile has none."""
 
 
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|cool|great|right|hmm+|thanks|nice)[\s,.!]+)*(?P<lead>and|(?:and\s+)?(?:what|how)\s+about)\s+"
+    r"(?P<subject>[^?\n]{1,60}?)\s*\?[\s?!.]*$", re.IGNORECASE)
+_PROPER_NOUN = re.compile(r"[A-Z][\w.&-]*")
+
+
+def is_follow_up(raw: str, field: ProfileField) -> bool:
+    """A question that goes on from the visitor's last one ("and Pipedrive?", "ok, what about Dynamics?"): no
+    name, company or role. To the use case question "what about lead scoring?" stays an answer; a follow-up
+    starting with "and", or about a name ("what about Dynamics?"), is a question."""
+    match = _FOLLOW_UP.match(raw[:200])
+    if match is None:
+        return False
+    if field is not ProfileField.USE_CASE:
+        return True
+    return match.group("lead").lower() == "and" or _PROPER_NOUN.fullmatch(match.group("subject")) is not None
+
+
 def is_question_back(raw: str) -> bool:
     """A question put to the assistant ("what happens next?", "who's asking?"): no name, company, role or use
     case, though Rasa takes the whole message for the one being asked. "How do we stop losing deals?",
@@ -201,6 +219,8 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "too_long")
     if (field in FREE_TEXT_FIELDS or (field is ProfileField.EMAIL and "@" not in raw)) and is_question_back(raw):
         raise InvalidValue(field.value, "question")  # "do you have customers in healthcare?" to the email question
+    if field in FREE_TEXT_FIELDS and is_follow_up(raw, field):
+        raise InvalidValue(field.value, "question")
     if field in _NO_NEED_FIELDS and opens_with_need(raw):
         raise InvalidValue(field.value, "need")
     return PARSERS[field](raw, now)

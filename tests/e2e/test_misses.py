@@ -77,3 +77,22 @@ async def test_a_check_that_the_assistant_is_there_and_words_that_are_no_email(s
     assert said(replies, "utter_still_here") and asked(replies) == ["email"], replies
     replies = await v.say("I'd rather not share it")
     assert asked(replies) == [], replies
+
+
+async def test_a_follow_up_question_goes_on_with_the_last_topic(sqlite_stack: Stack,
+                                                               http: aiohttp.ClientSession) -> None:
+    """Until stop 26 "ok, what about Dynamics?" after an integrations question was stored as the use case and
+    "and pipedrive?" as the role: a follow-up is answered on the topic of the visitor's last product question."""
+    business = test_settings().business
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("do you integrate with hubspot?")
+    assert said(replies, "utter_integrations_named") and asked(replies) == ["use_case"], replies
+    replies = await v.say("ok, what about Dynamics?")  # no connector: the integrations paragraph
+    assert business.integrations.strip() in replies and asked(replies) == ["use_case"], replies
+    replies = await v.say("lead scoring")
+    assert asked(replies) == ["role"], replies
+    replies = await v.say("and pipedrive?")
+    assert any("Pipedrive" in r and "out of the box" in r for r in replies) and asked(replies) == ["role"], replies
+    profile = (await v.lead())["profile"]
+    assert profile["use_case"] == "lead scoring" and "role" not in profile, profile

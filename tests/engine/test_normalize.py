@@ -207,3 +207,23 @@ def test_a_stated_need_is_no_name_company_or_role(field: ProfileField, raw: str)
 def test_wants_that_are_no_need_are_answers(field: ProfileField, raw: str,
                                                                      value: object) -> None:
     assert normalise(field, raw, NOW) == value
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    (ProfileField.USE_CASE, "ok, what about Dynamics?"),
+    (ProfileField.USE_CASE, "and pipedrive?"),
+    (ProfileField.ROLE, "and pipedrive?"),
+    (ProfileField.ROLE, "what about the enterprise plan?"),
+    (ProfileField.COMPANY, "cool, and Zoho?"),
+    (ProfileField.NAME, "how about SSO?"),
+])
+def test_a_follow_up_question_is_no_answer(field: ProfileField, raw: str) -> None:
+    """"ok, what about Dynamics?" was stored as the use case and "and pipedrive?" as the role until stop 26."""
+    with pytest.raises(InvalidValue) as err:
+        normalise(field, raw, NOW)
+    assert err.value.reason == "question"
+
+
+@pytest.mark.parametrize("raw", ["What about lead scoring?", "what about forecasting?", "and also forecasting"])
+def test_a_need_put_as_what_about_is_still_a_use_case(raw: str) -> None:
+    assert normalise(ProfileField.USE_CASE, raw, NOW)
