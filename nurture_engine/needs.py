@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+# A kind of tool evaluated ("we're comparing forecasting tools") is a need too: tried before the plain "looking".
 _WANT = re.compile(
     r"\b(?:we|i|our\s+team|my\s+team)(?:\s+(?:really|just|also|mainly|mostly))?"
     r"(?:(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:evaluating|comparing|researching|shopping\s+for|looking\s+(?:at|into))"
@@ -15,7 +16,6 @@ _WANT = re.compile(
     r"|\s+wants?|\s+wanna|\s+needs?|(?:'d|\u2019d|\s+would)\s+(?:like|love)"
     r"|(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:looking|hoping|trying|planning|aiming)|\s+hope|\s+plan|\s+aim)"
     r"\s+(?:to\s+|for\s+)?(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
-# (a kind of tool evaluated, "we're comparing forecasting tools", is a need too: tried before the plain "looking")
 # wants that are no use case: a demo, a call, information, a job, a privacy request, an object that refers back
 # ("it"), keeping one's details private
 _NOT_A_USE_CASE = re.compile(

@@ -166,11 +166,12 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
     merged = dict(answers)
     for profile_field, raw in volunteered_facts(message, now).items():
         answer = merged.get(profile_field)
-        fragment = profile_field in ONLY_WHEN_UNKNOWN and answer is not None and _fragment_of(answer, raw)
-        if profile_field in ONLY_WHEN_UNKNOWN and not fragment and (profile_field in known or answer is not None):
-            continue
-        if (answer is None or fragment or _refines(profile_field, answer, raw, now)
-                or _team_not_company(profile_field, answer)):
+        if profile_field in ONLY_WHEN_UNKNOWN:
+            taken = _fragment_of(answer, raw) if answer is not None else profile_field not in known
+        else:
+            taken = (answer is None or _refines(profile_field, answer, raw, now)
+                     or _team_not_company(profile_field, answer))
+        if taken:
             merged[profile_field] = raw
     return merged
 
