@@ -278,3 +278,14 @@ async def test_a_question_answered_twice_with_other_facts_is_left_for_another_vi
     assert "use_case" not in asked(replies) and asked(replies), replies
     profile = (await v.lead())["profile"]
     assert profile["company_size"] == {"min": 12, "max": 12} and profile["role"]["title"] == "Founder", profile
+
+
+async def test_the_team_one_works_in_is_a_role(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """Stop 25's model read no role in "I work in marketing at Globex" (only "in the marketing department"), so the
+    message, said to the use-case question, was stored as the use case."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("I work in marketing at Quillfeather")
+    assert asked(replies) == ["use_case"], replies  # facts only: the question is asked again
+    profile = (await v.lead())["profile"]
+    assert profile["role"]["title"] == "Marketing" and "use_case" not in profile, profile
