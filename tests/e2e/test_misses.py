@@ -96,3 +96,17 @@ async def test_a_follow_up_question_goes_on_with_the_last_topic(sqlite_stack: St
     assert any("Pipedrive" in r and "out of the box" in r for r in replies) and asked(replies) == ["role"], replies
     profile = (await v.lead())["profile"]
     assert profile["use_case"] == "lead scoring" and "role" not in profile, profile
+
+
+async def test_a_greeting_names_no_company(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """Until stop 27 "Namaste" alone was a greeting and, to the entity extractor, a company: it was stored as the
+    visitor's company (Rasa fills a slot from an entity whatever the intent). A social message that is nothing
+    but the entity names nobody (nurture_nlu/social.py)."""
+    v = Visitor(sqlite_stack, http)
+    replies = await v.say("Namaste")
+    assert said(replies, "utter_greet") and asked(replies) == ["use_case"], replies
+    assert asked(await v.say("lead scoring")) == ["role"]
+    replies = await v.say("Namaste!")
+    assert said(replies, "utter_still_here") and asked(replies) == ["role"], replies
+    profile = (await v.lead())["profile"]
+    assert profile == {"use_case": "lead scoring"}, profile
