@@ -33,6 +33,11 @@ ROLE_COUNT = 200
 # it is a use case.
 DEPT_SEED = 2029
 DEPT_COUNT = 160
+# A fifth stream: the answer alone, as typed to "which company are you with?" or "what's your name?" — a company
+# (invented or well known, one to three words) or a full name with nothing around it. The first four streams
+# have few of them, so a company named alone was mostly missed.
+BARE_SEED = 2030
+BARE_COUNT = 200
 
 # Generated examples found identical to an evaluation example by bench/nlu_eval.py's overlap check,
 # kept out by digest (sha256 of the lower-cased words without entity marks) so that no evaluation
@@ -47,6 +52,9 @@ HEADS = ["blue", "north", "silver", "green", "bright", "iron", "red", "summit", 
 TRADES = ["labs", "systems", "analytics", "logistics", "health", "media", "studios", "software", "robotics", "foods",
           "energy", "partners", "capital", "group", "consulting", "works", "bank", "insurance", "tech", "cloud",
           "payments", "learning", "motors", "retail", "biotech", "security", "data", "marketing", "design", "freight"]
+BARE_TRADES = [*TRADES, "industries", "enterprises", "corporation", "holdings", "solutions", "technologies",
+               "international", "dynamics", "ventures", "global", "networks", "brands", "services", "company",
+               "manufacturing", "pharma", "airlines", "hotels", "electric", "records", "publishing", "textiles"]
 LEGAL = ["inc", "ltd", "gmbh", "llc", "corp", "ag", "plc", "bv", "co"]
 SYLLABLES = ["zen", "tri", "ko", "va", "plu", "mly", "tar", "vo", "bris", "ka", "lo", "mi", "ra", "nex", "qui", "dor",
              "sel", "fy", "ly", "xa", "pe", "ton", "gri", "bo", "lu", "ve", "sta", "ix", "ora", "ent"]
@@ -187,6 +195,29 @@ def department_example(rng: random.Random) -> str:
                                           goal=rng.choice(GOALS), org=rng.choice(ORGS))
 
 
+def bare_company(rng: random.Random) -> str:
+    """An invented company as named alone: one made-up word, or a word (a family name, say) and what it does."""
+    roll = rng.random()
+    if roll < 0.4:
+        words = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))]
+    else:
+        head = rng.choice(LAST) if rng.random() < 0.4 else rng.choice(HEADS)
+        words = [head, rng.choice(BARE_TRADES)]
+        if roll > 0.85:  # a third word: "Green Vertex Logistics", "Novak Ventures GmbH"
+            words = [head, rng.choice(HEADS), words[1]] if rng.random() < 0.5 else [*words, rng.choice(LEGAL)]
+    return cased(rng, " ".join(words), upper_ok=len(words[0]) <= 4)
+
+
+def bare_example(rng: random.Random, known: list[str]) -> str:
+    roll = rng.random()
+    if roll < 0.2:
+        return f"[{cased(rng, rng.choice(FIRST) + ' ' + rng.choice(LAST))}](name)"
+    if roll < 0.4:
+        name = rng.choice([k for k in known if " " not in k])
+        return f"[{cased(rng, name, upper_ok=len(name) <= 4)}](company)"
+    return f"[{bare_company(rng)}](company)"
+
+
 def digest(example: str) -> str:
     plain = re.sub(r"\[([^\]]+)\]\(\w+\)", r"\1", example)
     words = " ".join(re.sub(r"[^a-z0-9 ]", "", plain.lower()).split())
@@ -198,7 +229,8 @@ def render() -> str:
     known = known_companies()
     streams: list[tuple[int, int, Callable[[random.Random], str]]] = [
         (SEED, COUNT, example), (KNOWN_SEED, KNOWN_COUNT, lambda rng: known_example(rng, known)),
-        (ROLE_SEED, ROLE_COUNT, role_example), (DEPT_SEED, DEPT_COUNT, department_example)]
+        (ROLE_SEED, ROLE_COUNT, role_example), (DEPT_SEED, DEPT_COUNT, department_example),
+        (BARE_SEED, BARE_COUNT, lambda rng: bare_example(rng, known))]
     for seed, count, make in streams:  # each stream with its own generator: adding one leaves the others as they were
         rng, target = random.Random(seed), len(seen) + count  # noqa: S311 - reproducible data, not secrets
         while len(seen) < target:
@@ -213,7 +245,7 @@ def render() -> str:
 
 def main() -> int:
     OUT.write_text(render(), encoding="utf-8")
-    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT + DEPT_COUNT} examples)")
+    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT + DEPT_COUNT + BARE_COUNT} examples)")
     return 0
 
 

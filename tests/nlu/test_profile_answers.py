@@ -13,7 +13,8 @@ def test_generated_examples_are_committed_as_generated() -> None:
     assert (PROJECT_ROOT / "nlu_data" / "profile_answers.yml").read_text(encoding="utf-8") == text
     examples = [line[6:] for line in text.splitlines() if line.startswith("    - ")]
     assert len(examples) == len(set(examples)) == (module.COUNT + module.KNOWN_COUNT
-                                                     + module.ROLE_COUNT + module.DEPT_COUNT)
+                                                     + module.ROLE_COUNT + module.DEPT_COUNT
+                                                     + module.BARE_COUNT)
     for example in examples:
         for value, entity in re.findall(r"\[([^\]]+)\]\((\w+)\)", example):
             assert entity in {"company", "role", "name"}
@@ -38,3 +39,18 @@ def test_a_team_worked_in_is_a_role_and_a_place_or_industry_is_not() -> None:
     untagged = [line for line in generated.splitlines() if line.startswith(("    - i'm in ", "    - we're in "))
                 and "](" not in line]
     assert len(untagged) >= 10  # "i'm in berlin", "we're in retail": the same words, no role
+
+
+def test_companies_and_names_are_also_taught_alone() -> None:
+    """The answer with nothing around it, as typed to "which company are you with?" or "what's your name?"."""
+    module = load_script("scripts/gen_profile_answers.py")
+    lines = [line[6:] for line in module.render().splitlines() if line.startswith("    - ")]
+    alone = [re.fullmatch(r"\[([^\]]+)\]\((\w+)\)", line) for line in lines]
+    companies = [m.group(1) for m in alone if m and m.group(2) == "company"]
+    names = [m.group(1) for m in alone if m and m.group(2) == "name"]
+    assert len(companies) >= 150 and len(names) >= 30
+    words = {len(c.split()) for c in companies}
+    assert words == {1, 2, 3}
+    assert sum(c == c.lower() for c in companies) > len(companies) / 4  # typed in lower case too
+    bare_trades = set(module.BARE_TRADES) - set(module.TRADES)
+    assert any(c.lower().split()[-1] in bare_trades for c in companies)
