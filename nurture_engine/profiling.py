@@ -11,7 +11,8 @@ from enum import Enum
 from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
 from .needs import stated_need
 from .normalize import FREE_TEXT_FIELDS
-from .volunteered import with_volunteered
+from .roles import role_in_message
+from .volunteered import SCAN_CHARS, with_volunteered
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,10 +195,13 @@ employees staff folks work working currently right now just so well also here th
 hello hey yes yeah ok okay sure called named name um uh like
 want wants wanna need needs would we'd i'd love hope hoping plan planning aim aiming looking trying
 small smaller tiny big bigger large medium mid midsize sized size growing agency startup firm business shop studio
-consultancy organisation organization""".split())
+consultancy organisation organization
+run runs running lead leading manage manages managing head heads heading handle handles handling oversee oversees
+own owns do does doing department dept side function charge""".split())
 """The verbs of a stated need count as filler: "we need better forecasting", said to "what's your role?", is the
 use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting"). So do the words
-that describe a company: "we're a small agency, 5 people" is a company size, not a use case (stop 25)."""
+that describe a company: "we're a small agency, 5 people" is a company size, not a use case (stop 25), and the
+verbs of doing a job: "I run marketing" is a role (stop 27 stored it as the use case too)."""
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
@@ -265,4 +269,15 @@ def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, st
     `without_bare_restatement`, which also gives the field to ask again). What the profile already holds is
     dropped where every answer is stored (`NurtureService.record_answers`, `without_known`)."""
     answers = with_volunteered(whole_use_case(turn), turn.message, now, known=turn.visit.known)
-    return without_bare_restatement(replace(turn, answers=answers))
+    return without_bare_restatement(replace(turn, answers=with_role_verb(answers, turn.message)))
+
+
+def with_role_verb(answers: Mapping[ProfileField, str], message: str | None) -> dict[ProfileField, str]:
+    """The answers, with the role as the message says it when a verb of running a team goes with it: the NLU
+    reads "marketing" in "I run marketing", which is the Head of Marketing (`roles.role_in_message`)."""
+    merged = dict(answers)
+    role = merged.get(ProfileField.ROLE)
+    phrase = role_in_message(message[:SCAN_CHARS], role) if role and message else None
+    if phrase:
+        merged[ProfileField.ROLE] = phrase
+    return merged

@@ -48,6 +48,35 @@ _IN_DEPARTMENT = re.compile(r"^(?:in|on)\s+(?!charge\b)(?:the\s+)?(?=\w)", re.IG
 _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "thanks",
                          "maybe", "idk", "none", "nothing"})
 _TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
+_VERB = (r"\bi\s+(?:(?P<head>head(?:\s+up)?|run|oversee|own)|(?P<lead>lead)|(?P<manage>manage))"
+         r"\s+(?:the\s+|our\s+|my\s+)?")
+_BY_VERB = re.compile(_VERB + r"(?P<team>[^\W\d_][\w&/ -]*?)(?:\s+(?:team|department|dept|function|side))?$",
+                      re.IGNORECASE)
+"""A team one runs: "I head up sales ops" is the Head of Sales Operations, "I manage marketing" a Marketing Manager
+(stop 27 gave both the department's title at the individual level)."""
+
+
+def role_in_message(message: str, role: str) -> str | None:
+    """The words of `message` that say the NLU's `role` with the verb of running it ("I run marketing" for
+    "marketing"), if any: the verb gives the seniority that the department alone lacks."""
+    words = " ".join(role.split())
+    if not words:
+        return None
+    found = re.search(_VERB + rf"(?:{re.escape(words)})(?:\s+(?:team|department|dept|function|side))?\b", message,
+                      re.IGNORECASE)
+    return found.group(0) if found else None
+
+
+def _by_verb(text: str) -> dict[str, str] | None:
+    found = _BY_VERB.match(text)
+    if not found:
+        return None
+    team = _title_case(_TRAILER.sub("", found.group("team")))
+    if found.group("head"):
+        return {"title": f"Head of {team}", "seniority": "director"}
+    if found.group("lead"):
+        return {"title": f"{team} Lead", "seniority": "manager"}
+    return {"title": f"{team} Manager", "seniority": "manager"}
 
 
 def _title_case(text: str) -> str:
@@ -69,6 +98,9 @@ def _title_case(text: str) -> str:
 
 def normalise_role(raw: str) -> dict[str, str]:
     text = " ".join(raw.split()).strip(" .!?,;:")
+    by_verb = _by_verb(text)
+    if by_verb is not None:
+        return by_verb
     text = _IN_DEPARTMENT.sub("", _LEAD_IN.sub("", text, count=1), count=1)
     lowered = text.lower()
     if not text or lowered in _NOT_A_ROLE or len(text) > 120 or not re.search(r"[^\W\d_]", text):

@@ -106,6 +106,11 @@ def test_unclear_timeline_is_rejected() -> None:
     ("at college", "Student", "student"),
     ("head of school", "Head of School", "director"),
     ("high school teacher", "High School Teacher", "individual"),
+    # a team one runs (stop 27: the department's title at the individual level)
+    ("I head up sales ops", "Head of Sales Operations", "director"),
+    ("i run marketing at Globex", "Head of Marketing", "director"),
+    ("I lead the revops team", "Revenue Operations Lead", "manager"),
+    ("I manage our SDR team", "SDR Manager", "manager"),
 ])
 def test_role_title_and_seniority(raw: str, title: str, seniority: str) -> None:
     assert normalise_role(raw) == {"title": title, "seniority": seniority}

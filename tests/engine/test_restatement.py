@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from nurture_engine.domain import Channel, ProfileField
-from nurture_engine.profiling import ProfileTurn, VisitState, without_bare_restatement
+from nurture_engine.profiling import ProfileTurn, VisitState, new_answers, without_bare_restatement
 from nurture_engine.service import Conversation, NurtureService
 from nurture_engine.testing import memory_service
 
@@ -34,6 +34,9 @@ def turn(requested: ProfileField, message: str, **others: str) -> ProfileTurn:
     # what kind of company it is says no more than its size (stop 25 stored it as the use case)
     (F.USE_CASE, "we're a small agency, 5 people", {"company_size": "5 people"}),
     (F.USE_CASE, "a mid-sized firm, around 200 staff", {"company_size": "around 200 staff"}),
+    # the verbs of doing a job (stop 27 stored "I run marketing" as the use case too)
+    (F.USE_CASE, "I run marketing", {"role": "marketing"}),
+    (F.USE_CASE, "i handle the sales side at Globex", {"role": "sales", "company": "Globex"}),
 ])
 def test_a_message_of_other_facts_does_not_answer_the_question(requested: ProfileField, message: str,
                                                                others: dict[str, str]) -> None:
@@ -54,6 +57,7 @@ def test_an_entity_read_as_a_synonym_is_taken_out_as_typed() -> None:
     (F.USE_CASE, "we're 300 people and need forecasting", {"company_size": "300 people"}),
     (F.COMPANY, "We're Globex, 50 people", {"company_size": "50 people"}),  # the company entity was missed
     (F.USE_CASE, "forecast our pipeline", {}),  # nothing else in the message
+    (F.USE_CASE, "I run marketing and we need lead scoring", {"role": "marketing"}),
     (F.USE_CASE, "we're a small agency of 5 and need better reporting", {"company_size": "5"}),
     (F.TIMELINE, "we're 50 people, want it this quarter", {"company_size": "50 people"}),  # parsed, not free text
 ])
@@ -160,3 +164,20 @@ async def test_a_need_said_to_the_role_question_when_the_use_case_is_known_is_re
     assert result.invalid == {F.ROLE: "need"} and result.next_field is F.ROLE
     lead = await service.lead_for(conv)
     assert lead.profile[F.USE_CASE].value == "pipeline forecasting" and F.ROLE not in lead.profile
+
+
+@pytest.mark.parametrize(("requested", "message", "role", "expected"), [
+    (F.USE_CASE, "I run marketing", "marketing", {F.ROLE: "I run marketing"}),
+    (F.ROLE, "I head up sales ops at Acme", "sales ops", {F.ROLE: "I head up sales ops"}),
+    (F.ROLE, "i manage the SDR team", "SDR", {F.ROLE: "i manage the SDR team"}),
+    (F.ROLE, "I work in marketing", "marketing", {F.ROLE: "marketing"}),  # no verb of running it
+])
+def test_a_verb_of_running_a_team_goes_with_the_role(requested: ProfileField, message: str, role: str,
+                                                      expected: dict[ProfileField, str]) -> None:
+    """The NLU reads the department; "I run marketing" is the Head of Marketing (stop 27: "Marketing", individual,
+    and the whole message stored as the use case too)."""
+    t = ProfileTurn(answers={requested: message, F.ROLE: role} if requested is not F.ROLE else {F.ROLE: role},
+                    requested=requested, intent="inform", message=message,
+                    visit=VisitState(known=frozenset(), asked=(requested,)))
+    answers, _ = new_answers(t, datetime(2026, 11, 28, tzinfo=timezone.utc))
+    assert {f: v for f, v in answers.items() if f is F.ROLE or f is requested} == expected
