@@ -11,13 +11,27 @@ value as typed.
 
 from __future__ import annotations
 
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.entity_synonyms import EntitySynonymMapper
+from rasa.shared.exceptions import InvalidConfigException
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class DeclaredSynonymMapper(EntitySynonymMapper):
     """Maps only declared synonyms (and the case variants of their targets) to their values."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext, synonyms: dict[str, Any] | None = None) -> EntitySynonymMapper:
+        unknown = sorted(set(config) - set(cls.get_default_config()))
+        if unknown:
+            raise InvalidConfigException(f"DeclaredSynonymMapper: unknown option(s) {', '.join(unknown)}")
+        return super().create(config, model_storage, resource, execution_context, synonyms)
 
     def _add_entities_if_synonyms(self, entity: str, synonym: str | None) -> None:
         if synonym is None or str(entity) == str(synonym):

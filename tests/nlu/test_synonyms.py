@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.extractors.entity_synonyms import EntitySynonymMapper
+from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -59,3 +61,9 @@ def test_declared_synonyms_and_their_case_variants_still_map(tmp_path: Path) -> 
 def test_the_pipeline_uses_it_in_place_of_rasas() -> None:
     names = [c["name"] for c in yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())["pipeline"]]
     assert "nurture_nlu.synonyms.DeclaredSynonymMapper" in names and "EntitySynonymMapper" not in names
+
+
+def test_an_unknown_option_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidConfigException, match="unknown option"):
+        DeclaredSynonymMapper.create({"case_sensitive": True}, LocalModelStorage(tmp_path), Resource("synonyms"),
+                                     ExecutionContext(GraphSchema({}), node_name="synonyms"))
