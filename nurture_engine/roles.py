@@ -50,10 +50,10 @@ _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope
 _TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
 _VERB = (r"\bi\s+(?:(?P<head>head(?:\s+up)?|run|oversee|own)|(?P<lead>lead)|(?P<manage>manage))"
          r"\s+(?:the\s+|our\s+|my\s+)?")
-_BY_VERB = re.compile(_VERB + r"(?P<team>[^\W\d_][\w&/ -]*?)(?:\s+(?:team|department|dept|function|side))?$",
-                      re.IGNORECASE)
+_BY_VERB = re.compile(_VERB + r"(?!(?:a|an)\b)(?P<team>[^\W\d_][\w&/ -]*?)"
+                      r"(?:\s+(?:team|department|dept|function|side))?$", re.IGNORECASE)
 """A team one runs: "I head up sales ops" is the Head of Sales Operations, "I manage marketing" a Marketing Manager
-(stop 27 gave both the department's title at the individual level)."""
+(until stop 27, both were the department's title at the individual level). Not "I run a small agency": a business."""
 
 
 def role_in_message(message: str, role: str) -> str | None:
@@ -98,7 +98,7 @@ def _title_case(text: str) -> str:
 
 def normalise_role(raw: str) -> dict[str, str]:
     text = " ".join(raw.split()).strip(" .!?,;:")
-    by_verb = _by_verb(text)
+    by_verb = _by_verb(text) if len(text) <= 120 else None
     if by_verb is not None:
         return by_verb
     text = _IN_DEPARTMENT.sub("", _LEAD_IN.sub("", text, count=1), count=1)

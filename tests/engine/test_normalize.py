@@ -111,6 +111,7 @@ def test_unclear_timeline_is_rejected() -> None:
     ("i run marketing at Globex", "Head of Marketing", "director"),
     ("I lead the revops team", "Revenue Operations Lead", "manager"),
     ("I manage our SDR team", "SDR Manager", "manager"),
+    ("I run a small agency", "I Run A Small Agency", "individual"),  # a business, not a team: as before
 ])
 def test_role_title_and_seniority(raw: str, title: str, seniority: str) -> None:
     assert normalise_role(raw) == {"title": title, "seniority": seniority}
