@@ -19,6 +19,7 @@ from nurture_engine.profiling import (
     ProfileTurn,
     ProfileTurnResult,
     acknowledge,
+    after_questions,
     best_entity_value,
     close_visit,
 )
@@ -30,7 +31,8 @@ REQUESTED_SLOT = "requested_slot"
 ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_NAME: "utter_noted_name",
                     Acknowledgement.NOTED_SKIP: "utter_noted_skip",
                     Acknowledgement.REFUSAL_OK: "utter_refusal_ok",
-                    Acknowledgement.QUESTIONS_STOPPED: "utter_questions_stopped"}
+                    Acknowledgement.QUESTIONS_STOPPED: "utter_questions_stopped",
+                    Acknowledgement.NUMBER_UNPLACED: "utter_number_unplaced"}
 
 
 def _entities(tracker: Tracker) -> list[dict[str, Any]]:
@@ -173,8 +175,9 @@ class ValidateProfileForm(FormValidationAction):
             events.append(SlotSet("profile_asked", [f.value for f in result.asked]))
         if next_value is None:  # the visit's questions are done: the form ends with this turn
             closing = await _close(dispatcher, tracker, result)
-            if not dispatcher.messages and (result.slots or turn.intent == "inform"):  # facts after the questions
-                dispatcher.utter_message(response="utter_noted")
+            after = after_questions(bool(result.slots), turn.intent, turn.message, answered=bool(turn.answers))
+            if not dispatcher.messages and after:  # facts after the questions
+                dispatcher.utter_message(response=ACKNOWLEDGEMENTS[after])
             events += closing
         events.append(SlotSet(REQUESTED_SLOT, next_value))
         return events

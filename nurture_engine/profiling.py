@@ -11,6 +11,7 @@ from enum import Enum
 from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
 from .needs import stated_need
 from .normalize import FREE_TEXT_FIELDS
+from .numbers import find_numbers
 from .roles import role_in_message
 from .volunteered import SCAN_CHARS, with_volunteered
 
@@ -113,6 +114,9 @@ class Acknowledgement(Enum):
     """A refusal, or a second unclear answer: the question is skipped."""
     QUESTIONS_STOPPED = "questions_stopped"
     """"Not interested": no more questions this visit."""
+    NUMBER_UNPLACED = "number_unplaced"
+    """A number after the visit's questions that no field took ("not sure, maybe 80?"): "Thanks, noted." was
+    untrue until stop 27; the visitor is told what would place it."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,18 @@ def close_visit(result: ProfileTurnResult, *, thanked: bool, meeting_offered: bo
     return VisitClose(thank=answered and result.changed and not thanked,
                       offer_meeting=result.stage in (Stage.MQL, Stage.SQL) and not meeting_offered,
                       help_only=result.stage is Stage.DISQUALIFIED)
+
+
+def after_questions(kept: bool, intent: str | None, message: str | None, *,
+                    answered: bool = False) -> Acknowledgement | None:
+    """What a turn after the visit's questions gets when nothing else was said: "noted" for facts `kept`, for an
+    inform that `answered` (a known fact restated) or a statement; for a number no field took, what would place it."""
+    if kept:
+        return Acknowledgement.NOTED
+    if intent != "inform":
+        return None
+    unplaced = not answered and bool(message and find_numbers(message[:SCAN_CHARS]))
+    return Acknowledgement.NUMBER_UNPLACED if unplaced else Acknowledgement.NOTED
 
 
 DIGRESSION_INTENTS = frozenset({

@@ -138,3 +138,16 @@ def test_every_acknowledgement_has_a_response() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "bot" / "domain" / "profiling.yml").read_text())
     assert set(ACKNOWLEDGEMENTS) == set(Acknowledgement)
     assert set(ACKNOWLEDGEMENTS.values()) <= set(domain["responses"])
+
+
+async def test_a_number_no_question_takes_after_the_questions_is_not_noted(service: NurtureService) -> None:
+    """"not sure, maybe 80?" after the visit's questions: nothing is kept, and until stop 27 the assistant said
+    "Thanks, noted."; it says what would place the number now."""
+    done = {"profile_asked": ["use_case", "role", "company_size"], "profile_thanked": True, "use_case": "x",
+            "role": {"title": "CTO", "seniority": "c_level"}, "company_size": {"min": 450, "max": 450}}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, tracker(slots=done, text="not sure, maybe 80?"), DOMAIN)
+    assert responses(dispatcher) == ["utter_number_unplaced"] and events[-1] == SlotSet("requested_slot", None)
+    said = CollectingDispatcher()  # a statement with no number is still acknowledged
+    await ValidateProfileForm().run(said, tracker(slots=done, text="just having a look around"), DOMAIN)
+    assert responses(said) == ["utter_noted"]

@@ -80,3 +80,11 @@ def test_not_interested_closes_the_visit_with_nothing_more(stage: Stage) -> None
     stopped = replace(ended(stage, asked=(F.ROLE,), known=frozenset({F.ROLE})), stopped=True)
     close = close_visit(stopped, thanked=False, meeting_offered=False)
     assert (close.thank, close.offer_meeting, close.help_only) == (False, False, False)
+
+
+def test_after_the_questions_a_number_nothing_took_is_not_noted() -> None:
+    from nurture_engine.profiling import Acknowledgement, after_questions
+    assert after_questions(True, "inform", "we're 80 people") is Acknowledgement.NOTED
+    assert after_questions(False, "inform", "not sure, maybe 80?") is Acknowledgement.NUMBER_UNPLACED
+    assert after_questions(False, "inform", "just browsing") is Acknowledgement.NOTED
+    assert after_questions(False, "affirm", "80") is None  # not a statement: the rules answer it
