@@ -27,13 +27,18 @@ _NOT_A_USE_CASE = re.compile(
     r"|roll\s+out|go\s+live|launch|start\b|decide|discuss|it\b|this\b|that\b|them\b|you\b|one\b|something\b"
     r"|anything\b|nothing\b|to\b|(?:keep|stay)\b.*\b(?:private|confidential|secret|anonymous)\b)"
     r"|\bmy\s+(?:data|details|information|number|email)\b", re.IGNORECASE)
+# "we have 2,000 staff and want better forecasting": the want shares its subject with an earlier verb (stop 27)
+_AND_WANT = re.compile(
+    r"\b(?:we|i)\b[^.!?;\n]{1,80}?\s+and\s+(?:(?:also|really|just|mainly)\s+)?"
+    r"(?:wants?|needs?|would\s+(?:like|love)|(?:are|am)\s+(?:looking|hoping|trying|planning|aiming))"
+    r"\s+(?:to\s+|for\s+)?(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
 _WANT_ENDS = re.compile(r",|\s+-\s+|\s+(?:but|so|because)\s+|\s+and\s+(?:i|we|i'm|we're|our|my)\b"
                         r"|\s+(?:please|thanks|thank\s+you)\b", re.IGNORECASE)
 
 
 def stated_need(text: str) -> str | None:
     """What the visitor says they want or need: "we need to stop losing deals in our pipeline"."""
-    for match in _WANT.finditer(text):
+    for match in (*_WANT.finditer(text), *_AND_WANT.finditer(text)):
         what = _WANT_ENDS.split(match.group("what"), maxsplit=1)[0].strip()
         if len(what) >= 5 and not _NOT_A_USE_CASE.search(what):
             return what

@@ -60,6 +60,8 @@ _FOLLOW_UP = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|cool|great|right|hmm+|thanks|nice)[\s,.!]+)*(?P<lead>and|(?:and\s+)?(?:what|how)\s+about)\s+"
     r"(?P<subject>[^?\n]{1,60}?)\s*\?[\s?!.]*$", re.IGNORECASE)
 _PROPER_NOUN = re.compile(r"[A-Z][\w.&-]*")
+_ADDRESS = re.compile(r"\S*@\S*")
+"""One word with an "@": an (attempted) email address or a handle, no name, company, role or use case."""
 
 
 def is_follow_up(raw: str, field: ProfileField) -> bool:
@@ -223,4 +225,6 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "question")
     if field in _NO_NEED_FIELDS and opens_with_need(raw):
         raise InvalidValue(field.value, "need")
+    if field in FREE_TEXT_FIELDS and _ADDRESS.fullmatch(raw.strip()):
+        raise InvalidValue(field.value, "address")  # "tom.wayne@example" to the use-case question (stop 27: stored)
     return PARSERS[field](raw, now)

@@ -233,3 +233,19 @@ def test_a_follow_up_question_is_no_answer(field: ProfileField, raw: str) -> Non
 @pytest.mark.parametrize("raw", ["What about lead scoring?", "what about forecasting?", "and also forecasting"])
 def test_a_need_put_as_what_about_is_still_a_use_case(raw: str) -> None:
     assert normalise(ProfileField.USE_CASE, raw, NOW)
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    (ProfileField.USE_CASE, "tom.wayne@example"), (ProfileField.COMPANY, " ana@globex.com "),
+    (ProfileField.ROLE, "@ana"), (ProfileField.NAME, "ana@"),
+])
+def test_an_address_is_no_free_text_answer(field: ProfileField, raw: str) -> None:
+    """Stop 27 stored "tom.wayne@example", typed to the use-case question, as the use case."""
+    with pytest.raises(InvalidValue) as err:
+        normalise(field, raw, NOW)
+    assert err.value.reason == "address"
+
+
+def test_words_with_an_address_or_a_web_address_are_still_answers() -> None:
+    assert normalise(ProfileField.USE_CASE, "alerts to sales@ our team", NOW) == "alerts to sales@ our team"
+    assert normalise(ProfileField.COMPANY, "globex.com", NOW) == "globex.com"

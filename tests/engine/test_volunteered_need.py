@@ -30,6 +30,10 @@ F = ProfileField
     ("I'm researching lead scoring software for my team", "lead scoring software for my team"),
     ("we are looking at pipeline analytics platforms", "pipeline analytics platforms"),
     ("we're comparing a few options", None),  # what is compared must be a kind of tool
+    # a want that shares its subject with an earlier verb (stop 27 missed it)
+    ("Tom here, VP of Sales. We have 2,000 staff and want better forecasting", "better forecasting"),
+    ("we use hubspot and would like to clean up our CRM data", "clean up our CRM data"),
+    ("we have a demo booked and want to see pricing", None),
     ("we're evaluating Pipewise against Clari", None),
 ])
 def test_a_stated_need_is_the_use_case(message: str, need: str | None) -> None:
