@@ -28,7 +28,6 @@ from .linking import verify_link_payload
 from .normalize import normalise
 from .privacy_requests import PrivacyRight, privacy_right
 from .profiling import (
-    FIT_FIELDS,
     REFUSAL_INTENTS,
     AnswerOutcome,
     ProfileTurn,
@@ -39,6 +38,7 @@ from .profiling import (
     plan_questions,
     without_known,
 )
+from .question_order import question_order
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
@@ -92,18 +92,18 @@ class NurtureService:
     async def plan(self, conv: Conversation, visit: VisitState, lead: Lead | None = None) -> list[ProfileField]:
         """The visit's questions. A disqualified lead is not qualified further, nor is one who opted out ("stop
         messaging me": their questions are still answered, none are asked); a lead whose score is all behaviour
-        (interest but no fit facts yet) gets the fit questions first. `lead`: the lead, when just read."""
+        (interest but no fit facts yet) gets the fit questions first, a student none about a company's purchase
+        (`question_order`). `lead`: the lead, when just read."""
         lead = lead or await self.lead_for(conv)
         if lead.stage is Stage.DISQUALIFIED or lead.consent.status is ConsentStatus.OPTED_OUT:
             return []
-        order = list(self._settings.profiling.order)
-        if lead.score > 0 and not FIT_FIELDS & set(lead.profile):
-            order.sort(key=lambda f: f not in FIT_FIELDS)
+        order = question_order(self._settings.profiling.order, lead)
         known = visit.known | frozenset(lead.profile)
         refused_before = lead.refused - visit.refused
-        return plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
+        plan = plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
                               order=order, budget=self._settings.profiling.budget_per_visit,
                               refused_before=refused_before)
+        return [f for f in plan if f in order]  # not a question asked before the role said it does not apply
 
     async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str], lead: Lead | None = None,
                              *, message: str | None = None, asked: ProfileField | None = None) -> AnswerOutcome:

@@ -19,3 +19,15 @@ async def test_a_team_one_runs_is_a_senior_role_and_no_use_case(sqlite_stack: St
     profile = (await v.lead())["profile"]
     assert profile["role"] == {"title": "Head of Marketing", "seniority": "director"}, profile
     assert "use_case" not in profile, profile
+
+
+async def test_a_student_is_not_asked_about_a_companys_purchase(sqlite_stack: Stack,
+                                                                http: aiohttp.ClientSession) -> None:
+    """Until stop 27 "I'm a student writing my thesis on sales tools" was followed by "Roughly how many people work
+    at your company?"."""
+    v = Visitor(sqlite_stack, http)
+    assert asked(await v.say("hi")) == ["use_case"]
+    replies = await v.say("I'm a student writing my thesis on sales tools")
+    assert asked(replies) and not {"company_size", "budget", "timeline"} & set(asked(replies)), replies
+    profile = (await v.lead())["profile"]
+    assert profile["role"]["seniority"] == "student", profile

@@ -1,0 +1,31 @@
+"""The order of a visit's questions for one lead: fit questions first for a lead whose score is all behaviour, and
+no questions about a company's size, budget or timeline for someone who buys for no company (a student)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .domain import Lead, ProfileField
+from .profiling import FIT_FIELDS
+
+NO_COMPANY_SENIORITY = frozenset({"student", "none"})
+"""Seniority levels (`roles.normalise_role`) of people who buy for no company: students, researchers, job seekers."""
+COMPANY_FIELDS = frozenset({ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE})
+"""Questions about the company's purchase, which such a visitor cannot answer ("I'm a student writing my thesis"
+was asked how many people work at their company until stop 27)."""
+
+
+def buys_for_no_company(lead: Lead) -> bool:
+    role = lead.profile.get(ProfileField.ROLE)
+    value = role.value if role is not None else None
+    return isinstance(value, dict) and value.get("seniority") in NO_COMPANY_SENIORITY
+
+
+def question_order(order: Sequence[ProfileField], lead: Lead) -> list[ProfileField]:
+    """`order` (nurture.yml's `profiling.order`) as it applies to `lead`."""
+    fields = list(order)
+    if buys_for_no_company(lead):
+        fields = [f for f in fields if f not in COMPANY_FIELDS]
+    if lead.score > 0 and not FIT_FIELDS & set(lead.profile):
+        fields.sort(key=lambda f: f not in FIT_FIELDS)
+    return fields
