@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from nurture_engine.conversation import Conversation, channel_of
 from nurture_engine.linking import METADATA_CHANNEL_KEY, METADATA_PAYLOAD_KEY
 
-from .runtime import service
+from .runtime import service, session_events, uttered
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 SESSION_START_INTENT = "session_start"
@@ -64,3 +64,20 @@ class ActionSessionStart(Action):
         events.append(SlotSet("returning", bool(lead.profile)))
         events.append(ActionExecuted("action_listen"))
         return events
+
+
+GREETINGS = frozenset({"utter_greet", "utter_greet_by_name", "utter_greet_again"})
+
+
+class ActionGreet(Action):
+    """A greeting: the introduction (or "Welcome back!") once a session; "Hi again" when the assistant has already
+    greeted in this session (until stop 27, "hello again" later in a chat got the whole introduction again)."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        greeted = any(uttered(event) in GREETINGS for event in session_events(tracker))
+        dispatcher.utter_message(response="utter_greet_again" if greeted else "utter_greet")
+        return []

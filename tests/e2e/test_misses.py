@@ -110,3 +110,14 @@ async def test_a_greeting_names_no_company(sqlite_stack: Stack, http: aiohttp.Cl
     assert said(replies, "utter_still_here") and asked(replies) == ["role"], replies
     profile = (await v.lead())["profile"]
     assert profile == {"use_case": "lead scoring"}, profile
+
+
+async def test_a_later_greeting_in_the_chat_is_hi_again(sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
+    """Until stop 27 "hello again" after the visit's questions got the whole introduction again."""
+    v = Visitor(sqlite_stack, http)
+    assert said(await v.say("hi"), "utter_greet")
+    assert asked(await v.say("lead scoring")) == ["role"]
+    assert asked(await v.say("I'm the CTO")) == ["company_size"]
+    assert asked(await v.say("about 40 people")) == []  # the visit's three questions
+    replies = await v.say("hello again")
+    assert said(replies, "utter_greet_again") and not said(replies, "utter_greet"), replies
