@@ -115,6 +115,14 @@ class Lead:
     message_count: int = 0  # user messages scored so far (kept by the behaviour consumer)
     owner: str | None = None  # the sales person who claimed the lead (automated follow-ups stop)
 
+    @property
+    def seniority(self) -> str | None:
+        """The seniority level of the stored role (`roles.normalise_role`), if any."""
+        role = self.profile.get(ProfileField.ROLE)
+        value = role.value if role is not None else None
+        level = value.get("seniority") if isinstance(value, dict) else None
+        return level if isinstance(level, str) else None
+
 
 def merge_order(a: Lead, b: Lead) -> tuple[Lead, Lead]:
     """(kept, merged into it) for two leads of one person: the richer profile is kept; on a tie the older lead,

@@ -15,16 +15,10 @@ COMPANY_FIELDS = frozenset({ProfileField.COMPANY_SIZE, ProfileField.BUDGET, Prof
 was asked how many people work at their company until stop 27)."""
 
 
-def buys_for_no_company(lead: Lead) -> bool:
-    role = lead.profile.get(ProfileField.ROLE)
-    value = role.value if role is not None else None
-    return isinstance(value, dict) and value.get("seniority") in NO_COMPANY_SENIORITY
-
-
 def question_order(order: Sequence[ProfileField], lead: Lead) -> list[ProfileField]:
     """`order` (nurture.yml's `profiling.order`) as it applies to `lead`."""
     fields = list(order)
-    if buys_for_no_company(lead):
+    if lead.seniority in NO_COMPANY_SENIORITY:
         fields = [f for f in fields if f not in COMPANY_FIELDS]
     if lead.score > 0 and not FIT_FIELDS & set(lead.profile):
         fields.sort(key=lambda f: f not in FIT_FIELDS)

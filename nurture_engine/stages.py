@@ -12,8 +12,7 @@ _ORDER = (Stage.NEW, Stage.ENGAGED, Stage.MQL, Stage.SQL, Stage.CUSTOMER)
 
 def disqualifier(lead: Lead, signals: Collection[str], rules: StageRules) -> str | None:
     role = lead.profile.get(ProfileField.ROLE)
-    seniority = role.value.get("seniority") if role is not None and isinstance(role.value, dict) else None
-    if role is not None and seniority in rules.disqualify_seniority:
+    if role is not None and isinstance(role.value, dict) and lead.seniority in rules.disqualify_seniority:
         return f"role {role.value.get('title')} is outside the buying audience"
     if rules.disqualify_competitor and "competitor" in signals:
         return "works at a competitor"
