@@ -31,11 +31,11 @@ def plan_questions(state: VisitState, *, order: Sequence[ProfileField], budget: 
                    refused_before: Collection[ProfileField] = ()) -> list[ProfileField]:
     """Fields still to ask this visit, most decisive first.
 
-    A field being asked stays in the plan until it is answered or refused. New fields are added
-    only while the visit's budget lasts; known fields never come back; fields refused in an earlier
-    visit go last, and a field refused in this visit is never asked again.
+    A field being asked stays in the plan until it is answered or refused, or `order` leaves it out. New
+    fields are added only while the visit's budget lasts; known fields never come back; fields refused in an
+    earlier visit go last, and a field refused in this visit is never asked again.
     """
-    pending = [f for f in state.asked if f not in state.known and f not in state.refused]
+    pending = [f for f in state.asked if f in order and f not in state.known and f not in state.refused]
     remaining = max(0, budget - len(state.asked))
     fresh = [f for f in order
              if f not in state.known and f not in state.refused and f not in state.asked]

@@ -100,10 +100,9 @@ class NurtureService:
         order = question_order(self._settings.profiling.order, lead)
         known = visit.known | frozenset(lead.profile)
         refused_before = lead.refused - visit.refused
-        plan = plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
+        return plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
                               order=order, budget=self._settings.profiling.budget_per_visit,
                               refused_before=refused_before)
-        return [f for f in plan if f in order]  # not a question asked before the role said it does not apply
 
     async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str], lead: Lead | None = None,
                              *, message: str | None = None, asked: ProfileField | None = None) -> AnswerOutcome:
