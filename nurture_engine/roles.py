@@ -50,8 +50,8 @@ _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope
 _TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
 _VERB = (r"\bi\s+(?:(?P<head>head(?:\s+up)?|run|oversee|own)|(?P<lead>lead)|(?P<manage>manage))"
          r"\s+(?:the\s+|our\s+|my\s+)?")
-_BY_VERB = re.compile(_VERB + r"(?!(?:a|an)\b)(?P<team>[^\W\d_][\w&/ -]*?)"
-                      r"(?:\s+(?:team|department|dept|function|side))?$", re.IGNORECASE)
+_TEAM_WORD = r"(?:\s+(?:team|department|dept|function|side))?"
+_BY_VERB = re.compile(_VERB + r"(?!(?:a|an)\b)(?P<team>[^\W\d_][\w&/ -]*?)" + _TEAM_WORD + "$", re.IGNORECASE)
 """A team one runs: "I head up sales ops" is the Head of Sales Operations, "I manage marketing" a Marketing Manager
 (until stop 27, both were the department's title at the individual level). Not "I run a small agency": a business."""
 
@@ -62,8 +62,7 @@ def role_in_message(message: str, role: str) -> str | None:
     words = " ".join(role.split())
     if not words:
         return None
-    found = re.search(_VERB + rf"(?:{re.escape(words)})(?:\s+(?:team|department|dept|function|side))?\b", message,
-                      re.IGNORECASE)
+    found = re.search(_VERB + re.escape(words) + _TEAM_WORD + r"\b", message, re.IGNORECASE)
     return found.group(0) if found else None
 
 

@@ -129,10 +129,15 @@ NAME_FRAMES = ["{n}", "i'm {n}", "my name is {n}", "{n} here", "call me {n}", "n
                "hey, {n} here, {r} at {c}"]
 
 
+def invented_word(rng: random.Random) -> str:
+    """A made-up one-word name of two or three syllables ("Zentrika")."""
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+
+
 def company(rng: random.Random) -> str:
     shape = rng.random()
     if shape < 0.3:
-        words = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))]
+        words = [invented_word(rng)]
     elif shape < 0.65:
         words = [rng.choice(HEADS) + rng.choice(["", "", rng.choice(HEADS)]), rng.choice(TRADES)]
     elif shape < 0.9:
@@ -199,7 +204,7 @@ def bare_company(rng: random.Random) -> str:
     """An invented company as named alone: one made-up word, or a word (a family name, say) and what it does."""
     roll = rng.random()
     if roll < 0.4:
-        words = ["".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))]
+        words = [invented_word(rng)]
     else:
         head = rng.choice(LAST) if rng.random() < 0.4 else rng.choice(HEADS)
         words = [head, rng.choice(BARE_TRADES)]
