@@ -1,4 +1,5 @@
-"""Opt-out and opt-in, recorded in the consent ledger; privacy requests, passed on to staff."""
+"""Opt-out and opt-in, recorded in the consent ledger; privacy requests, passed on to staff; "what do you know
+about me?", answered from this chat."""
 
 from __future__ import annotations
 
@@ -118,3 +119,34 @@ class ActionPrivacyRequest(Action):
         right = await svc.privacy_request(conversation(tracker), tracker.latest_message.get("text") or "")
         dispatcher.utter_message(response=self.responses[right], contact_email=svc.business.contact_email)
         return []
+
+
+class ActionShowMyData(Action):
+    """"What do you know about me?": what this chat told us, field by field, and how to have it deleted or get a copy
+    of everything; facts from other chats of a merged lead are not shown (nurture_engine/disclosure.py)."""
+
+    def name(self) -> str:
+        return "action_show_my_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        svc = await service()
+        shown = await svc.my_data(conversation(tracker))
+        email = svc.business.contact_email
+        if shown.facts:
+            labels = field_labels(domain)
+            facts = "; ".join(f"{labels.get(field.value, field.value)}: {text}" for field, text in shown.facts)
+            dispatcher.utter_message(response="utter_my_data", facts=facts, contact_email=email)
+        else:
+            dispatcher.utter_message(response="utter_my_data_none", contact_email=email)
+        if shown.elsewhere:
+            dispatcher.utter_message(response="utter_my_data_elsewhere")
+        return []
+
+
+def field_labels(domain: DomainDict) -> dict[str, str]:
+    """The profile fields' names for utter_my_data's list: the custom payload of the domain's
+    "utter_my_data_labels", so the words stay in the domain. A field without one is named by its key."""
+    variants = (domain.get("responses") or {}).get("utter_my_data_labels") or [{}]
+    custom = variants[0].get("custom") if isinstance(variants[0], dict) else None
+    return {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}

@@ -198,8 +198,8 @@ def after_questions(kept: bool, intent: str | None, message: str | None, *,
 
 DIGRESSION_INTENTS = frozenset({
     "ask_pricing", "ask_features", "ask_integrations", "ask_next_steps", "ask_onboarding", "ask_privacy",
-    "privacy_request", "request_content", "request_demo", "contact_sales", "human_handoff", "opt_out", "opt_in",
-    "bot_challenge", "explain", "greet", "goodbye", "thank"})
+    "ask_my_data", "privacy_request", "request_content", "request_demo", "contact_sales", "human_handoff", "opt_out",
+    "opt_in", "bot_challenge", "explain", "greet", "goodbye", "thank"})
 """Intents that have a rule of their own while the questions are open (bot/rules): "can I get a demo? We're at
 Nimbus, 600 employees" is a demo request that also gives facts, not an answer that the form may keep for itself.
 Not `out_of_scope` (an unusual name or company reads as one) nor `deny` / `not_now` (refusals the form records)."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from .clock import Clock
 from .config import Business, Settings
 from .conversation import Conversation
+from .disclosure import Disclosure, disclose
 from .domain import (
     Channel,
     ConsentStatus,
@@ -170,6 +171,9 @@ class NurtureService:
         log.info("lead %s asked via %s: privacy request (%s)", lead.id, conv.channel.value, right.value)
         return right
 
+    async def my_data(self, conv: Conversation) -> Disclosure:  # "what do you know about me?" (disclosure.py)
+        return disclose(await self.lookup(conv), conv)
+
     async def claim(self, lead_id: str, owner: str) -> Lead:
         """A sales person takes the lead over: automated follow-ups stop (human hand-off)."""
         await self._store.get_lead(lead_id)
@@ -192,11 +196,8 @@ class NurtureService:
     async def link_identity(self, conv: Conversation, web_sender_id: str) -> Lead | None:
         """Attach `conv` (a Telegram chat opened from a deep link) to the lead of web session `web_sender_id`: one
         lead, the richest profile kept, as for a shared email. None when that session has no lead (it never chatted)."""
-        web: Lead | None = None
-        for channel in (Channel.WEB, Channel.REST):
-            web = await self._store.lead_for_identity(Identity(channel=channel, sender_id=web_sender_id))
-            if web is not None:
-                break
+        web = await self._store.lead_for_identity(Identity(channel=Channel.WEB, sender_id=web_sender_id))
+        web = web or await self._store.lead_for_identity(Identity(channel=Channel.REST, sender_id=web_sender_id))
         if web is None:
             log.info("deep link on %s names a web session without a lead: nothing to link", conv.channel.value)
             return None

@@ -1,5 +1,5 @@
 """action_privacy_request: the reply names what happens, and an erasure request stops messages at once;
-action_opt_out: a clear opt-out is acted on, an unsure one asked about first."""
+action_opt_out: a clear opt-out is acted on, an unsure one asked about first; action_show_my_data: this chat's facts."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.consent import ActionOptOut, ActionPrivacyRequest
-from nurture_engine.domain import ConsentStatus
+from actions.consent import ActionOptOut, ActionPrivacyRequest, ActionShowMyData, field_labels
+from nurture_engine.conversation import Conversation
+from nurture_engine.domain import Channel, ConsentStatus, ProfileField
 from nurture_engine.service import NurtureService
 
 from .test_actions import CONV, DOMAIN, responses, tracker
@@ -56,3 +57,41 @@ def test_the_confirmation_offers_both_answers_as_intents() -> None:
     domain = yaml.safe_load((Path(__file__).parents[2] / "bot" / "domain" / "consent.yml").read_text())
     [variant] = domain["responses"]["utter_confirm_opt_out"]
     assert [b["payload"] for b in variant["buttons"]] == ["/opt_out", "/deny"]  # both intents with rules
+
+
+LABELS = {"responses": {"utter_my_data_labels": [{"custom": {"name": "name", "company": "company", "role": "role"}}]}}
+
+
+async def test_what_do_you_know_about_me_reads_out_this_chats_facts(service: NurtureService) -> None:
+    await service.record_answers(CONV, {ProfileField.NAME: "Dana Whitfield", ProfileField.COMPANY: "Kestrel Labs",
+                                        ProfileField.ROLE: "head of growth"})
+    dispatcher = CollectingDispatcher()
+    assert await ActionShowMyData().run(dispatcher, tracker(intent="ask_my_data", active_loop=None), LABELS) == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_my_data"
+    assert message["facts"] == "name: Dana Whitfield; company: Kestrel Labs; role: Head of Growth"
+    assert message["contact_email"] == service.business.contact_email
+
+
+async def test_nothing_told_yet_is_said_plainly(service: NurtureService) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionShowMyData().run(dispatcher, tracker(intent="ask_my_data", active_loop=None), LABELS)
+    assert responses(dispatcher) == ["utter_my_data_none"]
+
+
+async def test_facts_from_another_chat_are_not_read_out(service: NurtureService) -> None:
+    other = Conversation(channel=Channel.TELEGRAM, sender_id="4242")
+    await service.record_answers(other, {ProfileField.NAME: "Dana Whitfield",
+                                         ProfileField.EMAIL: "dana@kestrel.example"})
+    await service.record_answers(CONV, {ProfileField.EMAIL: "dana@kestrel.example",
+                                        ProfileField.COMPANY: "Kestrel Labs"})  # merged on the email
+    dispatcher = CollectingDispatcher()
+    await ActionShowMyData().run(dispatcher, tracker(intent="ask_my_data", active_loop=None), LABELS)
+    assert responses(dispatcher) == ["utter_my_data", "utter_my_data_elsewhere"]
+    assert dispatcher.messages[0]["facts"] == "company: Kestrel Labs"
+
+
+def test_every_profile_field_has_a_label_in_the_domain() -> None:
+    domain = yaml.safe_load((Path(__file__).parents[2] / "bot" / "domain" / "consent.yml").read_text())
+    assert set(field_labels(domain)) == {f.value for f in ProfileField}
+    assert field_labels({}) == {} and field_labels({"responses": {"utter_my_data_labels": [{"text": "x"}]}}) == {}
