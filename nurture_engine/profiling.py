@@ -133,7 +133,7 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
     other facts kept."""
     kept = {f for f, value in result.slots.items() if value is not None and f is not requested}
     facts = bool(kept)
-    noted = Acknowledgement.NOTED_NAME if kept == {ProfileField.NAME} else Acknowledgement.NOTED
+    noted = Acknowledgement.NOTED_NAME if ProfileField.NAME in kept else Acknowledgement.NOTED  # greeted by name
     if result.stopped:
         return TurnAcknowledgement(None, Acknowledgement.QUESTIONS_STOPPED)
     if result.refused is not None:

@@ -37,7 +37,8 @@ def result(**kw: Any) -> ProfileTurnResult:
     ("the name only, no answer", {"slots": {F.NAME: "Maya"}}, None, A.NOTED_NAME),
     ("the name only, unclear", {"slots": {F.USE_CASE: None, F.NAME: "Maya"}, "invalid": {F.USE_CASE: "unclear"}},
      A.NOTED_NAME, None),
-    ("the name and more, no answer", {"slots": {F.NAME: "Maya", F.ROLE: ROLE}}, None, A.NOTED),
+    # until stop 28 "Thanks, noted." to "I'm Dana Whitfield, head of growth at Kestrel Labs"
+    ("the name and more, no answer", {"slots": {F.NAME: "Maya", F.ROLE: ROLE}}, None, A.NOTED_NAME),
 ])
 def test_every_way_a_reply_leaves_the_question(case: str, kw: dict[str, Any], before: A | None,
                                                 after: A | None) -> None:
