@@ -15,7 +15,7 @@ def _responses() -> dict[str, list[str]]:
     for path in sorted((PROJECT_ROOT / "bot" / "domain").glob("*.yml")):
         data = yaml.safe_load(path.read_text()) or {}
         for name, variants in (data.get("responses") or {}).items():
-            found[name] = [v["text"] for v in variants]
+            found[name] = [v["text"] for v in variants if "text" in v]  # utter_my_data_labels: custom only
     return found
 
 
