@@ -70,8 +70,9 @@ GREETINGS = frozenset({"utter_greet", "utter_greet_by_name", "utter_greet_again"
 
 
 class ActionGreet(Action):
-    """A greeting: the introduction (or "Welcome back!") once a session; "Hi again" when the assistant has already
-    greeted in this session (until stop 27, "hello again" later in a chat got the whole introduction again)."""
+    """A greeting: the introduction (or "Welcome back, <name>!" to a returning visitor whose name we know) once a
+    session; "Hi again" when the assistant has already greeted in this session (until stop 27, "hello again" later
+    in a chat got the whole introduction again; until stop 28 a returning Priya got "Welcome back!" without it)."""
 
     def name(self) -> str:
         return "action_greet"
@@ -79,5 +80,11 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         greeted = any(uttered(event) in GREETINGS for event in session_events(tracker))
-        dispatcher.utter_message(response="utter_greet_again" if greeted else "utter_greet")
+        name = tracker.get_slot("name")
+        if greeted:
+            dispatcher.utter_message(response="utter_greet_again")
+        elif tracker.get_slot("returning") and isinstance(name, str) and name.strip():
+            dispatcher.utter_message(response="utter_greet_by_name", name=name)  # "Welcome back, Priya!"
+        else:
+            dispatcher.utter_message(response="utter_greet")
         return []

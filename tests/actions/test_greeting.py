@@ -40,3 +40,16 @@ async def test_a_later_greeting_in_the_session_is_hi_again() -> None:
     assert await greeting(session("utter_greet", "utter_ask_use_case")) == ["utter_greet_again"]
     assert await greeting(session("utter_greet_by_name")) == ["utter_greet_again"]
     assert await greeting(session("utter_greet_again")) == ["utter_greet_again"]
+
+
+async def test_a_returning_visitor_whose_name_we_know_is_welcomed_by_it() -> None:
+    """Until stop 28 a returning visitor whose name was stored got "Welcome back!" without it."""
+    dispatcher = CollectingDispatcher()
+    tracker = session()
+    tracker.slots.update({"returning": True, "name": "Priya"})
+    await ActionGreet().run(dispatcher, tracker, DOMAIN)
+    assert [(m["response"], m.get("name")) for m in dispatcher.messages] == [("utter_greet_by_name", "Priya")]
+    tracker.slots.update({"returning": False})  # a name said earlier in a first visit: the plain introduction
+    assert await greeting(tracker) == ["utter_greet"]
+    tracker.slots.update({"returning": True, "name": None})
+    assert await greeting(tracker) == ["utter_greet"]  # the variant "Welcome back!" is the domain's condition
