@@ -11,7 +11,7 @@ from nurture_engine import connectors
 from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 
-from .runtime import conversation, faq_answer, service, session_events, uttered
+from .runtime import conversation, english_only_due, faq_answer, service, session_events, uttered
 
 _RESPONSES = {
     "ask_pricing": "utter_pricing",
@@ -116,15 +116,20 @@ MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDE
 
 
 class ActionOutOfScope(Action):
-    """A message the assistant cannot help with: the business's FAQ answer when it names one's words
-    (nurture_engine/faq.py), else what the assistant can do or a request to rephrase; at the second miss in a row,
-    an offer of a person (nurture_engine/misses.py). An FAQ answer is no miss."""
+    """A message the assistant cannot help with: in another language, that it speaks English only
+    (nurture_engine/language.py); the business's FAQ answer when it names one's words (nurture_engine/faq.py), else
+    what the assistant can do or a request to rephrase; at the second miss in a row, an offer of a person
+    (nurture_engine/misses.py). An FAQ answer is no miss."""
 
     def name(self) -> str:
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        if english_only_due(tracker):  # "hallo, sprechen Sie Deutsch?"; a second one is a miss like any other
+            svc = await service()
+            dispatcher.utter_message(response="utter_english_only", contact_email=svc.business.contact_email)
+            return []
         answer = await faq_answer(tracker)
         if answer is not None:
             dispatcher.utter_message(response="utter_faq", answer=answer)

@@ -16,6 +16,7 @@ from nurture_engine.bootstrap import build_service
 from nurture_engine.config import load_settings
 from nurture_engine.conversation import Conversation, channel_of
 from nurture_engine.domain import ProfileField
+from nurture_engine.language import foreign_language
 from nurture_engine.profiling import VisitState
 from nurture_engine.service import NurtureService
 
@@ -72,6 +73,14 @@ def uttered(event: dict[str, Any]) -> str | None:
     """The response a bot event said (Rasa puts its name in the event's metadata), if any."""
     name = (event.get("metadata") or {}).get("utter_action") if event.get("event") == "bot" else None
     return name if isinstance(name, str) else None
+
+
+def english_only_due(tracker: Tracker) -> bool:
+    """Whether the latest message is in another language and this session has not yet said the assistant speaks
+    English only (nurture_engine/language.py): said once, kept or not, before the next question or miss reply."""
+    text = as_text(tracker.latest_message.get("text"))
+    return bool(text and foreign_language(text)
+                and not any(uttered(event) == "utter_english_only" for event in session_events(tracker)))
 
 
 async def faq_answer(tracker: Tracker) -> str | None:

@@ -297,3 +297,20 @@ async def test_a_form_restarted_after_a_digression_says_nothing_of_the_slots_it_
     await ValidateProfileForm().run(repeated, tracker(
         slots=slots, new_slots={"use_case": "forecast our pipeline"}, text="forecast our pipeline"), DOMAIN)
     assert responses(repeated) == ["utter_noted"]
+
+
+async def test_an_answer_in_another_language_is_told_the_assistant_speaks_english(service: NurtureService) -> None:
+    """Until stop 28 "Wir suchen ein CRM für unser Vertriebsteam" to the role question got the question again
+    (and to the use-case question, the next one in English without a word); the notice is given once a session."""
+    t = tracker(slots={"requested_slot": "role", "profile_asked": ["use_case", "role"]},
+                text="Wir suchen ein CRM für unser Vertriebsteam")
+    dispatcher = CollectingDispatcher()
+    await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher)[:1] == ["utter_english_only"]
+    t.events.insert(1, {"event": "bot", "text": "x", "metadata": {"utter_action": "utter_english_only"}})
+    again = CollectingDispatcher()
+    await ValidateProfileForm().run(again, t, DOMAIN)
+    assert "utter_english_only" not in responses(again)
+    english = CollectingDispatcher()
+    await ValidateProfileForm().run(english, tracker(slots={"requested_slot": "role"}, text="no idea really"), DOMAIN)
+    assert "utter_english_only" not in responses(english)

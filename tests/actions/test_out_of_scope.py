@@ -112,3 +112,17 @@ async def test_the_faq_answers_a_features_integrations_or_content_question_namin
     assert (await answer("ask_integrations", "can I import leads from LinkedIn?"))["response"] == "utter_integrations"
     assert (await answer("ask_features", "can I give my clients access?"))["response"] == "utter_features"
     assert (await answer("ask_pricing", "how much is the mobile app?"))["response"] == "utter_pricing"
+
+
+async def test_a_message_in_another_language_is_told_the_assistant_speaks_english() -> None:
+    """Until stop 28 "hallo, sprechen Sie Deutsch?" got "I'm afraid that's outside what I can help with"; the
+    notice is given once a session, then a miss is a miss."""
+    dispatcher = CollectingDispatcher()
+    t = tracker(intent="out_of_scope", text="hallo, sprechen Sie Deutsch?", active_loop=None)
+    assert await ActionOutOfScope().run(dispatcher, t, DOMAIN) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_english_only"]
+    assert dispatcher.messages[0]["contact_email"]
+    t.events.insert(1, {"event": "bot", "text": "x", "metadata": {"utter_action": "utter_english_only"}})
+    again = CollectingDispatcher()
+    await ActionOutOfScope().run(again, t, DOMAIN)
+    assert [m["response"] for m in again.messages] != ["utter_english_only"]

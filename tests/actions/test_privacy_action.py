@@ -81,8 +81,8 @@ async def test_nothing_told_yet_is_said_plainly(service: NurtureService) -> None
 
 async def test_facts_from_another_chat_are_not_read_out(service: NurtureService) -> None:
     other = Conversation(channel=Channel.TELEGRAM, sender_id="4242")
-    await service.record_answers(other, {ProfileField.NAME: "Dana Whitfield",
-                                         ProfileField.EMAIL: "dana@kestrel.example"})
+    await service.record_answers(other, {ProfileField.NAME: "Dana Whitfield", ProfileField.ROLE: "head of growth",
+                                         ProfileField.EMAIL: "dana@kestrel.example"})  # the richer lead: kept
     await service.record_answers(CONV, {ProfileField.EMAIL: "dana@kestrel.example",
                                         ProfileField.COMPANY: "Kestrel Labs"})  # merged on the email
     dispatcher = CollectingDispatcher()
