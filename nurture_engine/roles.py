@@ -25,11 +25,14 @@ _KNOWN: tuple[tuple[str, str | None, str], ...] = (
     (r"\bbdr\b|business development rep", "Business Development Representative", "individual"),
     (r"\bae\b|account executive", "Account Executive", "individual"),
 )
+_ACTIVITY = (r"(?:routing|forecast(?:ing|s)?|scoring|reporting|tracking|nurtur\w*|automat\w*|follow[- ]?ups?|"
+             r"analytics|dashboards?|visibility|attribution|enrichment|dedup\w*|integrations?|sync\w*|"
+             r"workflows?|alerts|insights|generation|gen)")
 _SENIORITY: tuple[tuple[str, str], ...] = (
     (r"\b(chief|c-level|president)\b", "c_level"),
     (r"\b(svp|evp|vp|vice president)\b", "vp"),
     (r"\b(head|director)\b", "director"),
-    (r"\b(manager|lead|leader|principal|supervisor)\b", "manager"),
+    (rf"\b(manager|lead(?!\s+{_ACTIVITY}\b)|leader|principal|supervisor)\b", "manager"),
     (r"\b(intern|junior|trainee)\b", "junior"),
 )
 _ABBREVIATIONS = {
@@ -48,6 +51,15 @@ _IN_DEPARTMENT = re.compile(r"^(?:in|on)\s+(?!charge\b)(?:the\s+)?(?=\w)", re.IG
 _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "thanks",
                          "maybe", "idk", "none", "nothing"})
 _TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
+_NEED_NOT_ROLE = re.compile(rf"\b{_ACTIVITY}\b", re.IGNORECASE)
+_JOB_WORD = re.compile(
+    rf"\b(?:lead(?!\s+{_ACTIVITY}\b)|leader|manager|mgr|head|director|vp|svp|evp|chief|officer|president|founder|"
+    r"owner|partner|principal|engineer|developer|analyst|architect|designer|consultant|specialist|coordinator|"
+    r"associate|administrator|admin|assistant|advisor|strategist|marketer|recruiter|accountant|rep|representative|"
+    r"executive|intern|student|ops|operations|revops|salesops|sdr|bdr|ae|c[eitfmors]o)\b", re.IGNORECASE)
+""""lead routing" or "pipeline forecasting" to "what's your role?" is what the visitor wants, with no job word: no
+title (until stop 28, "Lead Routing" at the manager level). "Lead Scoring Analyst" and "Head of Lead Generation"
+are titles."""
 _VERB = (r"\bi\s+(?:(?P<head>head(?:\s+up)?|run|oversee|own)|(?P<lead>lead)|(?P<manage>manage))"
          r"\s+(?:the\s+|our\s+|my\s+)?")
 _TEAM_WORD = r"(?:\s+(?:team|department|dept|function|side))?"
@@ -104,6 +116,8 @@ def normalise_role(raw: str) -> dict[str, str]:
     lowered = text.lower()
     if not text or lowered in _NOT_A_ROLE or len(text) > 120 or not re.search(r"[^\W\d_]", text):
         raise InvalidValue("role", "unclear")
+    if _NEED_NOT_ROLE.search(text) and not _JOB_WORD.search(text):
+        raise InvalidValue("role", "need")
     for pattern, title, seniority in _KNOWN:
         if re.search(pattern, lowered):
             return {"title": title or _title_case(text), "seniority": seniority}

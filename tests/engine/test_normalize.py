@@ -249,3 +249,23 @@ def test_an_address_is_no_free_text_answer(field: ProfileField, raw: str) -> Non
 def test_words_with_an_address_or_a_web_address_are_still_answers() -> None:
     assert normalise(ProfileField.USE_CASE, "alerts to sales@ our team", NOW) == "alerts to sales@ our team"
     assert normalise(ProfileField.COMPANY, "globex.com", NOW) == "globex.com"
+
+
+@pytest.mark.parametrize("raw", ["lead routing", "pipeline forecasting", "lead gen", "reporting and dashboards"])
+def test_what_one_wants_is_no_role(raw: str) -> None:
+    """"lead routing", said to "what's your role?" after skipping the use case, was the role "Lead Routing" at the
+    manager level until stop 28."""
+    with pytest.raises(InvalidValue) as error:
+        normalise(ProfileField.ROLE, raw, NOW)
+    assert error.value.reason == "need"
+
+
+@pytest.mark.parametrize(("raw", "title", "seniority"), [
+    ("Lead Scoring Analyst", "Lead Scoring Analyst", "individual"),  # "lead" before an activity is no rank
+    ("Head of Lead Generation", "Head of Lead Generation", "director"),
+    ("Demand Gen Manager", "Demand Gen Manager", "manager"),
+    ("Team Lead", "Team Lead", "manager"),
+    ("SDR, mostly follow-ups", "Sales Development Representative", "individual"),
+])
+def test_titles_naming_an_activity_stay_titles(raw: str, title: str, seniority: str) -> None:
+    assert normalise(ProfileField.ROLE, raw, NOW) == {"title": title, "seniority": seniority}
