@@ -68,6 +68,11 @@ _BY_VERB = re.compile(_VERB + r"(?!(?:a|an)\b)(?P<team>[^\W\d_][\w&/ -]*?)" + _T
 (until stop 27, both were the department's title at the individual level). Not "I run a small agency": a business."""
 
 
+def names_activity(text: str) -> bool:
+    """Whether a role answer names what the visitor wants done ("lead routing") rather than a job."""
+    return bool(_NEED_NOT_ROLE.search(text)) and not _JOB_WORD.search(text)
+
+
 def role_in_message(message: str, role: str) -> str | None:
     """The words of `message` that say the NLU's `role` with the verb of running it ("I run marketing" for
     "marketing"), if any: the verb gives the seniority that the department alone lacks."""
@@ -116,7 +121,7 @@ def normalise_role(raw: str) -> dict[str, str]:
     lowered = text.lower()
     if not text or lowered in _NOT_A_ROLE or len(text) > 120 or not re.search(r"[^\W\d_]", text):
         raise InvalidValue("role", "unclear")
-    if _NEED_NOT_ROLE.search(text) and not _JOB_WORD.search(text):
+    if names_activity(text):
         raise InvalidValue("role", "need")
     for pattern, title, seniority in _KNOWN:
         if re.search(pattern, lowered):

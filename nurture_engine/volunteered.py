@@ -18,7 +18,7 @@ from .domain import ProfileField
 from .errors import InvalidValue
 from .needs import stated_need
 from .normalize import normalise
-from .roles import normalise_role
+from .roles import names_activity, normalise_role
 
 SCAN_CHARS = 2_000
 """Only the start of a (possibly huge) message is scanned: the patterns stay linear and bounded."""
@@ -162,7 +162,8 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
                      known: Collection[ProfileField] = ()) -> dict[ProfileField, str]:
     """`answers` plus the facts `message` volunteers for fields the answers leave empty, or state less fully
     (not the `ONLY_WHEN_UNKNOWN` fields among `known`, nor their answers, unless the answer is a fragment of what is
-    volunteered: the NLU's use case "better" of "we need better forecasting by Q2", which is given either way)."""
+    volunteered: the NLU's use case "better" of "we need better forecasting by Q2", which is given either way).
+    A role answer that names an activity ("lead routing") is the use case when no answer gives one."""
     merged = dict(answers)
     for profile_field, raw in volunteered_facts(message, now).items():
         answer = merged.get(profile_field)
@@ -173,6 +174,9 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
                      or _team_not_company(profile_field, answer))
         if taken:
             merged[profile_field] = raw
+    role = merged.get(ProfileField.ROLE)
+    if role is not None and ProfileField.USE_CASE not in merged and len(role) <= 120 and names_activity(role):
+        merged[ProfileField.USE_CASE] = role  # "lead routing" to "what's your role?": what they want, no title
     return merged
 
 

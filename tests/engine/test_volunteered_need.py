@@ -124,3 +124,18 @@ def test_a_message_with_other_facts_taken_whole_for_the_use_case_gives_its_state
     turn = ProfileTurn(answers={F.USE_CASE: plain, F.NAME: "Sofia", F.COMPANY: "Initech"}, requested=F.USE_CASE,
                        intent="inform", message=plain, visit=VisitState(known=frozenset()))
     assert whole_use_case(turn)[F.USE_CASE] == plain
+
+
+async def test_an_activity_given_for_the_role_is_the_use_case_and_the_role_is_asked_again() -> None:
+    """After skipping the use-case question, "lead routing" to "what's your role?" was the role "Lead Routing" until
+    stop 28; it says what the visitor wants."""
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="v")
+    turn = ProfileTurn(answers={F.ROLE: "lead routing"}, requested=F.ROLE, intent="inform", message="lead routing",
+                       visit=VisitState(known=frozenset(), asked=(F.USE_CASE, F.ROLE), refused=frozenset({F.USE_CASE})))
+    result = await service.profile_turn(conv, turn)
+    assert result.slots == {F.USE_CASE: "lead routing", F.ROLE: None}  # as for "we need lead routing"
+    assert result.next_field is F.ROLE
+    assert with_volunteered({F.ROLE: "Lead Scoring Analyst"}, "Lead Scoring Analyst", T0) == {
+        F.ROLE: "Lead Scoring Analyst"}  # a title: no use case
+    assert with_volunteered({F.ROLE: "lead routing", F.USE_CASE: "forecasting"}, None, T0)[F.USE_CASE] == "forecasting"
