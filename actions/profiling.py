@@ -157,10 +157,10 @@ class ValidateProfileForm(FormValidationAction):
                            visit=visit_state(tracker), message=message, said=_entity_texts(tracker, message))
         svc = await service()
         result = await svc.profile_turn(conversation(tracker), turn)
-        if english_only_due(tracker):  # "Wir suchen ein CRM für unser Vertriebsteam": the next question is English
-            dispatcher.utter_message(response="utter_english_only", contact_email=svc.business.contact_email)
         if turn.requested is None and not _bot_spoke(tracker):
             await _greet(dispatcher, tracker)  # "Hello! Tom here, VP of Sales at Wayne": the facts started the form
+        if english_only_due(tracker):  # "Wir suchen ein CRM für unser Vertriebsteam": the next question is English
+            dispatcher.utter_message(response="utter_english_only", contact_email=svc.business.contact_email)
         ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
