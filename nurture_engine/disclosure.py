@@ -3,7 +3,7 @@
 Only the facts this conversation gave are shown. A lead merged on a shared email also holds what was said on other
 channels, and an email typed here proves nothing about who is typing: showing those facts would hand one person's
 profile to anyone who types their address. They stay behind a privacy request, which staff answer after checking
-who asks; the reply says how many there are, not what they are.
+who asks; the reply says that there are some, not what they are.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 SCAN_CHARS = 600
 """Only the start of a long message is read."""
@@ -66,7 +67,7 @@ def foreign_language(text: str) -> str | None:
     letters = [ch for ch in head if ch.isalpha()]
     scripts = [s for s in map(_script, letters) if s is not None]
     if len(scripts) >= 2 and 2 * len(scripts) >= len(letters):
-        return max(set(scripts), key=scripts.count).lower()
+        return Counter(scripts).most_common(1)[0][0].lower()  # ties: the first seen
     words = [w.lower() for w in _WORD.findall(head)]
     if len(words) < 2 or any(w in _ENGLISH for w in words):
         return None
