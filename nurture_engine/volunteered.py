@@ -163,7 +163,8 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
     """`answers` plus the facts `message` volunteers for fields the answers leave empty, or state less fully
     (not the `ONLY_WHEN_UNKNOWN` fields among `known`, nor their answers, unless the answer is a fragment of what is
     volunteered: the NLU's use case "better" of "we need better forecasting by Q2", which is given either way).
-    A role answer that names an activity ("lead routing") is the use case when no answer gives one."""
+    A role answer that names an activity ("lead routing") is the use case when neither the answers nor `known` has
+    one."""
     merged = dict(answers)
     for profile_field, raw in volunteered_facts(message, now).items():
         answer = merged.get(profile_field)
@@ -175,7 +176,8 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
         if taken:
             merged[profile_field] = raw
     role = merged.get(ProfileField.ROLE)
-    if role is not None and ProfileField.USE_CASE not in merged and len(role) <= 120 and names_activity(role):
+    if (role is not None and ProfileField.USE_CASE not in merged and ProfileField.USE_CASE not in known
+            and len(role) <= 120 and names_activity(role)):
         merged[ProfileField.USE_CASE] = role  # "lead routing" to "what's your role?": what they want, no title
     return merged
 

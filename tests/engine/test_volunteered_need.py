@@ -139,3 +139,5 @@ async def test_an_activity_given_for_the_role_is_the_use_case_and_the_role_is_as
     assert with_volunteered({F.ROLE: "Lead Scoring Analyst"}, "Lead Scoring Analyst", T0) == {
         F.ROLE: "Lead Scoring Analyst"}  # a title: no use case
     assert with_volunteered({F.ROLE: "lead routing", F.USE_CASE: "forecasting"}, None, T0)[F.USE_CASE] == "forecasting"
+    # a use case known: "we need better forecasting" to the role question replaces nothing (the e2e test caught it)
+    assert F.USE_CASE not in with_volunteered({F.ROLE: "lead routing"}, None, T0, known={F.USE_CASE})
