@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ConsentStatus
-from nurture_engine.privacy_requests import PrivacyRight, opt_out_is_clear
+from nurture_engine.privacy_requests import PrivacyRight, is_privacy_request, opt_out_is_clear
 
 from .runtime import conversation, service
 
@@ -104,7 +104,8 @@ class ActionOptIn(_ConsentAction):
 
 
 class ActionPrivacyRequest(Action):
-    """"Please delete my data": staff are alerted from the interaction; an erasure request stops messages now."""
+    """"Please delete my data": staff are alerted from the interaction; an erasure request stops messages now. A
+    message that names no right and no data ("no thanks" read as a request) is answered as not understood."""
 
     responses = {PrivacyRight.ERASE: "utter_privacy_erase_requested",
                  PrivacyRight.EXPORT: "utter_privacy_export_requested",
@@ -115,8 +116,12 @@ class ActionPrivacyRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if not is_privacy_request(text):  # a "no" or an off-topic message read as one: nothing to pass on
+            dispatcher.utter_message(response="utter_default")
+            return []
         svc = await service()
-        right = await svc.privacy_request(conversation(tracker), tracker.latest_message.get("text") or "")
+        right = await svc.privacy_request(conversation(tracker), text)
         dispatcher.utter_message(response=self.responses[right], contact_email=svc.business.contact_email)
         return []
 

@@ -20,6 +20,11 @@ _EXPORT = re.compile(r"\b(copy|export|download|access|portability|what (data|inf
                      r"send me (my|all|the|everything))\b", re.IGNORECASE)
 
 
+_ABOUT_DATA = re.compile(r"\b(data|gdpr|ccpa|dsar|privacy|personal|information|info|details|records?|profile|"
+                         r"account|subject access|(have|hold|keep|store|stored|collected) (on|about) me)\b",
+                         re.IGNORECASE)
+
+
 class PrivacyRight(str, Enum):
     ERASE = "erase"
     EXPORT = "export"
@@ -36,6 +41,14 @@ def privacy_right(text: str) -> PrivacyRight:
     if _EXPORT.search(head):
         return PrivacyRight.EXPORT
     return PrivacyRight.UNSPECIFIED
+
+
+def is_privacy_request(text: str) -> bool:
+    """Whether a `privacy_request` reading of `text` names a right or the data it is about. On the peer set every
+    such reading that was not one (five, "no" and off-topic messages) named neither: those are not passed to
+    staff as requests."""
+    head = text[:MAX_SCANNED]
+    return privacy_right(head) is not PrivacyRight.UNSPECIFIED or bool(_ABOUT_DATA.search(head))
 
 
 OPT_OUT_CONFIDENT = 0.6

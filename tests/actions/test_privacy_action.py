@@ -95,3 +95,12 @@ def test_every_profile_field_has_a_label_in_the_domain() -> None:
     domain = yaml.safe_load((Path(__file__).parents[2] / "bot" / "domain" / "consent.yml").read_text())
     assert set(field_labels(domain)) == {f.value for f in ProfileField}
     assert field_labels({}) == {} and field_labels({"responses": {"utter_my_data_labels": [{"text": "x"}]}}) == {}
+
+
+async def test_a_no_read_as_a_privacy_request_is_not_passed_on(service: NurtureService) -> None:
+    """On the peer set, "no" messages were read as privacy requests: no alert, no opt-out, "could you rephrase?"."""
+    dispatcher = CollectingDispatcher()
+    t = tracker(intent="privacy_request", text="no thank you, I'm fine", active_loop=None)
+    assert await ActionPrivacyRequest().run(dispatcher, t, DOMAIN) == []
+    assert responses(dispatcher) == ["utter_default"]
+    assert await service.lookup(CONV) is None  # nothing recorded: no interaction, no lead

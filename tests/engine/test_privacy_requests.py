@@ -17,10 +17,16 @@ from nurture_engine.clock import FrozenClock
 from nurture_engine.conversation import Conversation
 from nurture_engine.domain import Channel, ConsentStatus, Interaction, ProfileField, Stage
 from nurture_engine.fakes.slack import FakeSlackApi
-from nurture_engine.privacy_requests import OPT_OUT_UNSURE, PrivacyRight, opt_out_is_clear, privacy_right
+from nurture_engine.privacy_requests import (
+    OPT_OUT_UNSURE,
+    PrivacyRight,
+    is_privacy_request,
+    opt_out_is_clear,
+    privacy_right,
+)
 from nurture_engine.scoring import BehaviourLedger
 from nurture_engine.store.alerts_memory import MemoryAlertStore, RecordingLeadActions
-from nurture_engine.testing import T0, memory_service, test_settings
+from nurture_engine.testing import PROJECT_ROOT, T0, memory_service, test_settings
 
 from .conftest import CHANNEL, TOKEN
 
@@ -152,3 +158,21 @@ def test_every_way_of_opting_out_the_assistant_is_taught_says_it_in_words() -> N
     [block] = [b for b in data["nlu"] if b.get("intent") == "opt_out"]
     examples = [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
     assert len(examples) > 50 and [e for e in examples if not opt_out_is_clear(e, 0.0)] == []
+
+
+@pytest.mark.parametrize(("text", "is_one"), [
+    ("please delete my data", True), ("I'd like to make a GDPR request", True), ("DSAR", True),
+    ("I want to see what you have on me", True), ("send me a copy", True),
+    ("no thank you, I'm fine", False), ("could you not", False), ("", False),
+])
+def test_a_request_names_a_right_or_the_data(text: str, is_one: bool) -> None:
+    """A "no" or an off-topic message read as a privacy request is no request: staff are not alerted."""
+    assert is_privacy_request(text) is is_one
+
+
+def test_every_privacy_request_we_train_on_is_one() -> None:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    examples = load_data(str(PROJECT_ROOT / "nlu_data")).intent_examples
+    texts = [m.get("text") for m in examples if m.get("intent") == "privacy_request"]
+    assert len(texts) > 50 and [t for t in texts if not is_privacy_request(t)] == []
