@@ -11,7 +11,7 @@ from nurture_engine import connectors
 from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 
-from .runtime import conversation, english_only_due, faq_answer, service, session_events, uttered
+from .runtime import conversation, faq_answer, said_in_session, say_english_only, service, session_events, uttered
 
 _RESPONSES = {
     "ask_pricing": "utter_pricing",
@@ -60,7 +60,7 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
     named = connectors.named(text, facts.connectors) if response == "utter_integrations" else []
     if named:  # "do you integrate with HubSpot?": a yes, not the whole list
         response = "utter_integrations_named"
-    if response in ASKED_AGAIN and response in _said(tracker):
+    if response in ASKED_AGAIN and response in said_in_session(tracker):
         response = ASKED_AGAIN[response]
     answer = await faq_answer(tracker) if response in FAQ_FIRST else None
     if answer is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
@@ -106,11 +106,6 @@ class ActionAnswerNextSteps(Action):
         return []
 
 
-def _said(tracker: Tracker) -> set[str]:
-    """The responses uttered in this session."""
-    return {name for name in map(uttered, session_events(tracker)) if name is not None}
-
-
 MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDERSTOOD: "utter_default",
                 MissReply.OFFER_PERSON: "utter_offer_person"}
 
@@ -126,9 +121,7 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        if english_only_due(tracker):  # "hallo, sprechen Sie Deutsch?"; a second one is a miss like any other
-            svc = await service()
-            dispatcher.utter_message(response="utter_english_only", contact_email=svc.business.contact_email)
+        if await say_english_only(dispatcher, tracker):  # "hallo, sprechen Sie Deutsch?"; a second one is a miss
             return []
         answer = await faq_answer(tracker)
         if answer is not None:

@@ -25,7 +25,7 @@ from nurture_engine.profiling import (
 )
 
 from .answers import answer_product, last_product_question
-from .runtime import as_text, conversation, english_only_due, faq_answer, service, session_events, visit_state
+from .runtime import as_text, conversation, faq_answer, say_english_only, service, session_events, visit_state
 
 REQUESTED_SLOT = "requested_slot"
 ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_NAME: "utter_noted_name",
@@ -155,12 +155,10 @@ class ValidateProfileForm(FormValidationAction):
         message = as_text(tracker.latest_message.get("text"))
         turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
                            visit=visit_state(tracker), message=message, said=_entity_texts(tracker, message))
-        svc = await service()
-        result = await svc.profile_turn(conversation(tracker), turn)
+        result = await (await service()).profile_turn(conversation(tracker), turn)
         if turn.requested is None and not _bot_spoke(tracker):
             await _greet(dispatcher, tracker)  # "Hello! Tom here, VP of Sales at Wayne": the facts started the form
-        if english_only_due(tracker):  # "Wir suchen ein CRM für unser Vertriebsteam": the next question is English
-            dispatcher.utter_message(response="utter_english_only", contact_email=svc.business.contact_email)
+        await say_english_only(dispatcher, tracker)  # "Wir suchen ein CRM für unser Vertriebsteam": English next
         ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)

@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from nurture_engine import faq
 from nurture_engine.bootstrap import build_service
@@ -75,12 +76,20 @@ def uttered(event: dict[str, Any]) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def english_only_due(tracker: Tracker) -> bool:
-    """Whether the latest message is in another language and this session has not yet said the assistant speaks
-    English only (nurture_engine/language.py): said once, kept or not, before the next question or miss reply."""
+def said_in_session(tracker: Tracker) -> set[str]:
+    """The responses uttered in this session."""
+    return {name for name in map(uttered, session_events(tracker)) if name is not None}
+
+
+async def say_english_only(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Says the assistant speaks English only when the latest message is in another language and this session has
+    not said so yet (nurture_engine/language.py): once, kept or not, before the next question or miss reply.
+    Returns whether it said it."""
     text = as_text(tracker.latest_message.get("text"))
-    return bool(text and foreign_language(text)
-                and not any(uttered(event) == "utter_english_only" for event in session_events(tracker)))
+    if not (text and foreign_language(text)) or "utter_english_only" in said_in_session(tracker):
+        return False
+    dispatcher.utter_message(response="utter_english_only", contact_email=(await service()).business.contact_email)
+    return True
 
 
 async def faq_answer(tracker: Tracker) -> str | None:

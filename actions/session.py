@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from nurture_engine.conversation import Conversation, channel_of
 from nurture_engine.linking import METADATA_CHANNEL_KEY, METADATA_PAYLOAD_KEY
 
-from .runtime import service, session_events, uttered
+from .runtime import said_in_session, service
 
 SESSION_METADATA_SLOT = "session_started_metadata"
 SESSION_START_INTENT = "session_start"
@@ -79,7 +79,7 @@ class ActionGreet(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        greeted = any(uttered(event) in GREETINGS for event in session_events(tracker))
+        greeted = bool(GREETINGS & said_in_session(tracker))
         name = tracker.get_slot("name")
         if greeted:
             dispatcher.utter_message(response="utter_greet_again")

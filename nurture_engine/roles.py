@@ -28,11 +28,13 @@ _KNOWN: tuple[tuple[str, str | None, str], ...] = (
 _ACTIVITY = (r"(?:routing|forecast(?:ing|s)?|scoring|reporting|tracking|nurtur\w*|automat\w*|follow[- ]?ups?|"
              r"analytics|dashboards?|visibility|attribution|enrichment|dedup\w*|integrations?|sync\w*|"
              r"workflows?|alerts|insights|generation|gen)")
+_LEAD_RANK = rf"lead(?!\s+{_ACTIVITY}\b)"
+""""lead" as a rank ("Team Lead", "Lead Engineer"), not before an activity ("Lead Scoring Analyst", "lead routing")."""
 _SENIORITY: tuple[tuple[str, str], ...] = (
     (r"\b(chief|c-level|president)\b", "c_level"),
     (r"\b(svp|evp|vp|vice president)\b", "vp"),
     (r"\b(head|director)\b", "director"),
-    (rf"\b(manager|lead(?!\s+{_ACTIVITY}\b)|leader|principal|supervisor)\b", "manager"),
+    (rf"\b(manager|{_LEAD_RANK}|leader|principal|supervisor)\b", "manager"),
     (r"\b(intern|junior|trainee)\b", "junior"),
 )
 _ABBREVIATIONS = {
@@ -53,7 +55,7 @@ _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope
 _TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
 _NEED_NOT_ROLE = re.compile(rf"\b{_ACTIVITY}\b", re.IGNORECASE)
 _JOB_WORD = re.compile(
-    rf"\b(?:lead(?!\s+{_ACTIVITY}\b)|leader|manager|mgr|head|director|vp|svp|evp|chief|officer|president|founder|"
+    rf"\b(?:{_LEAD_RANK}|leader|manager|mgr|head|director|vp|svp|evp|chief|officer|president|founder|"
     r"owner|partner|principal|engineer|developer|analyst|architect|designer|consultant|specialist|coordinator|"
     r"associate|administrator|admin|assistant|advisor|strategist|marketer|recruiter|accountant|rep|representative|"
     r"executive|intern|student|ops|operations|revops|salesops|sdr|bdr|ae|c[eitfmors]o)\b", re.IGNORECASE)
