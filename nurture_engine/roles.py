@@ -13,8 +13,11 @@ _KNOWN: tuple[tuple[str, str | None, str], ...] = (
     (r"^(?:at |in )?(?:the |a )?(university|uni|college|school)$", "Student", "student"),
     (r"\b(job[- ]?seeker|job[- ]?hunting|looking for (a )?(new )?(job|work|position|role)|unemployed|between jobs)\b",
      "Job seeker", "none"),
-    (r"\b(researcher|academic|professor|lecturer)\b", "Researcher", "none"),
-    (r"\b(co-?founder|founder|owner)\b", "Founder", "c_level"),
+    # not one who researches or owns something at work ("UX Researcher", "Product Owner": titles of their own)
+    (r"\b((?<!ux )(?<!user )(?<!market )(?<!product )(?<!customer )researcher|academic|professor|lecturer)\b",
+     "Researcher", "none"),
+    (r"\b(co-?founder|founder|(?<!product )(?<!process )(?<!account )(?<!data )(?<!service )owner)\b", "Founder",
+     "c_level"),
     (r"\bceo\b|chief executive", "Chief Executive Officer", "c_level"),
     (r"\bcto\b|chief technology", "Chief Technology Officer", "c_level"),
     (r"\bcro\b|chief revenue", "Chief Revenue Officer", "c_level"),
@@ -125,8 +128,11 @@ def normalise_role(raw: str) -> dict[str, str]:
         raise InvalidValue("role", "unclear")
     if names_activity(text):
         raise InvalidValue("role", "need")
+    ranked = any(re.search(pattern, lowered) for pattern, level in _SENIORITY if level != "junior")
     for pattern, title, seniority in _KNOWN:
-        if re.search(pattern, lowered):
+        if re.search(pattern, lowered) and not (seniority == "individual" and ranked):
+            # a rank over the reps is the user's own title ("Head of Sales Development", "SDR Manager"): until
+            # stop 29 both were a Sales Development Representative at the individual level
             return {"title": title or _title_case(text), "seniority": seniority}
     core = _TRAILER.sub("", text)
     if len(core.split()) > 8:

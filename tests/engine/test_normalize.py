@@ -112,6 +112,17 @@ def test_unclear_timeline_is_rejected() -> None:
     ("I lead the revops team", "Revenue Operations Lead", "manager"),
     ("I manage our SDR team", "SDR Manager", "manager"),
     ("I run a small agency", "I Run A Small Agency", "individual"),  # a business, not a team: as before
+    # a rank over the reps (stop 28: a Sales Development Representative at the individual level)
+    ("Head of Sales Development", "Head of Sales Development", "director"),
+    ("SDR Manager", "SDR Manager", "manager"),
+    ("Director of Business Development Reps", "Director of Business Development Reps", "director"),
+    ("senior account executive", "Account Executive", "individual"),
+    ("junior SDR", "Sales Development Representative", "individual"),
+    # owning or researching something at work (stop 28: a Founder at c-level, a Researcher with no seniority)
+    ("Product Owner", "Product Owner", "individual"),
+    ("business owner", "Founder", "c_level"),
+    ("UX researcher", "UX Researcher", "individual"),
+    ("researcher at a university", "Researcher", "none"),
 ])
 def test_role_title_and_seniority(raw: str, title: str, seniority: str) -> None:
     assert normalise_role(raw) == {"title": title, "seniority": seniority}
