@@ -8,8 +8,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine import connectors
+from nurture_engine.config import Business
 from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
+from nurture_engine.quote import money, quote, seats_in
 
 from .runtime import conversation, faq_answer, said_in_session, say_english_only, service, session_events, uttered
 
@@ -44,11 +46,12 @@ class ActionAnswerProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        await answer_product(dispatcher, tracker, tracker.latest_message.get("intent", {}).get("name") or "")
+        await answer_product(dispatcher, tracker, tracker.latest_message.get("intent", {}).get("name") or "", domain)
         return []
 
 
-async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str,
+                         domain: DomainDict) -> None:
     """The answer to a product question of `intent` in the latest message's words."""
     svc = await service()
     facts = svc.business
@@ -60,6 +63,11 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
     named = connectors.named(text, facts.connectors) if response == "utter_integrations" else []
     if named:  # "do you integrate with HubSpot?": a yes, not the whole list
         response = "utter_integrations_named"
+    seats = seats_in(text) if response == "utter_pricing" and facts.plans else None
+    if seats:  # "how much for 25 seats?": each plan's total for 25, asked first or again
+        dispatcher.utter_message(response="utter_pricing_quote", seats=f"{seats:,}",
+                                 quote=quote_text(domain, facts, seats), contact_email=facts.contact_email)
+        return
     if response in ASKED_AGAIN and response in said_in_session(tracker):
         response = ASKED_AGAIN[response]
     answer = await faq_answer(tracker) if response in FAQ_FIRST else None
@@ -73,6 +81,21 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
         pricing=facts.pricing, features=facts.features, integrations=facts.integrations,
         privacy_url=facts.privacy_url, contact_email=facts.contact_email, meeting_link=facts.meeting_link,
         content_links=links, connectors=connectors.listed(named) if named else "")
+
+
+def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
+    """Each tier's price for `seats` users in the words of the domain's "utter_pricing_quote_parts"."""
+    assert facts.plans is not None
+    variants = (domain.get("responses") or {}).get("utter_pricing_quote_parts") or [{}]
+    parts = variants[0].get("custom") if isinstance(variants[0], dict) else None
+    parts = parts if isinstance(parts, dict) else {}
+    currency, said = facts.plans.currency, []
+    for line in quote(facts.plans, seats):
+        template = str(parts.get(line.kind) or "{tier}: {total}")
+        price = money(currency, line.tier.per_user_month or 0)
+        said.append(template.format(tier=line.tier.name, total=money(currency, line.monthly), price=price,
+                                    max_users=line.tier.max_users, min_users=line.tier.min_users))
+    return str(parts.get("separator") or "; ").join(said)
 
 
 def last_product_question(tracker: Tracker) -> str | None:

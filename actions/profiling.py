@@ -103,7 +103,7 @@ def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid
 
 
 async def _answer_question_back(dispatcher: CollectingDispatcher, tracker: Tracker,
-                                invalid: Mapping[ProfileField, str]) -> bool:
+                                invalid: Mapping[ProfileField, str], domain: DomainDict) -> bool:
     """A question put back to a profile question, answered by the business's FAQ ("is there a mobile app?") or,
     when it goes on from the visitor's last product question ("and Pipedrive?" after "do you integrate with
     HubSpot?"), on that topic. Returns whether it was answered."""
@@ -118,7 +118,7 @@ async def _answer_question_back(dispatcher: CollectingDispatcher, tracker: Track
     topic = last_product_question(tracker)
     if topic is None or not any(is_follow_up(message, f) for f in questions):
         return False
-    await answer_product(dispatcher, tracker, topic)
+    await answer_product(dispatcher, tracker, topic, domain)
     return True
 
 
@@ -163,7 +163,7 @@ class ValidateProfileForm(FormValidationAction):
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
         _utter_invalid(dispatcher, domain, result.invalid,
-                       await _answer_question_back(dispatcher, tracker, result.invalid))
+                       await _answer_question_back(dispatcher, tracker, result.invalid, domain))
         if ack.after:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
         events = _slot_events(result)
@@ -212,7 +212,7 @@ class ValidateDemoForm(FormValidationAction):
         events, rejected = await _store_answers(tracker)
         # only the email was asked for: other facts the request came with are stored, or dropped when unclear
         invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
-        _utter_invalid(dispatcher, domain, invalid, await _answer_question_back(dispatcher, tracker, invalid))
+        _utter_invalid(dispatcher, domain, invalid, await _answer_question_back(dispatcher, tracker, invalid, domain))
         return events
 
 

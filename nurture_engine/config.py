@@ -13,6 +13,7 @@ import yaml
 from .domain import QUALIFYING_FIELDS, ProfileField
 from .errors import ConfigError, reject_unknown_keys
 from .faq import FaqEntry, parse_faq
+from .quote import Plans, parse_plans
 from .scoring_rules import ScoringRules, StageRules, parse_scoring, parse_stages
 from .sequences import NurturePlan, parse_plan
 
@@ -23,7 +24,7 @@ _TOP_KEYS = {"business", "profiling", "scoring", "stages", "sequences", "content
              "caps", "channels", "alerts", "retention", "retries", "limits"}
 _BUSINESS_KEYS = {"company", "product", "tagline", "pricing", "features", "integrations",
                   "meeting_link", "privacy_url", "contact_email", "unknown_name"}
-_OPTIONAL_BUSINESS_KEYS = {"onboarding", "security", "connectors", "faq"}
+_OPTIONAL_BUSINESS_KEYS = {"onboarding", "security", "connectors", "faq", "plans"}
 _PROFILING_KEYS = {"budget_per_visit", "order"}
 _RETENTION_KEYS = {"conversations_days", "run_every_minutes"}
 
@@ -53,6 +54,9 @@ class Business:
     faq: tuple[FaqEntry, ...] = ()
     """Short answers found by the words of a question the assistant has no intent for ("is there a mobile app?";
     nurture_engine/faq.py). Optional: without it such a question gets what the assistant can help with."""
+    plans: Plans | None = None
+    """Per-user prices by tier, for "how much for 25 seats?" (nurture_engine/quote.py). Optional: without it such a
+    question gets `pricing`."""
 
     @property
     def tools(self) -> tuple[str, ...]:
@@ -155,8 +159,9 @@ def _business(raw: Mapping[str, Any]) -> Business:
     if missing:
         raise ConfigError(f"nurture.yml: business is missing {', '.join(missing)}")
     present = _BUSINESS_KEYS | (_OPTIONAL_BUSINESS_KEYS & set(raw))
-    texts = {k: " ".join(str(raw[k]).split()) for k in present - {"connectors", "faq"}}
-    return Business(**texts, connectors=_connectors(raw.get("connectors", [])), faq=parse_faq(raw.get("faq", [])))
+    texts = {k: " ".join(str(raw[k]).split()) for k in present - {"connectors", "faq", "plans"}}
+    return Business(**texts, connectors=_connectors(raw.get("connectors", [])), faq=parse_faq(raw.get("faq", [])),
+                    plans=parse_plans(raw.get("plans")))
 
 
 def _connectors(raw: Any) -> tuple[str, ...]:
