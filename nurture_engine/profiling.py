@@ -145,6 +145,8 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
     if requested in result.invalid:
         return TurnAcknowledgement(noted, None)
     unanswered = result.slots.get(requested) is None and not result.invalid
+    if not unanswered and noted is Acknowledgement.NOTED_NAME:  # "I'm Tom, the SDR manager" to the role question
+        return TurnAcknowledgement(None, noted)
     return TurnAcknowledgement(None, noted if unanswered else None)
 
 

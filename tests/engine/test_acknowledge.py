@@ -39,6 +39,8 @@ def result(**kw: Any) -> ProfileTurnResult:
      A.NOTED_NAME, None),
     # until stop 28 "Thanks, noted." to "I'm Dana Whitfield, head of growth at Kestrel Labs"
     ("the name and more, no answer", {"slots": {F.NAME: "Maya", F.ROLE: ROLE}}, None, A.NOTED_NAME),
+    # until stop 29 nothing to "I'm Tom, the SDR manager" said to the role question: the next question only
+    ("answered, with the name", {"slots": {F.USE_CASE: "forecasting", F.NAME: "Maya"}}, None, A.NOTED_NAME),
 ])
 def test_every_way_a_reply_leaves_the_question(case: str, kw: dict[str, Any], before: A | None,
                                                 after: A | None) -> None:
