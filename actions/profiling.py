@@ -12,7 +12,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
-from nurture_engine.normalize import is_follow_up
+from nurture_engine.normalize import is_follow_up, is_question_back
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
     Acknowledgement,
@@ -159,6 +159,9 @@ class ValidateProfileForm(FormValidationAction):
         if turn.requested is None and not _bot_spoke(tracker):
             await _greet(dispatcher, tracker)  # "Hello! Tom here, VP of Sales at Wayne": the facts started the form
         await say_english_only(dispatcher, tracker)  # "Wir suchen ein CRM für unser Vertriebsteam": English next
+        if (turn.requested is None and intent not in DIGRESSION_INTENTS
+                and _last_action(tracker, besides=self.form_name()) == "action_listen"):  # not after a digression
+            await _answer_unasked_question(dispatcher, tracker, message)
         ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
@@ -182,6 +185,19 @@ class ValidateProfileForm(FormValidationAction):
             events += closing
         events.append(SlotSet(REQUESTED_SLOT, next_value))
         return events
+
+
+async def _answer_unasked_question(dispatcher: CollectingDispatcher, tracker: Tracker, message: str | None) -> None:
+    """A question put to the assistant that came with facts when no profile question was asked ("does it work for
+    a 3 person startup?" after the visit's questions): its facts are taken, and it gets the FAQ's answer or "not one
+    I can answer here" (until stop 29: "Thanks, noted.")."""
+    if not message or not is_question_back(message):
+        return
+    answer = await faq_answer(tracker)
+    if answer:
+        dispatcher.utter_message(response="utter_faq", answer=answer)
+    else:
+        dispatcher.utter_message(response="utter_invalid_question")
 
 
 async def _close(dispatcher: CollectingDispatcher, tracker: Tracker, result: ProfileTurnResult) -> list[EventType]:
