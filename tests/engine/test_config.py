@@ -102,5 +102,5 @@ def test_business_faq_is_optional_and_checked_when_nurture_yml_loads(tmp_path: P
     assert load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path).business.faq == ()
     text = (Path(__file__).resolve().parents[2] / "nurture.yml").read_text()
     path.write_text(text.replace("    - words: [uptime, sla", "    - wrds: [uptime, sla", 1))
-    with pytest.raises(ConfigError, match=r"unknown key\(s\) in business\.faq\[6\]: wrds"):
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) in business\.faq\[7\]: wrds"):
         load_settings(env={"NURTURE_CONFIG": str(path)}, root=tmp_path)

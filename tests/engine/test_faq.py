@@ -20,6 +20,10 @@ def test_the_shipped_nurture_yml_has_an_faq() -> None:
     assert len(entries) >= 3
     assert all(entry.words and entry.answer for entry in entries)
     assert answer_for("Is there a mobile app?", entries) is next(e for e in entries if "mobile" in e.words)
+    # stop 29, seen over REST: the features paragraph, and "Thanks, noted." after the visit's questions
+    assert answer_for("how do you compare to hubspot?", entries) is next(e for e in entries if "vs" in e.words)
+    assert answer_for("does it work for a 3 person startup?", entries) is next(
+        e for e in entries if "startup" in e.words)
 
 
 def test_a_question_gets_the_entry_whose_words_it_names() -> None:
