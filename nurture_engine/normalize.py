@@ -62,6 +62,13 @@ _FOLLOW_UP = re.compile(
 _PROPER_NOUN = re.compile(r"[A-Z][\w.&-]*")
 _ADDRESS = re.compile(r"\S*@\S*")
 """One word with an "@": an (attempted) email address or a handle, no name, company, role or use case."""
+_CONTACT = re.compile(
+    r"\bmy\s+(?:e-?mail(?:\s+address)?|phone(?:\s+number)?|(?:cell|mobile)(?:\s+number)?)\s*(?:is\b|:)|"
+    r"\b[\w.+-]+\s+(?:at|@)\s+[\w-]+\s+dot\s+[a-z]{2,6}\b", re.IGNORECASE)
+"""Contact details given in words ("my email is bob at gmail dot com"): until stop 29 that was the role "My Email Is
+Bob" (the words after "at" cut as a company's)."""
+_REPEATED = 5
+"""A long answer of one or two words repeated ("spam spam spam ...") says nothing: the use case until stop 29."""
 
 
 def is_follow_up(raw: str, field: ProfileField) -> bool:
@@ -225,6 +232,9 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "question")
     if field in _NO_NEED_FIELDS and opens_with_need(raw):
         raise InvalidValue(field.value, "need")
-    if field in FREE_TEXT_FIELDS and _ADDRESS.fullmatch(raw.strip()):
+    if field in FREE_TEXT_FIELDS and (_ADDRESS.fullmatch(raw.strip()) or _CONTACT.search(raw)):
         raise InvalidValue(field.value, "address")  # "tom.wayne@example" to the use-case question (stop 27: stored)
+    words = raw.lower().split()
+    if field in FREE_TEXT_FIELDS and len(words) >= _REPEATED and len(set(words)) <= 2:
+        raise InvalidValue(field.value, "unclear")
     return PARSERS[field](raw, now)

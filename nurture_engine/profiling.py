@@ -215,11 +215,14 @@ want wants wanna need needs would we'd i'd love hope hoping plan planning aim ai
 small smaller tiny big bigger large medium mid midsize sized size growing agency startup firm business shop studio
 consultancy organisation organization
 run runs running lead leading manage manages managing head heads heading handle handles handling oversee oversees
-own owns do does doing department dept side function charge""".split())
+own owns do does doing department dept side function charge
+email e-mail mail address phone number mobile cell contact reach""".split())
 """The verbs of a stated need count as filler: "we need better forecasting", said to "what's your role?", is the
 use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting"). So do the words
 that describe a company: "we're a small agency, 5 people" is a company size, not a use case (stop 25), and the
-verbs of doing a job: "I run marketing" is a role (stop 27 stored it as the use case too)."""
+verbs of doing a job: "I run marketing" is a role (stop 27 stored it as the use case too), and the words that
+introduce contact details: "my email is bob@globex.com" to "what's your role?" was the role "My Email Is
+Bob@globex.com" until stop 29."""
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 

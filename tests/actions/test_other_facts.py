@@ -151,3 +151,23 @@ async def test_a_number_no_question_takes_after_the_questions_is_not_noted(servi
     said = CollectingDispatcher()  # a statement with no number is still acknowledged
     await ValidateProfileForm().run(said, tracker(slots=done, text="just having a look around"), DOMAIN)
     assert responses(said) == ["utter_noted"]
+
+
+async def test_contact_details_given_to_a_free_text_question_are_no_answer_to_it(service: NurtureService) -> None:
+    """To "what's your role?": "my email is bob@globex.com" was the role "My Email Is Bob@globex.com" and "my email
+    is bob at globex dot com" the role "My Email Is Bob" until stop 29. The first keeps the email (noted, the role
+    asked again), the second asks for the address in full."""
+    domain = {**DOMAIN, "responses": {**DOMAIN["responses"], "utter_invalid_address": [{"text": "x"}]}}
+    slots = {"requested_slot": "role", "profile_asked": ["use_case", "role"], "use_case": "forecasting"}
+    text = "my email is bob@globex.com"
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, tracker(
+        slots=slots, text=text, new_slots={"role": text, "email": "bob@globex.com"}), domain)
+    assert SlotSet("email", "bob@globex.com") in events and SlotSet("role", None) in events
+    assert responses(dispatcher) == ["utter_noted"] and events[-1] == SlotSet("requested_slot", "role")
+    text = "my email is bob at globex dot com"
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, tracker(slots=slots, text=text, new_slots={"role": text}),
+                                             domain)
+    assert SlotSet("role", None) in events and responses(dispatcher) == ["utter_invalid_address"]
+    assert ProfileField.ROLE not in (await service.lead_for(CONV)).profile

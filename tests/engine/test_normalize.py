@@ -280,3 +280,23 @@ def test_what_one_wants_is_no_role(raw: str) -> None:
 ])
 def test_titles_naming_an_activity_stay_titles(raw: str, title: str, seniority: str) -> None:
     assert normalise(ProfileField.ROLE, raw, NOW) == {"title": title, "seniority": seniority}
+
+
+@pytest.mark.parametrize("field", [ProfileField.ROLE, ProfileField.COMPANY, ProfileField.USE_CASE, ProfileField.NAME])
+def test_contact_details_in_words_are_no_free_text_answer(field: ProfileField) -> None:
+    """"my email is bob at gmail dot com" to "what's your role?" was the role "My Email Is Bob" until stop 29: now
+    the visitor is asked to type the address in full."""
+    for raw in ("my email is bob at gmail dot com", "bob at gmail dot com", "my phone number is 555 0100"):
+        with pytest.raises(InvalidValue) as error:
+            normalise(field, raw, NOW)
+        assert error.value.reason == "address", raw
+
+
+def test_a_word_repeated_is_no_answer() -> None:
+    """"spam spam spam ..." (400 times) was stored as the use case until stop 29."""
+    for raw in ("spam " * 400, "test test test test test", "la la la la la"):
+        with pytest.raises(InvalidValue) as error:
+            normalise(ProfileField.USE_CASE, raw.strip(), NOW)
+        assert error.value.reason == "unclear"
+    assert normalise(ProfileField.USE_CASE, "forecast forecast our pipeline please", NOW)  # some repetition is fine
+    assert normalise(ProfileField.ROLE, "VP Sales at Globex", NOW) == {"title": "VP Sales", "seniority": "vp"}
