@@ -26,13 +26,16 @@ from .numbers import WORD_NUMBERS
 
 MAX_SEATS = 100_000
 """A bigger number is no team size ("how much for 2026 users?" is a year, a typo or a test): no quote."""
-_UNIT = (r"(?:users?|seats?|licen[cs]es?|people|persons?|reps?|agents?|sellers?|members?|employees?|"
-         r"(?:sales\s?)?(?:people|reps)|sdrs|aes|logins?|accounts?)")
+_UNIT = r"(?:users?|seats?|licen[cs]es?|reps?|agents?|sellers?|members?|sales\s?people|sdrs|aes|logins?|people|persons)"
+_COMPANY = re.compile(r"\b(?:compan(?:y|ies)|employees?|staff|headcount|organi[sz]ation|firm|business)\b",
+                      re.IGNORECASE)
+"""A company's size is no number of users: "how much for a company of 600 employees?" gets the pricing paragraph
+(a 600-person company does not buy 600 seats), "how much for 10 people?" a quote."""
 _WORDS = "|".join(sorted((w for w, v in WORD_NUMBERS.items() if v and " " not in w and v < 1000), key=len,
                          reverse=True))
 _COUNT = rf"(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+|{_WORDS})"
 _SEATS = (re.compile(rf"\b{_COUNT}\s+(?:\w+\s+)?{_UNIT}\b", re.IGNORECASE),
-          re.compile(rf"\b(?:team|group|org\w*)\s+of\s+(?:about\s+|around\s+|roughly\s+)?{_COUNT}\b", re.IGNORECASE))
+          re.compile(rf"\b(?:team|group)\s+of\s+(?:about\s+|around\s+|roughly\s+)?{_COUNT}\b", re.IGNORECASE))
 _EXAMPLE = "{currency: $, tiers: [{name: Starter, per_user_month: 49, max_users: 10}, {name: Enterprise}]}"
 
 
@@ -61,6 +64,8 @@ class QuoteLine:
 
 def seats_in(text: str) -> int | None:
     """The number of users a pricing question names ("25 seats", "ten users", "a team of 40"), if any."""
+    if _COMPANY.search(text):
+        return None
     for pattern in _SEATS:
         found = pattern.search(text)
         if found:

@@ -245,10 +245,10 @@ async def test_yes_is_not_taken_as_what_the_visitor_wants_to_improve(
 async def test_a_pricing_question_with_an_introduction_is_answered_and_the_facts_kept(
         sqlite_stack: Stack, http: aiohttp.ClientSession) -> None:
     """"I'm VP marketing at Globex, how much for 80 seats?" read as an introduction: a profiling question came
-    instead of the price."""
+    instead of the price. Since stop 29 the price is the total for 80 users."""
     v = Visitor(sqlite_stack, http)
     replies = await v.say("I'm VP marketing at Globex, how much for 80 seats?")
-    assert any(PRICING in r for r in replies), replies
+    assert any(r.startswith("For 80 users:") and "$7,920 a month" in r for r in replies), replies
     profile = (await v.lead())["profile"]
     assert profile["company"] == "Globex" and profile["role"]["seniority"] == "vp", profile
     assert "company" not in asked(replies) and "role" not in asked(replies), replies

@@ -21,7 +21,10 @@ PLANS = Plans(currency="$", tiers=(Tier("Starter", 49.0, max_users=10), Tier("Gr
     ("pricing for 8 sales reps?", 8),
     ("what's the price for a team of 40?", 40),
     ("cost for a team of about 15", 15),
+    ("how much for 10 people?", 10),
     ("how much does it cost?", None),
+    ("how much is it for a company of 600 employees?", None),  # a company's size, no number of users
+    ("we're a 600 person company, how much for 600 people?", None),
     ("is there a discount for 2 years?", None),  # years are no users
     ("how much for 0 users", None),
     ("how much for 999999 seats", None),  # no team size
