@@ -75,6 +75,13 @@ def seats_in(text: str) -> int | None:
     return None
 
 
+def names_users(text: str) -> bool:
+    """Whether `text` counts users of the product ("12 reps", "25 seats"), which is no company size: "what would it
+    cost us for 12 reps?" replaced a company size of 250 with 12 until stop 29."""
+    found = _SEATS[0].search(text)
+    return found is not None and not re.search(r"\b(?:people|persons)\b", found.group(0), re.IGNORECASE)
+
+
 def quote(plans: Plans, seats: int) -> list[QuoteLine]:
     lines = []
     for tier in plans.tiers:

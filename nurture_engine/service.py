@@ -44,7 +44,7 @@ from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
-from .volunteered import only_new_needs, with_volunteered, without_tools
+from .volunteered import only_new_needs, with_volunteered, without_misreadings
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class NurtureService:
         """Validate, normalise and store each answer (and the facts `message` volunteers) with its provenance, the
         interaction and the rescore, together. `lead`: the lead, just read; `asked`: the question answered."""
         now = self._clock.now()
-        answers = without_tools(answers, self._settings.business.tools, asked)
+        answers = without_misreadings(answers, self._settings.business.tools, asked)
         given, answers = answers, with_volunteered(answers, message, now)
         if not answers:
             return AnswerOutcome()

@@ -18,6 +18,7 @@ from .domain import ProfileField
 from .errors import InvalidValue
 from .needs import stated_need
 from .normalize import normalise
+from .quote import names_users
 from .roles import names_activity, normalise_role
 
 SCAN_CHARS = 2_000
@@ -215,3 +216,15 @@ def without_tools(answers: Mapping[ProfileField, str], tools: Collection[str],
     if " ".join(company.lower().split()) not in {" ".join(tool.lower().split()) for tool in tools}:
         return dict(answers)
     return {f: raw for f, raw in answers.items() if f is not ProfileField.COMPANY}
+
+
+def without_misreadings(answers: Mapping[ProfileField, str], tools: Collection[str],
+                        asked: ProfileField | None) -> dict[ProfileField, str]:
+    """`answers` without what the NLU misread in passing: a company that is one of the business's tools
+    (`without_tools`), and a company size that counts the product's users ("what would it cost us for 12 reps?"
+    gave the company size 12, over the 250 stored, until stop 29). Given to its own question, each stays."""
+    answers = without_tools(answers, tools, asked)
+    size = answers.get(ProfileField.COMPANY_SIZE)
+    if size is None or asked is ProfileField.COMPANY_SIZE or not names_users(size):
+        return answers
+    return {f: raw for f, raw in answers.items() if f is not ProfileField.COMPANY_SIZE}

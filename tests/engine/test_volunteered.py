@@ -126,3 +126,17 @@ async def test_the_service_drops_a_tool_named_in_passing_as_the_company() -> Non
     assert outcome.accepted == {}
     outcome = await service.record_answers(conv, {F.COMPANY: "HubSpot"}, message="HubSpot", asked=F.COMPANY)
     assert outcome.accepted == {F.COMPANY: "HubSpot"}
+
+
+async def test_a_number_of_users_in_a_pricing_question_is_no_company_size() -> None:
+    """Seen over REST: "we're around 250 people", then "what would it cost us for 12 reps?", left the company size
+    12 until stop 29 (the NLU read "12 reps" as one). Given to the company-size question, it stays an answer."""
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-seats")
+    await service.record_answers(conv, {F.COMPANY_SIZE: "around 250 people"}, message="we're around 250 people")
+    for raw, message in (("12 reps", "what would it cost us for 12 reps?"), ("25 seats", "how much for 25 seats?")):
+        outcome = await service.record_answers(conv, {F.COMPANY_SIZE: raw}, message=message)
+        assert F.COMPANY_SIZE not in outcome.accepted, message
+    assert (await service.lead_for(conv)).profile[F.COMPANY_SIZE].value == {"min": 250, "max": 250}
+    outcome = await service.record_answers(conv, {F.COMPANY_SIZE: "12 reps"}, message="12 reps", asked=F.COMPANY_SIZE)
+    assert outcome.accepted == {F.COMPANY_SIZE: {"min": 12, "max": 12}}
