@@ -237,4 +237,9 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
     words = raw.lower().split()
     if field in FREE_TEXT_FIELDS and len(words) >= _REPEATED and len(set(words)) <= 2:
         raise InvalidValue(field.value, "unclear")
-    return PARSERS[field](raw, now)
+    try:
+        return PARSERS[field](raw, now)
+    except InvalidValue:
+        if field not in FREE_TEXT_FIELDS and is_question_back(raw):  # "when can I start?" to the timeline question
+            raise InvalidValue(field.value, "question") from None  # (stop 28: "I didn't catch the timing")
+        raise

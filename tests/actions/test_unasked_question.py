@@ -68,3 +68,16 @@ async def test_the_form_resumed_after_a_digression_does_not_answer_its_question_
     dispatcher = CollectingDispatcher()
     await ValidateProfileForm().run(dispatcher, t, DOMAIN)
     assert "utter_invalid_question" not in responses(dispatcher)
+
+
+async def test_a_question_back_to_the_timeline_question_is_answered_and_the_question_kept(
+        service: NurtureService) -> None:
+    """"when can I start?" to "when are you hoping to have this in place?" got "I didn't catch the timing" until
+    stop 29: now the FAQ's answer (the trial), then the timeline question again."""
+    t = tracker(slots={"requested_slot": "timeline", "profile_asked": ["use_case", "timeline"], "use_case": "x"},
+                text="when can I start?", new_slots={"timeline": "when can I start?"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_faq" and "free trial" in message["answer"]
+    assert SlotSet("timeline", None) in events and events[-1] == SlotSet("requested_slot", "timeline")

@@ -300,3 +300,16 @@ def test_a_word_repeated_is_no_answer() -> None:
         assert error.value.reason == "unclear"
     assert normalise(ProfileField.USE_CASE, "forecast forecast our pipeline please", NOW)  # some repetition is fine
     assert normalise(ProfileField.ROLE, "VP Sales at Globex", NOW) == {"title": "VP Sales", "seniority": "vp"}
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    (ProfileField.TIMELINE, "when can I start?"),
+    (ProfileField.COMPANY_SIZE, "why does that matter?"),
+    (ProfileField.BUDGET, "how much do most teams spend?"),
+])
+def test_a_question_back_to_a_number_question_is_a_question(field: ProfileField, raw: str) -> None:
+    """Until stop 29 "when can I start?" to the timeline question got "I didn't catch the timing"."""
+    with pytest.raises(InvalidValue) as error:
+        normalise(field, raw, NOW)
+    assert error.value.reason == "question"
+    assert normalise(ProfileField.TIMELINE, "next quarter?", NOW)  # an answer with a question mark stays an answer
