@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -126,9 +126,12 @@ class ActionAnswerNextSteps(Action):
             response = "utter_next_steps_requested_no_email"
         dispatcher.utter_message(response=response, email=email, meeting_link=svc.business.meeting_link,
                                  product=svc.business.product)
-        return []
+        # the meeting link was just given: the questions' closing words must not offer it again (stop 28 did)
+        return [SlotSet("meeting_offered", True)] if step in LINK_GIVEN else []
 
 
+LINK_GIVEN = frozenset({NextStep.REQUESTED, NextStep.MEETING})
+"""The next steps whose answer gives the meeting link."""
 MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDERSTOOD: "utter_default",
                 MissReply.OFFER_PERSON: "utter_offer_person"}
 

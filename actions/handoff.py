@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -21,4 +21,6 @@ class ActionRecordDemoRequest(Action):
         await svc.record_demo_request(conversation(tracker), kind)
         dispatcher.utter_message(response="utter_demo_booked", meeting_link=svc.business.meeting_link,
                                  email=tracker.get_slot("email") or "")
-        return []
+        # the link is given here: "what happens next?" after it got it twice until stop 29 (the questions' closing
+        # words offered it again)
+        return [SlotSet("meeting_offered", True)]

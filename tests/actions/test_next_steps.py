@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.answers import ActionAnswerNextSteps, ActionAnswerProduct
+from actions.handoff import ActionRecordDemoRequest
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField
 from nurture_engine.service import Conversation, NurtureService
 from nurture_engine.testing import memory_service, with_business
@@ -29,8 +31,11 @@ def asked() -> Tracker:
 
 async def answer() -> dict[str, Any]:
     dispatcher = CollectingDispatcher()
-    assert await ActionAnswerNextSteps().run(dispatcher, asked(), {}) == []
+    events = await ActionAnswerNextSteps().run(dispatcher, asked(), {})
     [message] = dispatcher.messages
+    # an answer that gives the meeting link marks it given, so that the questions' closing words do not repeat it
+    gives_link = {"utter_next_steps_requested", "utter_next_steps_requested_no_email", "utter_next_steps_meeting"}
+    assert events == ([SlotSet("meeting_offered", True)] if message["response"] in gives_link else [])
     return message
 
 
@@ -48,6 +53,15 @@ async def test_after_a_demo_request_the_follow_up_address_is_named(service: Nurt
     message = await answer()
     assert (message["response"], message["email"]) == ("utter_next_steps_requested", "ana@globex.example")
     assert message["meeting_link"] == service.business.meeting_link
+
+
+async def test_a_recorded_demo_request_marks_the_meeting_link_given(service: NurtureService) -> None:
+    """"what happens next?" after booking a demo got the meeting link twice until stop 29: the questions' closing
+    words offered it again."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionRecordDemoRequest().run(dispatcher, asked(), {})
+    assert [m["response"] for m in dispatcher.messages] == ["utter_demo_booked"]
+    assert events == [SlotSet("meeting_offered", True)]
 
 
 async def test_a_sales_ready_lead_is_pointed_to_the_meeting_link(service: NurtureService) -> None:
