@@ -142,15 +142,26 @@ def parse_company(raw: str) -> str:
     return text
 
 
+_INTERJECTION = re.compile(r"^(?:(?:cool|ok|okay|great|nice|sure|so|well|yes|yeah|yep|hi|hello|hey|thanks|right|"
+                           r"alright|perfect)\s*[,.!]+\s*)+", re.IGNORECASE)
+"""A reply's opening "cool." or "ok," is no part of the use case ("cool. we're evaluating tools ..." until stop 29)."""
+_DURATION = re.compile(
+    r"(?:\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several))"
+    r"\s*-?\s*(?:days?|weeks?|months?|years?|yrs?|quarters?|qtrs?|hours?|hrs?|minutes?|mins?)\b"
+    r"|\bq[1-4]\b|\b(?:in|by|until|before|from|since|end of)\s+(?:19|20)\d\d\b", re.IGNORECASE)
+"""Times are no head-count: "in about 2 months" to the company-size question was a company of 2 until stop 29."""
+
+
 def parse_use_case(raw: str) -> str:
     text = _clean(raw)
+    text = stripped if len(stripped := _INTERJECTION.sub("", text)) >= 3 else text
     if len(text) < 3 or not re.search(r"[^\W\d_]", text) or text.lower() in _NOT_AN_ANSWER:
         raise InvalidValue("use_case", "unclear")
     return text[:MAX_ANSWER_CHARS]
 
 
 def parse_company_size(raw: str) -> dict[str, int | None]:
-    text = _clean(raw).lower()
+    text = _DURATION.sub(" ", _clean(raw).lower())
     if re.search(r"\b(just me|only me|myself|solo|me alone|one[- ]person|freelancer?)\b", text):
         return {"min": 1, "max": 1}
     numbers = [int(n) for n in find_numbers(text)]

@@ -313,3 +313,27 @@ def test_a_question_back_to_a_number_question_is_a_question(field: ProfileField,
         normalise(field, raw, NOW)
     assert error.value.reason == "question"
     assert normalise(ProfileField.TIMELINE, "next quarter?", NOW)  # an answer with a question mark stays an answer
+
+
+@pytest.mark.parametrize("raw", ["in about 2 months", "by Q3", "we start in 2027", "6 weeks from now"])
+def test_a_time_is_no_head_count(raw: str) -> None:
+    """"in about 2 months" to "how many people work at your company?" was a company of 2 until stop 29."""
+    with pytest.raises(InvalidValue) as error:
+        normalise(ProfileField.COMPANY_SIZE, raw, NOW)
+    assert error.value.reason == "no_number"
+
+
+@pytest.mark.parametrize(("raw", "size"), [
+    ("about 50 people, hiring 10 more this year", {"min": 50, "max": 50}),
+    ("200-500", {"min": 200, "max": 500}),
+    ("we were 40 two years ago, 120 now", {"min": 40, "max": 120}),  # as before: two numbers read as a range
+])
+def test_head_counts_beside_times_are_still_read(raw: str, size: dict[str, int]) -> None:
+    assert normalise(ProfileField.COMPANY_SIZE, raw, NOW) == size
+
+
+def test_an_opening_interjection_is_no_part_of_the_use_case() -> None:
+    assert normalise(ProfileField.USE_CASE, "cool. we're evaluating tools for our sales team", NOW) == (
+        "we're evaluating tools for our sales team")
+    assert normalise(ProfileField.USE_CASE, "ok, great! better forecasting", NOW) == "better forecasting"
+    assert normalise(ProfileField.USE_CASE, "great forecasting", NOW) == "great forecasting"  # no punctuation: kept
