@@ -49,6 +49,10 @@ _QUESTION_BACK = re.compile(
     r"is it|is there|do you|does it|does this|should i|"
     r"how (?:much|many|long|often|come|does (?:it|this|that|pipewise)|do you))"
     r"\b.*\?[\s?!.]*$", re.IGNORECASE | re.DOTALL)
+_TELL_ME = re.compile(r"^\W*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:tell\s+me\s+(?:more\s+)?about|"
+                      r"explain|describe|show\s+me\s+how)\b", re.IGNORECASE)
+"""A request for information, with or without "?": "tell me about lead routing" to the use-case question was
+stored as the use case and answered with the role question until stop 29."""
 FREE_TEXT_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.USE_CASE})
 """Fields whose answer is free text: Rasa takes the whole message for the one being asked (a `from_text` slot)."""
 _NO_NEED_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE})
@@ -84,10 +88,11 @@ def is_follow_up(raw: str, field: ProfileField) -> bool:
 
 
 def is_question_back(raw: str) -> bool:
-    """A question put to the assistant ("what happens next?", "who's asking?"): no name, company, role or use
-    case, though Rasa takes the whole message for the one being asked. "How do we stop losing deals?",
-    "Pipeline visibility?" and "What about lead scoring?" are answers phrased as questions, and stay answers."""
-    return bool(_QUESTION_BACK.match(raw[:500]))
+    """A question put to the assistant ("what happens next?", "who's asking?", "tell me about lead routing"): no
+    name, company, role or use case, though Rasa takes the whole message for the one being asked. "How do we stop
+    losing deals?", "Pipeline visibility?" and "What about lead scoring?" are answers phrased as questions, and stay
+    answers."""
+    return bool(_QUESTION_BACK.match(raw[:500]) or _TELL_ME.match(raw[:500]))
 
 
 def _clean(raw: str) -> str:

@@ -81,3 +81,17 @@ async def test_a_question_back_to_the_timeline_question_is_answered_and_the_ques
     [message] = dispatcher.messages
     assert message["response"] == "utter_faq" and "free trial" in message["answer"]
     assert SlotSet("timeline", None) in events and events[-1] == SlotSet("requested_slot", "timeline")
+
+
+async def test_a_request_for_information_to_the_use_case_question_is_answered(service: NurtureService) -> None:
+    """"tell me about lead routing" to "what would you like help with?" was stored as the use case and met with the
+    role question until stop 29: now the FAQ's answer on routing, and the use-case question again."""
+    text = "tell me about lead routing"
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, text=text,
+                new_slots={"use_case": text})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_faq" and message["answer"].startswith("Lead routing assigns")
+    assert SlotSet("use_case", None) in events and events[-1] == SlotSet("requested_slot", "use_case")
+    assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile

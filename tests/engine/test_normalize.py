@@ -337,3 +337,13 @@ def test_an_opening_interjection_is_no_part_of_the_use_case() -> None:
         "we're evaluating tools for our sales team")
     assert normalise(ProfileField.USE_CASE, "ok, great! better forecasting", NOW) == "better forecasting"
     assert normalise(ProfileField.USE_CASE, "great forecasting", NOW) == "great forecasting"  # no punctuation: kept
+
+
+@pytest.mark.parametrize("raw", ["tell me about lead routing", "can you explain the forecasting?",
+                                 "please tell me more about CRM hygiene", "show me how routing works"])
+def test_a_request_for_information_is_a_question_back(raw: str) -> None:
+    """"tell me about lead routing" to the use-case question was stored as the use case until stop 29."""
+    with pytest.raises(InvalidValue) as error:
+        normalise(ProfileField.USE_CASE, raw, NOW)
+    assert error.value.reason == "question"
+    assert normalise(ProfileField.USE_CASE, "explaining our pipeline to the board", NOW)  # an answer, not a request
