@@ -13,7 +13,16 @@ from nurture_engine.misses import MissReply, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 from nurture_engine.quote import money, quote, seats_in
 
-from .runtime import conversation, faq_answer, said_in_session, say_english_only, service, session_events, uttered
+from .runtime import (
+    conversation,
+    faq_answer,
+    response_payload,
+    said_in_session,
+    say_english_only,
+    service,
+    session_events,
+    uttered,
+)
 
 _RESPONSES = {
     "ask_pricing": "utter_pricing",
@@ -86,16 +95,14 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
 def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
     """Each tier's price for `seats` users in the words of the domain's "utter_pricing_quote_parts"."""
     assert facts.plans is not None
-    variants = (domain.get("responses") or {}).get("utter_pricing_quote_parts") or [{}]
-    parts = variants[0].get("custom") if isinstance(variants[0], dict) else None
-    parts = parts if isinstance(parts, dict) else {}
+    parts = response_payload(domain, "utter_pricing_quote_parts")
     currency, said = facts.plans.currency, []
     for line in quote(facts.plans, seats):
-        template = str(parts.get(line.kind) or "{tier}: {total}")
+        template = parts.get(line.kind) or "{tier}: {total}"
         price = money(currency, line.tier.per_user_month or 0)
         said.append(template.format(tier=line.tier.name, total=money(currency, line.monthly), price=price,
                                     max_users=line.tier.max_users, min_users=line.tier.min_users))
-    return str(parts.get("separator") or "; ").join(said)
+    return (parts.get("separator") or "; ").join(said)
 
 
 def last_product_question(tracker: Tracker) -> str | None:

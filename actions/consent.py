@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from nurture_engine.domain import ConsentStatus
 from nurture_engine.privacy_requests import PrivacyRight, is_privacy_request, opt_out_is_clear
 
-from .runtime import conversation, service
+from .runtime import conversation, response_payload, service
 
 
 class _ConsentAction(Action, ABC):
@@ -151,7 +151,5 @@ class ActionShowMyData(Action):
 
 def field_labels(domain: DomainDict) -> dict[str, str]:
     """The profile fields' names for utter_my_data's list: the custom payload of the domain's
-    "utter_my_data_labels", so the words stay in the domain. A field without one is named by its key."""
-    variants = (domain.get("responses") or {}).get("utter_my_data_labels") or [{}]
-    custom = variants[0].get("custom") if isinstance(variants[0], dict) else None
-    return {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
+    "utter_my_data_labels". A field without one is named by its key."""
+    return response_payload(domain, "utter_my_data_labels")

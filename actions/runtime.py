@@ -11,6 +11,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from nurture_engine import faq
 from nurture_engine.bootstrap import build_service
@@ -96,3 +97,11 @@ async def faq_answer(tracker: Tracker) -> str | None:
     """The business FAQ's answer to the latest message (nurture_engine/faq.py), if it names an entry's words."""
     entry = faq.answer_for(as_text(tracker.latest_message.get("text")) or "", (await service()).business.faq)
     return entry.answer if entry else None
+
+
+def response_payload(domain: DomainDict, response: str) -> dict[str, str]:
+    """The custom payload of a domain response that holds words for an action to put together ("utter_my_data_labels",
+    "utter_pricing_quote_parts"), so the words stay in the domain; {} when it has none."""
+    variants = (domain.get("responses") or {}).get(response) or [{}]
+    custom = variants[0].get("custom") if isinstance(variants[0], dict) else None
+    return {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
