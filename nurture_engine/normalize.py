@@ -75,6 +75,11 @@ _REPEATED = 5
 """A long answer of one or two words repeated ("spam spam spam ...") says nothing: the use case until stop 29."""
 
 
+def _repeats(raw: str) -> bool:
+    words = raw.lower().split()
+    return len(words) >= _REPEATED and len(set(words)) <= 2
+
+
 def is_follow_up(raw: str, field: ProfileField) -> bool:
     """A question that goes on from the visitor's last one ("and Pipedrive?", "ok, what about Dynamics?"): no
     name, company or role. To the use case question "what about lead scoring?" stays an answer; a follow-up
@@ -250,8 +255,7 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "need")
     if field in FREE_TEXT_FIELDS and (_ADDRESS.fullmatch(raw.strip()) or _CONTACT.search(raw)):
         raise InvalidValue(field.value, "address")  # "tom.wayne@example" to the use-case question (stop 27: stored)
-    words = raw.lower().split()
-    if field in FREE_TEXT_FIELDS and len(words) >= _REPEATED and len(set(words)) <= 2:
+    if field in FREE_TEXT_FIELDS and _repeats(raw):
         raise InvalidValue(field.value, "unclear")
     try:
         return PARSERS[field](raw, now)
