@@ -14,6 +14,7 @@ from nurture_engine.next_steps import NextStep, contact_email, next_step
 from nurture_engine.quote import money, quote, seats_in
 
 from .runtime import (
+    MEETING_OFFERED,
     conversation,
     faq_answer,
     response_payload,
@@ -134,7 +135,7 @@ class ActionAnswerNextSteps(Action):
         dispatcher.utter_message(response=response, email=email, meeting_link=svc.business.meeting_link,
                                  product=svc.business.product)
         # the meeting link was just given: the questions' closing words must not offer it again (stop 28 did)
-        return [SlotSet("meeting_offered", True)] if step in LINK_GIVEN else []
+        return [SlotSet(MEETING_OFFERED, True)] if step in LINK_GIVEN else []
 
 
 LINK_GIVEN = frozenset({NextStep.REQUESTED, NextStep.MEETING})

@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .runtime import conversation, service
+from .runtime import MEETING_OFFERED, conversation, service
 
 
 class ActionRecordDemoRequest(Action):
@@ -23,4 +23,4 @@ class ActionRecordDemoRequest(Action):
                                  email=tracker.get_slot("email") or "")
         # the link is given here: "what happens next?" after it got it twice until stop 29 (the questions' closing
         # words offered it again)
-        return [SlotSet("meeting_offered", True)]
+        return [SlotSet(MEETING_OFFERED, True)]

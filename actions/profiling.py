@@ -25,7 +25,16 @@ from nurture_engine.profiling import (
 )
 
 from .answers import answer_product, last_product_question
-from .runtime import as_text, conversation, faq_answer, say_english_only, service, session_events, visit_state
+from .runtime import (
+    MEETING_OFFERED,
+    as_text,
+    conversation,
+    faq_answer,
+    say_english_only,
+    service,
+    session_events,
+    visit_state,
+)
 
 REQUESTED_SLOT = "requested_slot"
 ACKNOWLEDGEMENTS = {Acknowledgement.NOTED: "utter_noted", Acknowledgement.NOTED_NAME: "utter_noted_name",
@@ -204,14 +213,14 @@ async def _close(dispatcher: CollectingDispatcher, tracker: Tracker, result: Pro
     """The visit's last words, said in the turn that ends the form (no action of its own: one action call and
     one prediction fewer per conversation)."""
     close = close_visit(result, thanked=bool(tracker.get_slot("profile_thanked")),
-                        meeting_offered=bool(tracker.get_slot("meeting_offered")))
+                        meeting_offered=bool(tracker.get_slot(MEETING_OFFERED)))
     if close.thank:
         dispatcher.utter_message(response="utter_profile_thanks")
     events: list[EventType] = [SlotSet("profile_thanked", True)] if close.thank else []
     if close.offer_meeting:
         svc = await service()
         dispatcher.utter_message(response="utter_offer_meeting", meeting_link=svc.business.meeting_link)
-        events.append(SlotSet("meeting_offered", True))
+        events.append(SlotSet(MEETING_OFFERED, True))
     elif close.help_only:
         dispatcher.utter_message(response="utter_happy_to_help")
     return events

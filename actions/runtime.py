@@ -26,6 +26,10 @@ _service: NurtureService | None = None
 _lock = asyncio.Lock()
 
 
+MEETING_OFFERED = "meeting_offered"
+"""The slot that says the meeting link was given this session: the questions' closing words do not offer it again."""
+
+
 def install_service(service: NurtureService | None) -> None:
     global _service
     _service = service
