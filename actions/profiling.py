@@ -20,9 +20,9 @@ from nurture_engine.profiling import (
     ProfileTurnResult,
     acknowledge,
     after_questions,
-    best_entity_value,
     close_visit,
 )
+from nurture_engine.turn_answers import best_entity_value
 
 from .answers import answer_product, last_product_question
 from .runtime import (
@@ -49,10 +49,24 @@ def _entities(tracker: Tracker) -> list[dict[str, Any]]:
     return [e for e in tracker.latest_message.get("entities") or [] if isinstance(e, dict)]
 
 
-def _answers(tracker: Tracker) -> dict[ProfileField, str]:
+def _slots_this_turn(tracker: Tracker) -> dict[str, Any]:
+    """Every slot set since the visitor's last message, the latest value of each. A form validates only its own
+    slots; the facts Rasa read beside them ("I'm Dana from Acme" to the demo form's email question) come in
+    earlier events (until stop 30 they were lost)."""
+    found: dict[str, Any] = {}
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "slot" and isinstance(event.get("name"), str):
+            found.setdefault(event["name"], event.get("value"))
+    return found
+
+
+def _answers(tracker: Tracker, *, whole_turn: bool = False) -> dict[ProfileField, str]:
     answers: dict[ProfileField, str] = {}
     entities = _entities(tracker)
-    for name, value in tracker.slots_to_validate().items():
+    slots = {**_slots_this_turn(tracker), **tracker.slots_to_validate()} if whole_turn else tracker.slots_to_validate()
+    for name, value in slots.items():
         text = as_text(value)
         if name in ProfileField._value2member_map_ and text:
             read = [str(e["value"]) for e in entities if e.get("entity") == name and isinstance(e.get("value"), str)]
@@ -98,11 +112,11 @@ async def _greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(response="utter_greet")
 
 
-def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str],
+def utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid: Mapping[ProfileField, str],
                    question_answered: bool = False) -> None:
     """Re-asks with the reason: `utter_invalid_<field>_<reason>`, else `utter_invalid_<reason>` (any field's, as
     "question"), else `utter_invalid_<field>`, the first the domain has; nothing for a question back that
-    `_answer_question_back` answered."""
+    `answer_question_back` answered."""
     responses = domain.get("responses", {})
     for field, reason in invalid.items():
         if reason == "question" and question_answered:
@@ -111,7 +125,7 @@ def _utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid
         dispatcher.utter_message(response=next((n for n in names if n in responses), f"utter_invalid_{field.value}"))
 
 
-async def _answer_question_back(dispatcher: CollectingDispatcher, tracker: Tracker,
+async def answer_question_back(dispatcher: CollectingDispatcher, tracker: Tracker,
                                 invalid: Mapping[ProfileField, str], domain: DomainDict) -> bool:
     """A question put back to a profile question, answered by the business's FAQ ("is there a mobile app?") or,
     when it goes on from the visitor's last product question ("and Pipedrive?" after "do you integrate with
@@ -135,9 +149,10 @@ def _slot_events(result: ProfileTurnResult) -> list[EventType]:
     return [SlotSet(f.value, v) for f, v in result.slots.items()]
 
 
-async def _store_answers(tracker: Tracker) -> tuple[list[EventType], dict[ProfileField, str]]:
+async def store_answers(tracker: Tracker, *, whole_turn: bool = False
+                        ) -> tuple[list[EventType], dict[ProfileField, str]]:
     """Stores this turn's answers: slot events (rejected ones cleared) and the rejection reasons."""
-    answers = _answers(tracker)
+    answers = _answers(tracker, whole_turn=whole_turn)
     message = as_text(tracker.latest_message.get("text"))
     if not answers and not message:
         return [], {}
@@ -159,7 +174,7 @@ class ValidateProfileForm(FormValidationAction):
                 and _last_action(tracker, besides=self.form_name()) == "action_listen"):
             # the user's turn, with the questions open: Rasa keeps a form that got any slot, so the digression's
             # own rule would never run. The facts it came with are stored, then the form steps aside.
-            await _store_answers(tracker)
+            await store_answers(tracker)
             raise ActionExecutionRejection(self.name(), f"{intent} is not an answer: its own rule applies")
         message = as_text(tracker.latest_message.get("text"))
         turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
@@ -174,8 +189,8 @@ class ValidateProfileForm(FormValidationAction):
         ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
-        _utter_invalid(dispatcher, domain, result.invalid,
-                       await _answer_question_back(dispatcher, tracker, result.invalid, domain))
+        utter_invalid(dispatcher, domain, result.invalid,
+                       await answer_question_back(dispatcher, tracker, result.invalid, domain))
         if ack.after:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
         events = _slot_events(result)
@@ -226,21 +241,6 @@ async def _close(dispatcher: CollectingDispatcher, tracker: Tracker, result: Pro
     return events
 
 
-class ValidateDemoForm(FormValidationAction):
-    """The demo form needs only an email; it is validated like any profile answer."""
-
-    def name(self) -> str:
-        return "validate_demo_form"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        events, rejected = await _store_answers(tracker)
-        # only the email was asked for: other facts the request came with are stored, or dropped when unclear
-        invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
-        _utter_invalid(dispatcher, domain, invalid, await _answer_question_back(dispatcher, tracker, invalid, domain))
-        return events
-
-
 class ValidateSlotMappings(ValidationAction):
     """Facts volunteered outside a form ("I'm Ana, CTO at Globex") are stored too."""
 
@@ -251,7 +251,7 @@ class ValidateSlotMappings(ValidationAction):
                   domain: DomainDict) -> list[EventType]:
         if tracker.active_loop.get("name"):
             return []  # the active form validates its own turn
-        events, _ = await _store_answers(tracker)  # nothing was asked: an unclear value is just dropped
+        events, _ = await store_answers(tracker)  # nothing was asked: an unclear value is just dropped
         return events
 
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
 from enum import Enum
 
-from .domain import FieldValue, JSONValue, Lead, ProfileField, Stage
-from .needs import stated_need
-from .normalize import FREE_TEXT_FIELDS
+from .domain import JSONValue, Lead, ProfileField, Stage
 from .numbers import find_numbers
-from .roles import role_in_message
-from .volunteered import SCAN_CHARS, with_volunteered
+from .volunteered import SCAN_CHARS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,98 +203,3 @@ Nimbus, 600 employees" is a demo request that also gives facts, not an answer th
 Not `out_of_scope` (an unusual name or company reads as one) nor `deny` / `not_now` (refusals the form records)."""
 
 # Words that say nothing of a use case, company, role or name of their own ("I ... at a company of ...").
-_FILLER = frozenset("""i i'm im me my we we're were our us am is are was be been a an the at of in on for with and
-or as to from by about around roughly approximately some company companies team teams people person persons
-employees staff folks work working currently right now just so well also here there this that it it's its hi
-hello hey yes yeah ok okay sure called named name um uh like
-want wants wanna need needs would we'd i'd love hope hoping plan planning aim aiming looking trying
-small smaller tiny big bigger large medium mid midsize sized size growing agency startup firm business shop studio
-consultancy organisation organization
-run runs running lead leading manage manages managing head heads heading handle handles handling oversee oversees
-own owns do does doing department dept side function charge
-email e-mail mail address phone number mobile cell contact reach""".split())
-"""The verbs of a stated need count as filler: "we need better forecasting", said to "what's your role?", is the
-use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting"). So do the words
-that describe a company: "we're a small agency, 5 people" is a company size, not a use case (stop 25), and the
-verbs of doing a job: "I run marketing" is a role (stop 27 stored it as the use case too), and the words that
-introduce contact details: "my email is bob@globex.com" to "what's your role?" was the role "My Email Is
-Bob@globex.com" until stop 29."""
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
-
-
-def best_entity_value(values: Sequence[str]) -> str | None:
-    """Of the values the NLU read for one field in one message, the first that has a word of its own: "Tom here,
-    VP of Sales at Wayne Enterprises. We have 2,000 staff" gives the companies "Wayne Enterprises" and "We", and
-    Rasa fills the slot with the last one."""
-    words = [v for v in values if any(w.lower() not in _FILLER for w in _WORD.findall(v))]
-    return words[0] if words else (values[-1] if values else None)
-
-
-def _words(text: str) -> str:
-    return " ".join(text.replace("\u2019", "'").split()).lower()
-
-
-def without_bare_restatement(turn: ProfileTurn) -> tuple[dict[ProfileField, str], ProfileField | None]:
-    """The turn's answers, without the asked field's when Rasa took the whole message for it but the message only
-    gave other facts: "I lead revenue operations at a company of 300 people", said to "what would you like help
-    with?", is a role and a company size, not a use case. Without the other answers' words, the message must
-    keep a word of its own (not filler) to answer the question. Returns the answers and the field left
-    unanswered (asked again, no "invalid" reply), if any."""
-    asked = turn.requested
-    answers = dict(turn.answers)
-    if (asked not in FREE_TEXT_FIELDS or asked not in answers or not turn.message or len(answers) < 2
-            or _words(answers[asked]) != _words(turn.message)):
-        return answers, None
-    rest = _words(turn.message)
-    for text in (*(v for f, v in answers.items() if f is not asked), *turn.said):
-        if text.strip():
-            rest = rest.replace(_words(text), " ")
-    if any(w not in _FILLER for w in _WORD.findall(rest)):
-        return answers, None
-    del answers[asked]
-    return answers, asked
-
-
-def without_known(answers: Mapping[ProfileField, str],
-                  profile: Mapping[ProfileField, FieldValue]) -> dict[ProfileField, str]:
-    """The answers that tell something new: not the stored value itself (Rasa re-validates every filled slot when
-    a form starts again after a digression), nor the words it was parsed from, said again."""
-    return {f: raw for f, raw in answers.items()
-            if f not in profile or raw.strip() not in (profile[f].value, profile[f].raw.strip())}
-
-
-def whole_use_case(turn: ProfileTurn) -> dict[ProfileField, str]:
-    """The turn's answers, with the message itself as the use case when it answered that question and nothing else:
-    not the part of it the NLU tagged ("up our CRM data", of "cleaning up our CRM data"). A stated need ("we want
-    to clean up our CRM data") is taken without its lead-in; also from a message that gave other facts, which
-    Rasa took whole for the use case ("I'm Sofia, RevOps lead at Initech and we need better forecasting")."""
-    answers = dict(turn.answers)
-    message = (turn.message or "").strip()
-    use_case = answers.get(ProfileField.USE_CASE)
-    if turn.requested is not ProfileField.USE_CASE or use_case is None or not message or len(message) > 200:
-        return answers
-    if set(answers) != {ProfileField.USE_CASE}:
-        need = stated_need(message) if _words(use_case) == _words(message) else None
-        answers[ProfileField.USE_CASE] = need or use_case
-    elif _words(use_case) != _words(message):
-        answers[ProfileField.USE_CASE] = stated_need(message) or message
-    return answers
-
-
-def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, str], ProfileField | None]:
-    """What the turn tells: its answers with the facts its message volunteers, less a bare restatement (see
-    `without_bare_restatement`, which also gives the field to ask again). What the profile already holds is
-    dropped where every answer is stored (`NurtureService.record_answers`, `without_known`)."""
-    answers = with_volunteered(whole_use_case(turn), turn.message, now, known=turn.visit.known)
-    return without_bare_restatement(replace(turn, answers=with_role_verb(answers, turn.message)))
-
-
-def with_role_verb(answers: Mapping[ProfileField, str], message: str | None) -> dict[ProfileField, str]:
-    """The answers, with the role as the message says it when a verb of running a team goes with it: the NLU
-    reads "marketing" in "I run marketing", which is the Head of Marketing (`roles.role_in_message`)."""
-    merged = dict(answers)
-    role = merged.get(ProfileField.ROLE)
-    phrase = role_in_message(message[:SCAN_CHARS], role) if role and message else None
-    if phrase:
-        merged[ProfileField.ROLE] = phrase
-    return merged

@@ -35,15 +35,14 @@ from .profiling import (
     ProfileTurnResult,
     VisitState,
     declines_all,
-    new_answers,
     plan_questions,
-    without_known,
 )
 from .question_order import question_order
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
 from .store.base import IngestBatch, LeadPage, NurtureStore, Offset
+from .turn_answers import new_answers, without_known
 from .volunteered import only_new_needs, with_volunteered, without_misreadings
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from nurture_engine.domain import Channel, ProfileField
-from nurture_engine.profiling import ProfileTurn, VisitState, new_answers, without_bare_restatement
+from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation, NurtureService
 from nurture_engine.testing import memory_service
+from nurture_engine.turn_answers import new_answers, without_bare_restatement
 
 F = ProfileField
 
@@ -37,6 +38,9 @@ def turn(requested: ProfileField, message: str, **others: str) -> ProfileTurn:
     # the verbs of doing a job (stop 27 stored "I run marketing" as the use case too)
     (F.USE_CASE, "I run marketing", {"role": "marketing"}),
     (F.USE_CASE, "i handle the sales side at Globex", {"role": "sales", "company": "Globex"}),
+    # a correction of an earlier answer (stop 30 stored it as the use case)
+    (F.USE_CASE, "actually we are 400 people, sorry typo", {"company_size": "400 people"}),
+    (F.ROLE, "oops, sorry, I meant Initech", {"company": "Initech"}),
 ])
 def test_a_message_of_other_facts_does_not_answer_the_question(requested: ProfileField, message: str,
                                                                others: dict[str, str]) -> None:

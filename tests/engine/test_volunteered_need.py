@@ -9,9 +9,10 @@ import time
 import pytest
 
 from nurture_engine.domain import Channel, ProfileField
-from nurture_engine.profiling import ProfileTurn, VisitState, whole_use_case
+from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation
 from nurture_engine.testing import T0, memory_service
+from nurture_engine.turn_answers import whole_use_case
 from nurture_engine.volunteered import volunteered_facts, with_volunteered
 
 F = ProfileField
