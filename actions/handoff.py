@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from .runtime import MEETING_OFFERED, conversation, service
+from nurture_engine.domain import ProfileField
+
+from .profiling import REQUESTED_SLOT, answer_question_back, store_answers, utter_invalid
+from .runtime import MEETING_OFFERED, conversation, service, session_events, uttered
 
 
 class ActionRecordDemoRequest(Action):
@@ -18,9 +21,50 @@ class ActionRecordDemoRequest(Action):
                   domain: DomainDict) -> list[EventType]:
         kind = tracker.get_slot("demo_kind") or "request_demo"
         svc = await service()
+        email = tracker.get_slot("email")
+        link = svc.business.meeting_link
+        if not email and tracker.latest_message.get("intent", {}).get("name") == "deny":
+            # "no" to the email question: no email, or no demo ("never mind" reads the same), so nothing is
+            # recorded; the link lets them book without one (until stop 30: "No problem. I'm here if you need
+            # anything.")
+            dispatcher.utter_message(response="utter_demo_declined", meeting_link=link)
+            return [SlotSet(MEETING_OFFERED, True)]
         await svc.record_demo_request(conversation(tracker), kind)
-        dispatcher.utter_message(response="utter_demo_booked", meeting_link=svc.business.meeting_link,
-                                 email=tracker.get_slot("email") or "")
+        # without an email (not given when asked twice) the request still goes to the team
+        dispatcher.utter_message(response="utter_demo_booked" if email else "utter_demo_booked_no_email",
+                                 meeting_link=link, email=email or "")
         # the link is given here: "what happens next?" after it got it twice until stop 29 (the questions' closing
         # words offered it again)
         return [SlotSet(MEETING_OFFERED, True)]
+
+
+class ValidateDemoForm(FormValidationAction):
+    """The demo form needs only an email; it is validated like any profile answer. Asked for twice in vain, it
+    is let go: the request goes to the team without one (until stop 30 the question came back for ever)."""
+
+    def name(self) -> str:
+        return "validate_demo_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        events, rejected = await store_answers(tracker, whole_turn=True)
+        # only the email was asked for: other facts the request came with are stored, or dropped when unclear
+        kept = {e["name"]: e["value"] for e in events if e["name"] != ProfileField.EMAIL.value and e["value"]}
+        if kept and tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value:
+            name = kept.get(ProfileField.NAME.value)
+            dispatcher.utter_message(response="utter_noted_name" if name else "utter_noted", name=name)
+        invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
+        if invalid and invalid[ProfileField.EMAIL] != "question" and _email_asked_again(tracker):
+            return [*events, SlotSet(REQUESTED_SLOT, None)]  # the form ends: the request is recorded without one
+        utter_invalid(dispatcher, domain, invalid, await answer_question_back(dispatcher, tracker, invalid, domain))
+        return events
+
+
+def _email_asked_again(tracker: Tracker) -> bool:
+    """Whether the demo form has already said why an answer was no email address, since it started."""
+    for event in reversed(session_events(tracker)):
+        if event.get("event") == "active_loop" and event.get("name") == "demo_form":
+            return False
+        if (uttered(event) or "").startswith("utter_invalid_email"):
+            return True
+    return False

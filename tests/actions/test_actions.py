@@ -215,7 +215,7 @@ async def test_no_closing_words_while_questions_remain(service: NurtureService) 
 
 
 async def test_the_demo_form_validates_the_email_like_the_profile(service: NurtureService) -> None:
-    from actions.profiling import ValidateDemoForm
+    from actions.handoff import ValidateDemoForm
 
     dispatcher = CollectingDispatcher()
     bad = tracker(slots={"requested_slot": "email"}, new_slots={"email": "lena at hooli"}, active_loop="demo_form")
@@ -252,7 +252,7 @@ async def test_a_demo_request_stores_the_facts_it_came_with(service: NurtureServ
     """"CRO at Pinecrest, about 800 employees, budget $60k a year, demo please": the NLU's entities and the size
     and budget stated in passing are stored; a fact that is unclear is dropped without a re-ask, as only the
     email was asked for."""
-    from actions.profiling import ValidateDemoForm
+    from actions.handoff import ValidateDemoForm
 
     text = "CRO at Pinecrest, about 800 employees, budget is $60k a year. Demo please"
     t = tracker(intent="request_demo", text=text, active_loop="demo_form",

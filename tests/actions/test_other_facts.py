@@ -119,7 +119,7 @@ async def test_a_question_back_that_the_faq_answers_gets_that_answer(service: Nu
 async def test_a_question_to_the_demo_email_question_is_answered_as_one(service: NurtureService) -> None:
     """"do you have customers in healthcare?", said to "what's the best email?", got "that doesn't look like an
     email address" until stop 25: the FAQ's answer now, or "not one I can answer here" without one."""
-    from actions.profiling import ValidateDemoForm
+    from actions.handoff import ValidateDemoForm
 
     replies = []
     for text in ("do you have customers in healthcare?", "why do you need my email?"):
