@@ -9,12 +9,15 @@ from rasa_sdk.types import DomainDict
 
 from nurture_engine import connectors
 from nurture_engine.config import Business
-from nurture_engine.misses import MissReply, miss_reply
+from nurture_engine.domain import ProfileField
+from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
+from nurture_engine.normalize import is_follow_up
 from nurture_engine.quote import money, quote, seats_in
 
 from .runtime import (
     MEETING_OFFERED,
+    as_text,
     conversation,
     faq_answer,
     response_payload,
@@ -80,9 +83,17 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
         return
     if response in ASKED_AGAIN and response in said_in_session(tracker):
         response = ASKED_AGAIN[response]
+    elif response == "utter_pricing" and (specific := await faq_answer(tracker)):
+        # "is there a discount for nonprofits?" got the prices alone until stop 30: the FAQ's answer, then them
+        dispatcher.utter_message(response="utter_faq", answer=specific)
     answer = await faq_answer(tracker) if response in FAQ_FIRST else None
     if answer is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
         dispatcher.utter_message(response="utter_faq", answer=answer)
+        return
+    if response in FAQ_FIRST and is_follow_up(text, ProfileField.USE_CASE) and _answered_from_faq(tracker):
+        # "what about Gong?" after the comparison answer got the features paragraph until stop 30
+        dispatcher.utter_message(response="utter_faq_follow_up", contact_email=facts.contact_email,
+                                 meeting_link=facts.meeting_link)
         return
     if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
         dispatcher.utter_message(response="utter_security", security=facts.security)
@@ -104,6 +115,15 @@ def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
         said.append(template.format(tier=line.tier.name, total=money(currency, line.monthly), price=price,
                                     max_users=line.tier.max_users, min_users=line.tier.min_users))
     return (parts.get("separator") or "; ").join(said)
+
+
+def _answered_from_faq(tracker: Tracker) -> bool:
+    """Whether the assistant's reply to the visitor's message before the latest one was an FAQ answer."""
+    events = session_events(tracker)
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    return any(uttered(e) == "utter_faq" for e in events[users[-2]:users[-1]])
 
 
 def last_product_question(tracker: Tracker) -> str | None:
@@ -148,7 +168,7 @@ class ActionOutOfScope(Action):
     """A message the assistant cannot help with: in another language, that it speaks English only
     (nurture_engine/language.py); the business's FAQ answer when it names one's words (nurture_engine/faq.py), else
     what the assistant can do or a request to rephrase; at the second miss in a row, an offer of a person
-    (nurture_engine/misses.py). An FAQ answer is no miss."""
+    (nurture_engine/misses.py). An FAQ answer is no miss, nor is "can I ask a question?" (an invitation to ask)."""
 
     def name(self) -> str:
         return "action_out_of_scope"
@@ -161,6 +181,9 @@ class ActionOutOfScope(Action):
         if answer is not None:
             dispatcher.utter_message(response="utter_faq", answer=answer)
             return []
+        if asks_to_ask(as_text(tracker.latest_message.get("text")) or ""):  # "can I still ask a question?"
+            dispatcher.utter_message(response="utter_ask_away")
+            return []
         ran: list[bool] = []  # per user message of this session: whether this action answered it ...
         answered: list[bool] = []  # ... and whether from the FAQ
         for event in session_events(tracker):
@@ -170,7 +193,7 @@ class ActionOutOfScope(Action):
                 answered.append(False)
             elif kind == "action" and event.get("name") == self.name() and ran:
                 ran[-1] = True
-            elif uttered(event) == "utter_faq" and answered:
+            elif uttered(event) in ("utter_faq", "utter_ask_away") and answered:
                 answered[-1] = True
         missed = [r and not a for r, a in zip(ran, answered, strict=True)]
         intent = tracker.latest_message.get("intent", {}).get("name")
