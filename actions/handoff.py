@@ -54,7 +54,7 @@ class ValidateDemoForm(FormValidationAction):
             name = kept.get(ProfileField.NAME.value)
             dispatcher.utter_message(response="utter_noted_name" if name else "utter_noted", name=name)
         invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
-        if invalid and invalid[ProfileField.EMAIL] != "question" and _email_asked_again(tracker):
+        if invalid and invalid[ProfileField.EMAIL] not in ("question", "ask_away") and _email_asked_again(tracker):
             return [*events, SlotSet(REQUESTED_SLOT, None)]  # the form ends: the request is recorded without one
         utter_invalid(dispatcher, domain, invalid, await answer_question_back(dispatcher, tracker, invalid, domain))
         return events

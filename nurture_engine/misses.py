@@ -8,6 +8,7 @@ answer to an open question); any other message of the session ends the run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import Enum
 
@@ -40,3 +41,18 @@ def miss_reply(earlier: Sequence[bool], intent: str | None) -> MissReply:
     if misses_in_a_row(earlier) + 1 == OFFER_AT:
         return MissReply.OFFER_PERSON
     return MissReply.NOT_UNDERSTOOD if intent == "nlu_fallback" else MissReply.OUT_OF_SCOPE
+
+
+_ASKS_TO_ASK = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|actually|um+|hey|hi|hello|wait|sorry)[\s,.!]+)*"
+    r"(?:(?:can|could|may)\s+i\s+(?:still\s+|also\s+|just\s+)?ask(?:\s+you)?(?:\s+(?:a|one|another|some|a\s+few))?"
+    r"(?:\s+(?:more|quick|other))?\s+(?:questions?|things?|something)|"
+    r"i\s+(?:have|got|still\s+have)\s+(?:a|one|another|some|a\s+few)\s+(?:more\s+|quick\s+)?questions?|"
+    r"(?:one\s+more|another|a\s+quick|quick)\s+question)"
+    r"(?:\s+(?:for\s+you|please|though|first|then))?[\s?!.]*$", re.IGNORECASE)
+
+
+def asks_to_ask(text: str) -> bool:
+    """Whether the message only asks leave to ask something ("actually can I still ask a question?", "quick
+    question"): no miss, an invitation to ask (it got "could you rephrase?" until stop 30)."""
+    return bool(_ASKS_TO_ASK.match(text[:200]))

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from .domain import JSONValue, ProfileField
 from .errors import InvalidValue
+from .misses import asks_to_ask
 from .needs import opens_with_need
 from .numbers import find_numbers, find_word_number
 from .roles import normalise_role
@@ -247,6 +248,8 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "empty")
     if len(raw) > 2_000:
         raise InvalidValue(field.value, "too_long")
+    if asks_to_ask(raw):  # "can I ask a question first?": no answer, an invitation to ask (stop 30: the use case)
+        raise InvalidValue(field.value, "ask_away")
     if (field in FREE_TEXT_FIELDS or (field is ProfileField.EMAIL and "@" not in raw)) and is_question_back(raw):
         raise InvalidValue(field.value, "question")  # "do you have customers in healthcare?" to the email question
     if field in FREE_TEXT_FIELDS and is_follow_up(raw, field):

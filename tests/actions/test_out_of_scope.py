@@ -126,3 +126,19 @@ async def test_a_message_in_another_language_is_told_the_assistant_speaks_englis
     again = CollectingDispatcher()
     await ActionOutOfScope().run(again, t, DOMAIN)
     assert [m["response"] for m in again.messages] != ["utter_english_only"]
+
+
+@pytest.mark.parametrize("text", ["actually can I still ask a question?", "quick question", "hi, I have a question",
+                                  "ok, can I ask you something?", "I have a few more questions"])
+async def test_leave_to_ask_a_question_is_an_invitation_and_no_miss(text: str) -> None:
+    """"actually can I still ask a question?" got "could you rephrase?" until stop 30."""
+    assert await reply(asked(text, "nlu_fallback")) == ["utter_ask_away"]
+    invited = [user("nlu_fallback", text), {"event": "action", "name": MISS},
+               {"event": "bot", "text": "Of course", "metadata": {"utter_action": "utter_ask_away"}}]
+    assert await reply(session(invited, latest="out_of_scope")) == ["utter_out_of_scope"]  # not a second miss
+
+
+@pytest.mark.parametrize("text", ["can I ask a question about pricing?", "I have a question about GDPR",
+                                  "question: does it scale?"])
+async def test_a_question_with_its_subject_is_not_taken_for_leave_to_ask(text: str) -> None:
+    assert await reply(asked(text, "nlu_fallback")) != ["utter_ask_away"]

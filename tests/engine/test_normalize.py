@@ -347,3 +347,11 @@ def test_a_request_for_information_is_a_question_back(raw: str) -> None:
         normalise(ProfileField.USE_CASE, raw, NOW)
     assert error.value.reason == "question"
     assert normalise(ProfileField.USE_CASE, "explaining our pipeline to the board", NOW)  # an answer, not a request
+
+
+@pytest.mark.parametrize("field", list(ProfileField))
+def test_leave_to_ask_a_question_answers_no_question(field: ProfileField) -> None:
+    """"actually can I still ask a question?" to the use-case question was stored as the use case until stop 30."""
+    with pytest.raises(InvalidValue) as caught:
+        normalise(field, "actually can I still ask a question?", NOW)
+    assert caught.value.reason == "ask_away"
