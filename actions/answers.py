@@ -12,7 +12,7 @@ from nurture_engine.config import Business
 from nurture_engine.domain import ProfileField
 from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
-from nurture_engine.normalize import is_follow_up
+from nurture_engine.normalize import is_follow_up, is_question_back
 from nurture_engine.quote import money, quote, seats_in
 
 from .runtime import (
@@ -161,7 +161,8 @@ class ActionAnswerNextSteps(Action):
 LINK_GIVEN = frozenset({NextStep.REQUESTED, NextStep.MEETING})
 """The next steps whose answer gives the meeting link."""
 MISS_REPLIES = {MissReply.OUT_OF_SCOPE: "utter_out_of_scope", MissReply.NOT_UNDERSTOOD: "utter_default",
-                MissReply.OFFER_PERSON: "utter_offer_person"}
+                MissReply.OFFER_PERSON: "utter_offer_person",
+                MissReply.UNANSWERED_QUESTION: "utter_unanswered_question"}
 
 
 class ActionOutOfScope(Action):
@@ -181,7 +182,8 @@ class ActionOutOfScope(Action):
         if answer is not None:
             dispatcher.utter_message(response="utter_faq", answer=answer)
             return []
-        if asks_to_ask(as_text(tracker.latest_message.get("text")) or ""):  # "can I still ask a question?"
+        text = as_text(tracker.latest_message.get("text")) or ""
+        if asks_to_ask(text):  # "can I still ask a question?"
             dispatcher.utter_message(response="utter_ask_away")
             return []
         ran: list[bool] = []  # per user message of this session: whether this action answered it ...
@@ -197,5 +199,6 @@ class ActionOutOfScope(Action):
                 answered[-1] = True
         missed = [r and not a for r, a in zip(ran, answered, strict=True)]
         intent = tracker.latest_message.get("intent", {}).get("name")
-        dispatcher.utter_message(response=MISS_REPLIES[miss_reply(missed[:-1], intent)])  # [-1]: this message
+        reply = miss_reply(missed[:-1], intent, question=is_question_back(text))  # [-1]: this message
+        dispatcher.utter_message(response=MISS_REPLIES[reply], contact_email=(await service()).business.contact_email)
         return []

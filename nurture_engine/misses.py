@@ -23,6 +23,9 @@ class MissReply(Enum):
     """Asked to rephrase (the NLU placed the message nowhere)."""
     OFFER_PERSON = "offer_person"
     """Someone from the team, with a button that asks for them."""
+    UNANSWERED_QUESTION = "unanswered_question"
+    """A clear question the NLU placed nowhere ("do you have a referral program?"): not one the assistant can
+    answer, with where to ask it (until stop 30 it was asked to rephrase a question it could not have answered)."""
 
 
 def misses_in_a_row(missed: Sequence[bool]) -> int:
@@ -35,12 +38,15 @@ def misses_in_a_row(missed: Sequence[bool]) -> int:
     return count
 
 
-def miss_reply(earlier: Sequence[bool], intent: str | None) -> MissReply:
+def miss_reply(earlier: Sequence[bool], intent: str | None, *, question: bool = False) -> MissReply:
     """The reply to a message the assistant cannot help with. `earlier`: whether each earlier user message of the
-    session, oldest first, was a miss; `intent`: the message's (nlu_fallback when the NLU placed it nowhere)."""
+    session, oldest first, was a miss; `intent`: the message's (nlu_fallback when the NLU placed it nowhere);
+    `question`: whether it is plainly a question put to the assistant."""
     if misses_in_a_row(earlier) + 1 == OFFER_AT:
         return MissReply.OFFER_PERSON
-    return MissReply.NOT_UNDERSTOOD if intent == "nlu_fallback" else MissReply.OUT_OF_SCOPE
+    if intent != "nlu_fallback":
+        return MissReply.OUT_OF_SCOPE
+    return MissReply.UNANSWERED_QUESTION if question else MissReply.NOT_UNDERSTOOD
 
 
 _ASKS_TO_ASK = re.compile(

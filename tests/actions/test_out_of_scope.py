@@ -142,3 +142,10 @@ async def test_leave_to_ask_a_question_is_an_invitation_and_no_miss(text: str) -
                                   "question: does it scale?"])
 async def test_a_question_with_its_subject_is_not_taken_for_leave_to_ask(text: str) -> None:
     assert await reply(asked(text, "nlu_fallback")) != ["utter_ask_away"]
+
+
+async def test_a_clear_question_placed_nowhere_gets_where_to_ask_it(service: Any) -> None:
+    [message] = await messages(asked("do you have a referral program?", "nlu_fallback"))
+    assert message["response"] == "utter_unanswered_question"
+    assert message["contact_email"] == service.business.contact_email
+    assert await reply(asked("asdf qwerty", "nlu_fallback")) == ["utter_default"]

@@ -28,3 +28,10 @@ def test_a_message_placed_nowhere_is_asked_again_unless_a_person_is_offered() ->
     assert miss_reply([False], "nlu_fallback") is MissReply.NOT_UNDERSTOOD
     assert miss_reply([True], "nlu_fallback") is MissReply.OFFER_PERSON
     assert miss_reply([True, False], "nlu_fallback") is MissReply.NOT_UNDERSTOOD
+
+
+def test_a_clear_question_placed_nowhere_is_not_asked_to_be_rephrased() -> None:
+    """"do you have a referral program?" got "could you rephrase?" until stop 30."""
+    assert miss_reply([False], "nlu_fallback", question=True) is MissReply.UNANSWERED_QUESTION
+    assert miss_reply([True], "nlu_fallback", question=True) is MissReply.OFFER_PERSON
+    assert miss_reply([False], "out_of_scope", question=True) is MissReply.OUT_OF_SCOPE  # "what's the weather?"
