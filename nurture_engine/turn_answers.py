@@ -26,7 +26,7 @@ run runs running lead leading manage manages managing head heads heading handle 
 own owns do does doing department dept side function charge
 email e-mail mail address phone number mobile cell contact reach
 actually sorry oops typo typos correction correct corrected meant mean mistake my bad wrong earlier said not no
-rather instead""".split())
+rather instead budget budgets maybe perhaps probably per month monthly year yearly annually""".split())
 """The verbs of a stated need count as filler: "we need better forecasting", said to "what's your role?", is the
 use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting"). So do the words
 that describe a company: "we're a small agency, 5 people" is a company size, not a use case (stop 25), and the

@@ -52,6 +52,9 @@ _PERIOD = (r"(?:\s*(?:(?:a|per|each|every)\s+(?:year|yr|annum|month|mo)\b|annual
 _BUDGET_WORD = re.compile(r"\bbudget\w*|\b(?:can|could|able\s+to|willing\s+to|plan\s+to|happy\s+to)\s+"
                           r"(?:spend|afford|invest|pay)\b|\ballocated\b", re.IGNORECASE)
 _BUDGET_AMOUNT = re.compile(_AMOUNT + _PERIOD, re.IGNORECASE)
+_BARE_BUDGET = re.compile(r"\bbudget\w*\s+(?:(?:is|of|was|around|about|maybe|roughly|approx\w*|up\s+to|~)\s*)*"
+                          r"(?P<amount>\d[\d,.]*(?:\s?(?:k|m)\b)?" + _PERIOD + ")", re.IGNORECASE)
+"""A number without a currency right after "budget": "budget maybe 500/month" (the use case until stop 30)."""
 _NO_BUDGET = re.compile(r"\bno budget\b", re.IGNORECASE)
 
 _COUNT = r"(?:\d+|a|an|one|two|three|four|five|six|nine|twelve|a\s+few|a\s+couple\s+of|couple\s+of)"
@@ -83,6 +86,9 @@ def _budget(text: str) -> str | None:
             amount = _BUDGET_AMOUNT.search(words)
             if amount:
                 return amount.group(0)
+            bare = _BARE_BUDGET.search(words)
+            if bare:
+                return bare.group("amount")
         no_budget = _NO_BUDGET.search(words)
         if no_budget:
             return no_budget.group(0)

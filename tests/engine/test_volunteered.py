@@ -30,6 +30,9 @@ ALL_IN_ONE = ("Hi, I'm Dana Kim, head of revenue operations at Brightloop, about
     ("We have 12 reps and 200-500 employees", {F.COMPANY_SIZE: "200-500 employees"}),
     ("we can spend about $30k", {F.BUDGET: "$30k"}),
     ("We're 40 people and want to start asap", {F.COMPANY_SIZE: "40 people", F.TIMELINE: "asap"}),
+    # a number without a currency right after "budget" (stop 30: the whole message was the use case)
+    ("we're 25 people, I'm the founder. budget maybe 500/month", {F.COMPANY_SIZE: "25 people", F.BUDGET: "500/month"}),
+    ("our budget is 5000 a year", {F.BUDGET: "5000 a year"}),
 ])
 def test_facts_stated_in_passing_are_found(message: str, expected: dict[ProfileField, str]) -> None:
     assert volunteered_facts(message, T0) == expected
@@ -43,6 +46,8 @@ def test_facts_stated_in_passing_are_found(message: str, expected: dict[ProfileF
     "we spend $2M on ads",  # money that is not a budget for us
     "our Q3 forecast was off by 20%",  # a quarter that is not a timeline
     "what does it cost?",
+    "budget for 20 users",  # a count that follows "budget" further on is no amount
+    "the budget was approved in 2025",
     "",
 ])
 def test_numbers_and_dates_that_are_not_the_leads_facts_are_left_alone(message: str) -> None:
