@@ -134,6 +134,8 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
         return TurnAcknowledgement(None, Acknowledgement.QUESTIONS_STOPPED)
     if result.refused is not None:
         return TurnAcknowledgement(None, Acknowledgement.REFUSAL_OK)
+    if result.skipped is not None and result.invalid.get(result.skipped) == "question":
+        return TurnAcknowledgement(noted if facts else None, None)  # the question is answered, then the next one
     if result.skipped is not None:
         return TurnAcknowledgement(None, Acknowledgement.NOTED_SKIP if facts else Acknowledgement.REFUSAL_OK)
     if not facts or requested is None:

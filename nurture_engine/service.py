@@ -257,11 +257,11 @@ class NurtureService:
             lead = replace(lead, refused=lead.refused | {refused})
         # a second invalid reply to the same question in a visit, or one that answered other questions only
         # ("founder" to "what would you like help with?"): skipped for this visit, not asked in a loop
-        # (not a refusal: the next visit may ask again)
+        # (not a refusal: the next visit may ask again); a question put back is still answered (stop 30)
         requested = turn.requested
         missed = set(outcome.rejected) | ({unanswered} if unanswered else set())
         skipped = requested if requested in missed and requested in turn.visit.invalid else None
-        invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped}
+        invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped or reason == "question"}
         refused_visit = tuple(turn.visit.refused) + tuple(f for f in (refused, skipped) if f)
         stopped = refused is not None and declines_all(turn.message)  # "not interested": no more questions today
         refused_visit += tuple(f for f in ProfileField if f not in refused_visit) if stopped else ()

@@ -116,6 +116,20 @@ async def test_a_question_back_that_the_faq_answers_gets_that_answer(service: Nu
     assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
 
 
+async def test_a_question_back_as_the_second_miss_is_answered_and_the_next_question_asked(
+        service: NurtureService) -> None:
+    """"who else uses this?" after "👍" to the timeline question got "No problem, let's skip that one." and no
+    answer until stop 30."""
+    t = tracker(slots={"requested_slot": "timeline", "profile_asked": ["use_case", "timeline"],
+                       "profile_invalid": ["timeline"], "use_case": "x"},
+                intent="inform", text="who else uses this?", new_slots={"timeline": "who else uses this?"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_faq" and message["answer"].startswith("Over 400 revenue teams")
+    assert events[-1] != SlotSet("requested_slot", "timeline")  # skipped for this visit: on to the next
+
+
 async def test_a_question_to_the_demo_email_question_is_answered_as_one(service: NurtureService) -> None:
     """"do you have customers in healthcare?", said to "what's the best email?", got "that doesn't look like an
     email address" until stop 25: the FAQ's answer now, or "not one I can answer here" without one."""

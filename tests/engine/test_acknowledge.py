@@ -32,6 +32,10 @@ def result(**kw: Any) -> ProfileTurnResult:
     ("refused, with facts", {"refused": F.USE_CASE, "slots": {F.ROLE: ROLE}}, None, A.REFUSAL_OK),
     ("skipped", {"skipped": F.USE_CASE}, None, A.REFUSAL_OK),
     ("skipped, with facts", {"skipped": F.USE_CASE, "slots": {F.ROLE: ROLE}}, None, A.NOTED_SKIP),
+    # until stop 30 "who else uses this?", a second miss, got "No problem, let's skip that one." and no answer
+    ("skipped, a question put back", {"skipped": F.USE_CASE, "invalid": {F.USE_CASE: "question"}}, None, None),
+    ("skipped, a question with facts", {"skipped": F.USE_CASE, "invalid": {F.USE_CASE: "question"},
+                                        "slots": {F.ROLE: ROLE}}, A.NOTED, None),
     ("stopped", {"refused": F.USE_CASE, "stopped": True, "slots": {F.ROLE: ROLE}}, None, A.QUESTIONS_STOPPED),
     ("a cleared slot is no fact", {"slots": {F.ROLE: None}}, None, None),
     ("the name only, no answer", {"slots": {F.NAME: "Maya"}}, None, A.NOTED_NAME),
