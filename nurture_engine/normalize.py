@@ -72,6 +72,9 @@ _CONTACT = re.compile(
     r"\b[\w.+-]+\s+(?:at|@)\s+[\w-]+\s+dot\s+[a-z]{2,6}\b", re.IGNORECASE)
 """Contact details given in words ("my email is bob at gmail dot com"): until stop 29 that was the role "My Email Is
 Bob" (the words after "at" cut as a company's)."""
+_MARKUP = re.compile(r"</?[a-z][^<>]{0,80}>|[<>{}]|;\s*--|--\s*$|'\s*\)\s*;", re.IGNORECASE)
+"""Markup or code, no words of a visitor's: "I'm <b>Bob</b> from Evil Corp" was the use case and "Robert'); DROP TABLE
+leads;--" the role until stop 30 (shown escaped everywhere, but no profile value)."""
 _REPEATED = 5
 """A long answer of one or two words repeated ("spam spam spam ...") says nothing: the use case until stop 29."""
 
@@ -258,7 +261,7 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "need")
     if field in FREE_TEXT_FIELDS and (_ADDRESS.fullmatch(raw.strip()) or _CONTACT.search(raw)):
         raise InvalidValue(field.value, "address")  # "tom.wayne@example" to the use-case question (stop 27: stored)
-    if field in FREE_TEXT_FIELDS and _repeats(raw):
+    if field in FREE_TEXT_FIELDS and (_repeats(raw) or _MARKUP.search(raw[:MAX_ANSWER_CHARS])):
         raise InvalidValue(field.value, "unclear")
     try:
         return PARSERS[field](raw, now)

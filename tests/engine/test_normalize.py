@@ -355,3 +355,19 @@ def test_leave_to_ask_a_question_answers_no_question(field: ProfileField) -> Non
     with pytest.raises(InvalidValue) as caught:
         normalise(field, "actually can I still ask a question?", NOW)
     assert caught.value.reason == "ask_away"
+
+
+@pytest.mark.parametrize("field", [ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.USE_CASE])
+@pytest.mark.parametrize("raw", ["I'm <b>Bob</b> from Evil Corp", "my name is Robert'); DROP TABLE leads;--",
+                                 "<script>alert(1)</script>", "{{7*7}}"])
+def test_markup_or_code_is_no_free_text_answer(field: ProfileField, raw: str) -> None:
+    """Stored as the use case and the role until stop 30 (escaped wherever shown, but no profile value)."""
+    with pytest.raises(InvalidValue) as caught:
+        normalise(field, raw, NOW)
+    assert caught.value.reason == "unclear"
+
+
+@pytest.mark.parametrize("raw", ["forecasting; lead routing", "AT&T", "O'Reilly Media", "lead routing -- and scoring",
+                                 "cut forecast error (by half)"])
+def test_punctuation_in_real_answers_is_kept(raw: str) -> None:
+    assert normalise(ProfileField.USE_CASE, raw, NOW) == raw
