@@ -72,7 +72,8 @@ GREETINGS = frozenset({"utter_greet", "utter_greet_by_name", "utter_greet_again"
 class ActionGreet(Action):
     """A greeting: the introduction (or "Welcome back, <name>!" to a returning visitor whose name we know) once a
     session; "Hi again" when the assistant has already greeted in this session (until stop 27, "hello again" later
-    in a chat got the whole introduction again; until stop 28 a returning Priya got "Welcome back!" without it)."""
+    in a chat got the whole introduction again; until stop 28 a returning Priya got "Welcome back!" without it;
+    until stop 30 a new visitor's "hello, I'm Sam" got "Hi there!")."""
 
     def name(self) -> str:
         return "action_greet"
@@ -83,8 +84,8 @@ class ActionGreet(Action):
         name = tracker.get_slot("name")
         if greeted:
             dispatcher.utter_message(response="utter_greet_again")
-        elif tracker.get_slot("returning") and isinstance(name, str) and name.strip():
-            dispatcher.utter_message(response="utter_greet_by_name", name=name)  # "Welcome back, Priya!"
+        elif isinstance(name, str) and name.strip():  # "Welcome back, Priya!"; "Nice to meet you, Sam!" to a new
+            dispatcher.utter_message(response="utter_greet_by_name", name=name)  # visitor's "hello, I'm Sam"
         else:
             dispatcher.utter_message(response="utter_greet")
         return []
