@@ -67,6 +67,9 @@ _TIMELINE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[^.!?;\n]+")
+_EMAIL_ATTEMPT = re.compile(r"(?<![\w.@+-])[\w.+-]+@[\w@.-]*\w")
+"""A word with an "@" between letters: an email address, typed right or not (until stop 30 "sam@@acme.com" after
+the questions got "Thanks, noted." and was dropped)."""
 
 
 def _size(text: str) -> str | None:
@@ -182,6 +185,9 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
                      or _team_not_company(profile_field, answer))
         if taken:
             merged[profile_field] = raw
+    attempt = _EMAIL_ATTEMPT.search(message[:SCAN_CHARS]) if message and ProfileField.EMAIL not in merged else None
+    if attempt:  # "sam@@acme.com", which the NLU does not read: checked, so a typo gets "doesn't look valid"
+        merged[ProfileField.EMAIL] = attempt.group(0)
     role = merged.get(ProfileField.ROLE)
     if (role is not None and ProfileField.USE_CASE not in merged and ProfileField.USE_CASE not in known
             and len(role) <= 120 and names_activity(role)):

@@ -95,3 +95,14 @@ async def test_a_request_for_information_to_the_use_case_question_is_answered(se
     assert message["response"] == "utter_faq" and message["answer"].startswith("Lead routing assigns")
     assert SlotSet("use_case", None) in events and events[-1] == SlotSet("requested_slot", "use_case")
     assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
+
+
+async def test_a_mistyped_email_after_the_questions_is_said_to_be_one(service: NurtureService) -> None:
+    """"sam@@acme.com", which the NLU reads no entity in, got "Thanks, noted." and was dropped until stop 30."""
+    done = {**DONE, "company_size": {"min": 20, "max": 20}}
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, tracker(slots=done, text="sam@@acme.com"), DOMAIN)
+    assert responses(dispatcher) == ["utter_invalid_email"] and SlotSet("email", None) in events
+    again = CollectingDispatcher()
+    events = await ValidateProfileForm().run(again, tracker(slots=done, text="oops, sam@acme.com"), DOMAIN)
+    assert responses(again) == ["utter_noted"] and SlotSet("email", "sam@acme.com") in events
