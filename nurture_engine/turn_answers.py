@@ -9,11 +9,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from .domain import FieldValue, ProfileField
+from .errors import InvalidValue
 from .needs import stated_need
-from .normalize import FREE_TEXT_FIELDS
+from .normalize import FREE_TEXT_FIELDS, normalise
 from .profiling import ProfileTurn
 from .roles import role_in_message
-from .volunteered import SCAN_CHARS, with_volunteered
+from .volunteered import SCAN_CHARS, widens, with_volunteered
 
 _FILLER = frozenset("""i i'm im me my we we're were our us am is are was be been a an the at of in on for with and
 or as to from by about around roughly approximately some company companies team teams people person persons
@@ -37,6 +38,7 @@ introduce contact details: "my email is bob@globex.com" to "what's your role?" w
 Bob@globex.com" until stop 29, and the words of a correction: "actually we are 400 people, sorry typo" to the
 use-case question is a company size (stop 30 found it stored as the use case too), and the verbs of a timeline:
 "we'd like to start next month" is a timeline (stored as the use case as well until stop 30)."""
+_RANGED = frozenset({ProfileField.COMPANY_SIZE, ProfileField.BUDGET})
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
 
@@ -103,8 +105,25 @@ def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, st
     """What the turn tells: its answers with the facts its message volunteers, less a bare restatement (see
     `without_bare_restatement`, which also gives the field to ask again). What the profile already holds is
     dropped where every answer is stored (`NurtureService.record_answers`, `without_known`)."""
-    answers = with_volunteered(whole_use_case(turn), turn.message, now, known=turn.visit.known)
+    answers = with_whole_range(replace(turn, answers=whole_use_case(turn)), now)
+    answers = with_volunteered(answers, turn.message, now, known=turn.visit.known)
     return without_bare_restatement(replace(turn, answers=with_role_verb(answers, turn.message)))
+
+
+def with_whole_range(turn: ProfileTurn, now: datetime) -> dict[ProfileField, str]:
+    """The turn's answers, with the message itself for the asked company size or budget when the NLU read one end
+    of the range it gives ("10" of "10-50"; `volunteered.widens`)."""
+    answers = dict(turn.answers)
+    asked, message = turn.requested, (turn.message or "").strip()
+    if asked not in _RANGED or asked not in answers or not message or len(message) > 120:
+        return answers
+    try:
+        given, whole = normalise(asked, answers[asked], now), normalise(asked, message, now)
+    except InvalidValue:
+        return answers
+    if isinstance(given, dict) and isinstance(whole, dict) and widens(given, whole):
+        answers[asked] = message
+    return answers
 
 
 def with_role_verb(answers: Mapping[ProfileField, str], message: str | None) -> dict[ProfileField, str]:

@@ -157,15 +157,30 @@ def volunteered_facts(message: str | None, now: datetime) -> dict[ProfileField, 
 
 def _refines(profile_field: ProfileField, answer: str, raw: str, now: datetime) -> bool:
     """Whether `raw` says what `answer` says and more: "about 20k" taken by the NLU from "budget about 20k per
-    year" agrees with "20k per year" on every part it has, and lacks the period."""
+    year" agrees with "20k per year" on every part it has, and lacks the period; or `raw` is the range `answer`
+    is one end of (`widens`)."""
     try:
         given, found = normalise(profile_field, answer, now), normalise(profile_field, raw, now)
     except InvalidValue:
         return False
     if not isinstance(given, dict) or not isinstance(found, dict):
         return False
+    if widens(given, found):
+        return True
     known = {k: v for k, v in given.items() if v is not None}
     return all(found.get(k) == v for k, v in known.items()) and len(known) < sum(v is not None for v in found.values())
+
+
+def widens(given: Mapping[str, object], found: Mapping[str, object]) -> bool:
+    """Whether `found` is a range that `given`, one number, is an end of, and agrees with it otherwise: the NLU read
+    "10" of "10-50" (company size) and "20k a year" of "between 10 and 20k a year" (budget), stored as one number
+    until stop 30."""
+    low, high = ("min", "max") if "min" in given else ("amount", "max")
+    one = given.get(low) if given.get(high) in (None, given.get(low)) else None
+    if one is None or found.get(high) is None or found.get(low) == found.get(high):
+        return False
+    others = [k for k, v in given.items() if k not in (low, high) and v is not None]
+    return one in (found.get(low), found.get(high)) and all(found.get(k) == given[k] for k in others)
 
 
 def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, now: datetime,

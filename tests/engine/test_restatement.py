@@ -189,3 +189,20 @@ def test_a_verb_of_running_a_team_goes_with_the_role(requested: ProfileField, me
                     visit=VisitState(known=frozenset(), asked=(requested,)))
     answers, _ = new_answers(t, datetime(2026, 11, 28, tzinfo=timezone.utc))
     assert {f: v for f, v in answers.items() if f is F.ROLE or f is requested} == expected
+
+
+@pytest.mark.parametrize(("requested", "message", "read", "expected"), [
+    (F.COMPANY_SIZE, "10-50", "10", "10-50"),
+    (F.COMPANY_SIZE, "somewhere between 200 and 500 people", "500 people", "somewhere between 200 and 500 people"),
+    (F.BUDGET, "between 10 and 20k a year", "20k a year", "between 10 and 20k a year"),
+    # not a range of the same thing: the NLU's reading stays
+    (F.BUDGET, "20k a year, maybe 30 people", "20k a year", "20k a year"),
+    (F.COMPANY_SIZE, "about 300, 12 in sales", "about 300", "about 300"),
+    (F.BUDGET, "$20k for 10 users", "$20k", "$20k"),
+])
+def test_one_end_of_a_range_the_nlu_read_gives_way_to_the_range(requested: ProfileField, message: str, read: str,
+                                                                 expected: str) -> None:
+    """"10-50" to the company-size question was stored as a company of 10 until stop 30 (the NLU read "10")."""
+    t = ProfileTurn(answers={requested: read}, requested=requested, intent="inform", message=message,
+                    visit=VisitState(known=frozenset(), asked=(requested,)))
+    assert new_answers(t, datetime(2026, 11, 29, tzinfo=timezone.utc))[0][requested] == expected

@@ -145,3 +145,7 @@ async def test_a_number_of_users_in_a_pricing_question_is_no_company_size() -> N
     assert (await service.lead_for(conv)).profile[F.COMPANY_SIZE].value == {"min": 250, "max": 250}
     outcome = await service.record_answers(conv, {F.COMPANY_SIZE: "12 reps"}, message="12 reps", asked=F.COMPANY_SIZE)
     assert outcome.accepted == {F.COMPANY_SIZE: {"min": 12, "max": 12}}
+
+
+def test_a_range_said_in_passing_replaces_the_one_end_the_nlu_read() -> None:
+    assert with_volunteered({F.COMPANY_SIZE: "10"}, "we're 10-50 people", T0) == {F.COMPANY_SIZE: "10-50 people"}
