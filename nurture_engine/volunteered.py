@@ -67,6 +67,7 @@ _TIMELINE = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r"[^.!?;\n]+")
+_A_PERIOD = re.compile(r"(?:q[1-4]|h[12]|fy\s?\d{2,4})(?:\s*(?:19|20)?\d\d)?|(?:19|20)\d\d", re.IGNORECASE)
 _EMAIL_ATTEMPT = re.compile(r"(?<![\w.@+-])[\w.+-]+@[\w@.-]*\w")
 """A word with an "@" between letters: an email address, typed right or not (until stop 30 "sam@@acme.com" after
 the questions got "Thanks, noted." and was dropped)."""
@@ -249,8 +250,12 @@ def without_misreadings(answers: Mapping[ProfileField, str], tools: Collection[s
                         asked: ProfileField | None) -> dict[ProfileField, str]:
     """`answers` without what the NLU misread in passing: a company that is one of the business's tools
     (`without_tools`), and a company size that counts the product's users ("what would it cost us for 12 reps?"
-    gave the company size 12, over the 250 stored, until stop 29). Given to its own question, each stays."""
+    gave the company size 12, over the 250 stored, until stop 29), and a company that names a quarter or a year
+    ("want something live by Q2" gave the company "Q2" until stop 30). Given to its own question, each stays."""
     answers = without_tools(answers, tools, asked)
+    company = answers.get(ProfileField.COMPANY)
+    if company is not None and asked is not ProfileField.COMPANY and _A_PERIOD.fullmatch(company.strip()):
+        answers = {f: raw for f, raw in answers.items() if f is not ProfileField.COMPANY}  # "live by Q2": no company
     size = answers.get(ProfileField.COMPANY_SIZE)
     if size is None or asked is ProfileField.COMPANY_SIZE or not names_users(size):
         return answers

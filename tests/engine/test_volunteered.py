@@ -11,7 +11,7 @@ from nurture_engine.domain import Channel, ProfileField
 from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation, NurtureService
 from nurture_engine.testing import T0, memory_service
-from nurture_engine.volunteered import volunteered_facts, with_volunteered, without_tools
+from nurture_engine.volunteered import volunteered_facts, with_volunteered, without_misreadings, without_tools
 
 F = ProfileField
 ALL_IN_ONE = ("Hi, I'm Dana Kim, head of revenue operations at Brightloop, about 300 people. We have budget "
@@ -149,3 +149,11 @@ async def test_a_number_of_users_in_a_pricing_question_is_no_company_size() -> N
 
 def test_a_range_said_in_passing_replaces_the_one_end_the_nlu_read() -> None:
     assert with_volunteered({F.COMPANY_SIZE: "10"}, "we're 10-50 people", T0) == {F.COMPANY_SIZE: "10-50 people"}
+
+
+@pytest.mark.parametrize("company", ["Q2", "q3 2027", "FY26", "2027"])
+def test_a_quarter_or_year_read_as_the_company_in_passing_is_dropped(company: str) -> None:
+    """"... want something live by Q2." gave the company "Q2" until stop 30; asked for, it stays (Q2 is a company)."""
+    assert without_misreadings({F.COMPANY: company, F.ROLE: "CTO"}, [], None) == {F.ROLE: "CTO"}
+    assert without_misreadings({F.COMPANY: company}, [], F.COMPANY) == {F.COMPANY: company}
+    assert without_misreadings({F.COMPANY: "Q2 Holdings"}, [], None) == {F.COMPANY: "Q2 Holdings"}
