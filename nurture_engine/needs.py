@@ -36,13 +36,27 @@ _WANT_ENDS = re.compile(r",|\s+-\s+|\s+(?:but|so|because)\s+|\s+and\s+(?:i|we|i'
                         r"|\s+(?:please|thanks|thank\s+you)\b", re.IGNORECASE)
 
 
+# A pain with the things the product works on ("our forecast is always off", "we waste hours updating Salesforce"):
+# the clause itself is the use case (stop 30 found it in an opening message, and the use case asked again).
+_PAIN = re.compile(
+    r"\b(?:our|my)\s+(?:[\w-]+\s+){0,3}?(?:forecasts?|forecasting|pipeline|crm|data|reporting|reports|numbers"
+    r"|process|leads?|routing|deals?|dashboards?|spreadsheets?)\s+(?:is|are|keeps?\s+being|seems?|feels?)\s+"
+    r"(?:(?:always|often|constantly|totally|completely|so|really|very|pretty|a\s+bit|kind\s+of|still)\s+)*"
+    r"(?:off|wrong|a\s+mess|messy|broken|inaccurate|unreliable|outdated|out\s+of\s+date|slow|manual|a\s+nightmare"
+    r"|a\s+pain|terrible|awful|all\s+over\s+the\s+place)\b"
+    r"|\b(?:we|i|my\s+team|our\s+(?:team|reps))\s+(?:keeps?\s+|always\s+)?(?:struggles?|struggling|wastes?\s+"
+    r"(?:hours|time|days)|spends?\s+(?:hours|days))\s+(?:with\s+|on\s+)?[^.!?;\n]{3,80}", re.IGNORECASE)
+
+
 def stated_need(text: str) -> str | None:
-    """What the visitor says they want or need: "we need to stop losing deals in our pipeline"."""
+    """What the visitor says they want or need: "we need to stop losing deals in our pipeline", or the pain they
+    name: "our forecast is always off"."""
     for match in (*_WANT.finditer(text), *_AND_WANT.finditer(text)):
         what = _WANT_ENDS.split(match.group("what"), maxsplit=1)[0].strip()
         if len(what) >= 5 and not _NOT_A_USE_CASE.search(what):
             return what
-    return None
+    pain = _PAIN.search(text)
+    return _WANT_ENDS.split(pain.group(0), maxsplit=1)[0].strip() if pain else None
 
 
 _INTERJECTIONS = re.compile(r"\W*(?:(?:well|so|ok|okay|sure|yes|yeah|hi|hello|hey|honestly|basically)[\s,!.]+)*",

@@ -36,6 +36,13 @@ F = ProfileField
     ("we use hubspot and would like to clean up our CRM data", "clean up our CRM data"),
     ("we have a demo booked and want to see pricing", None),
     ("we're evaluating Pipewise against Clari", None),
+    # a pain with what the product works on is the use case too (stop 30 missed it in an opening message)
+    ("we're a 200 person fintech. Our forecast is always off. Can you help?", "Our forecast is always off"),
+    ("we sell B2B software and our reps waste hours updating salesforce", "our reps waste hours updating salesforce"),
+    ("my team struggles with lead routing, honestly", "my team struggles with lead routing"),
+    ("our CRM data is a mess", "our CRM data is a mess"),
+    ("our numbers are great", None),
+    ("our office is a mess", None),
 ])
 def test_a_stated_need_is_the_use_case(message: str, need: str | None) -> None:
     assert volunteered_facts(message, T0).get(F.USE_CASE) == need
