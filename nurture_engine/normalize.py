@@ -115,9 +115,12 @@ def _strip_lead_in(text: str) -> str:
 
 def _not_an_email_reason(raw: str) -> str:
     """"syntax" for an address with an @ gone wrong, "missing_at" for one without ("bob at gmail dot com",
-    "bob.gmail.com"), "sentence" for words that are no attempt at one ("I'm a student researching sales tools")."""
+    "bob.gmail.com"), "no_address" for a reply like "yes please", "sentence" for words that are no attempt at one
+    ("I'm a student researching sales tools")."""
     if "@" in raw:
         return "syntax"
+    if _clean(raw).lower() in _NOT_AN_ANSWER:
+        return "no_address"  # "yes please": no attempt at one (until stop 30, "it needs an @ and a domain")
     if _SPELLED_EMAIL.search(raw) or len(_LETTER_WORD.findall(raw)) < 3:
         return "missing_at"
     return "sentence"

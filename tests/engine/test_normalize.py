@@ -31,6 +31,8 @@ def test_email_is_extracted_and_lower_cased(raw: str, expected: str) -> None:
     ("bob@gmail", "syntax"),
     ("bob@@gmail.com", "syntax"),
     ("bob..x@gmail.com", "syntax"),
+    ("yes please", "no_address"),  # "it needs an @ and a domain" until stop 30
+    ("Sure!", "no_address"),
 ])
 def test_invalid_email_has_a_reason(raw: str, reason: str) -> None:
     with pytest.raises(InvalidValue) as err:
