@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,10 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+_CURSOR = re.compile(r"[0-9a-f]{32}")
+"""A lead id, as `next_cursor` gives it."""
+
+
 async def list_leads(request: web.Request) -> web.Response:
     if request.query.get("channel") or request.query.get("sort"):  # the dashboard's filters (dashboard_routes)
         return await filtered_leads(request)
@@ -85,8 +90,10 @@ async def list_leads(request: web.Request) -> web.Response:
     q = request.query.get("q") or None
     if q is not None and len(q) > 200:
         return _error(400, "q is too long (200 characters at most)")
-    page = await request.app[SERVICE].list_leads(stage=stage, q=q, limit=limit,
-                                                 cursor=request.query.get("cursor") or None)
+    cursor = request.query.get("cursor") or None
+    if cursor is not None and not _CURSOR.fullmatch(cursor):  # until stop 30: an empty page
+        return _error(400, "cursor must be the next_cursor of an earlier page")
+    page = await request.app[SERVICE].list_leads(stage=stage, q=q, limit=limit, cursor=cursor)
     return web.json_response({"leads": [lead_summary(lead) for lead in page.leads],
                               "next_cursor": page.next_cursor})
 

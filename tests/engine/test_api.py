@@ -56,6 +56,7 @@ async def test_lookup_returns_the_contract_shape(client: TestClient) -> None:
     ("/api/leads?limit=abc", 400),
     ("/api/leads?limit=100000", 400),
     ("/api/leads?stage=vip", 400),
+    ("/api/leads?cursor=garbage", 400),  # an empty page until stop 30
     ("/api/leads/does-not-exist", 404),
 ])
 async def test_bad_queries_get_precise_errors(client: TestClient, query: str, status: int) -> None:
