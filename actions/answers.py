@@ -13,6 +13,7 @@ from nurture_engine.domain import ProfileField
 from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 from nurture_engine.normalize import is_follow_up, is_question_back
+from nurture_engine.privacy_requests import asks_of_security_only
 from nurture_engine.quote import money, quote, seats_in
 
 from .runtime import (
@@ -97,6 +98,8 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
         return
     if response == "utter_privacy" and facts.security:  # the product's security, then the visitor's own data
         dispatcher.utter_message(response="utter_security", security=facts.security)
+        if asks_of_security_only(text):  # "are you SOC2?": nothing about the chat's own data
+            return
     dispatcher.utter_message(
         response=response, company=facts.company, product=facts.product, onboarding=facts.onboarding,
         pricing=facts.pricing, features=facts.features, integrations=facts.integrations,

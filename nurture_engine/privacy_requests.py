@@ -76,3 +76,18 @@ def opt_out_is_clear(text: str, confidence: float | None) -> bool:
     without a confidence counts as sure (Rasa always gives one; a "/opt_out" button gives 1.0)."""
     sure = confidence is None or confidence >= OPT_OUT_CONFIDENT
     return sure or bool(_STOP_WORDS.search(text[:MAX_SCANNED]))
+
+
+_SECURITY = re.compile(r"\b(secur\w*|soc\s?-?\s?2|soc|iso\s?27001|encrypt\w*|pen(etration)?\s?test\w*|sso|saml|hipaa|"
+                       r"compliance|compliant|certif\w*|audit\w*)\b", re.IGNORECASE)
+_VISITOR_DATA = re.compile(r"\b(my|our\s+chat|this\s+chat|you\s+(keep|store|hold|collect)|cookies?|delete|privacy"
+                           r"\s+policy|personal)\b", re.IGNORECASE)
+
+
+def asks_of_security_only(text: str) -> bool:
+    """Whether a privacy question asks only about the product's security ("are you SOC2?", "is the data
+    encrypted?"), not about what the chat keeps of the visitor's: the answer about the visitor's own data followed
+    it until stop 30."""
+    head = text[:MAX_SCANNED]
+    return bool(_SECURITY.search(head)) and not _VISITOR_DATA.search(head)
+

@@ -169,6 +169,18 @@ async def test_an_integration_question_naming_tools_gets_a_yes_for_them(service:
     assert (message["response"], message["integrations"]) == ("utter_integrations", service.business.integrations)
 
 
+async def test_a_question_about_the_products_security_only_gets_the_security_answer(service: NurtureService) -> None:
+    """"are you SOC2?" got what the chat keeps of the visitor's data as well until stop 30."""
+    for text, said in [("also what about security? are you SOC2?", ["utter_security"]),
+                       ("is the data encrypted?", ["utter_security"]),
+                       ("how secure is my data?", ["utter_security", "utter_privacy"]),
+                       ("what do you do with my data?", ["utter_security", "utter_privacy"])]:
+        dispatcher = CollectingDispatcher()
+        t = tracker(intent="ask_privacy", text=text, active_loop=None)
+        await ActionAnswerProduct().run(dispatcher, t, DOMAIN)
+        assert [m["response"] for m in dispatcher.messages] == said, text
+
+
 async def test_without_a_security_fact_only_the_privacy_answer_is_given(service: NurtureService) -> None:
     runtime.install_service(memory_service(with_business(security=""))[0])
     dispatcher = CollectingDispatcher()
