@@ -8,8 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
+from nurture_engine.profiling import DIGRESSION_INTENTS
 
-from .profiling import REQUESTED_SLOT, answer_question_back, store_answers, utter_invalid
+from .profiling import REQUESTED_SLOT, answer_question_back, step_aside, store_answers, utter_invalid
 from .runtime import MEETING_OFFERED, conversation, service, session_events, uttered
 
 
@@ -47,6 +48,7 @@ class ValidateDemoForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        await step_aside(tracker, self.form_name(), self.name(), DEMO_FORM_DIGRESSIONS, whole_turn=True)
         events, rejected = await store_answers(tracker, whole_turn=True)
         # only the email was asked for: other facts the request came with are stored, or dropped when unclear
         kept = {e["name"]: e["value"] for e in events if e["name"] != ProfileField.EMAIL.value and e["value"]}
@@ -58,6 +60,11 @@ class ValidateDemoForm(FormValidationAction):
             return [*events, SlotSet(REQUESTED_SLOT, None)]  # the form ends: the request is recorded without one
         utter_invalid(dispatcher, domain, invalid, await answer_question_back(dispatcher, tracker, invalid, domain))
         return events
+
+
+DEMO_FORM_DIGRESSIONS = DIGRESSION_INTENTS - {"request_demo", "contact_sales", "human_handoff"}
+"""The intents with a rule of their own while the demo form asks for the email (bot/rules): "I'm Dana from Acme,
+how much is it?" gets the prices, and the facts are kept (until stop 30 the form kept it for itself)."""
 
 
 def _email_asked_again(tracker: Tracker) -> bool:

@@ -76,6 +76,18 @@ def _answers(tracker: Tracker, *, whole_turn: bool = False) -> dict[ProfileField
     return answers
 
 
+async def step_aside(tracker: Tracker, form: str, validator: str, digressions: frozenset[str], *,
+                     whole_turn: bool = False) -> None:
+    """On the user's turn, with `form` open, a message of one of `digressions` (intents with a rule of their own
+    while it is) is stored for its facts, then the form is rejected: Rasa keeps a form that got any slot, so the
+    digression's own rule would never run."""
+    intent = tracker.latest_message.get("intent", {}).get("name")
+    if (intent in digressions and tracker.active_loop.get("name") == form
+            and _last_action(tracker, besides=form) == "action_listen"):
+        await store_answers(tracker, whole_turn=whole_turn)
+        raise ActionExecutionRejection(validator, f"{intent} is not an answer: its own rule applies")
+
+
 def _last_action(tracker: Tracker, besides: str) -> str | None:
     """The last action run before the form `besides` (Rasa puts the running form in the events it sends)."""
     return next((e.get("name") for e in reversed(tracker.events)
@@ -170,12 +182,7 @@ class ValidateProfileForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        if (intent in DIGRESSION_INTENTS and tracker.active_loop.get("name") == self.form_name()
-                and _last_action(tracker, besides=self.form_name()) == "action_listen"):
-            # the user's turn, with the questions open: Rasa keeps a form that got any slot, so the digression's
-            # own rule would never run. The facts it came with are stored, then the form steps aside.
-            await store_answers(tracker)
-            raise ActionExecutionRejection(self.name(), f"{intent} is not an answer: its own rule applies")
+        await step_aside(tracker, self.form_name(), self.name(), DIGRESSION_INTENTS)
         message = as_text(tracker.latest_message.get("text"))
         turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
                            visit=visit_state(tracker), message=message, said=_entity_texts(tracker, message))

@@ -201,14 +201,24 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
                      or _team_not_company(profile_field, answer))
         if taken:
             merged[profile_field] = raw
-    attempt = _EMAIL_ATTEMPT.search(message[:SCAN_CHARS]) if message and ProfileField.EMAIL not in merged else None
+    attempt = _email_attempt(message) if ProfileField.EMAIL not in merged else None
     if attempt:  # "sam@@acme.com", which the NLU does not read: checked, so a typo gets "doesn't look valid"
-        merged[ProfileField.EMAIL] = attempt.group(0)
+        merged[ProfileField.EMAIL] = attempt
     role = merged.get(ProfileField.ROLE)
     if (role is not None and ProfileField.USE_CASE not in merged and ProfileField.USE_CASE not in known
             and len(role) <= 120 and names_activity(role)):
         merged[ProfileField.USE_CASE] = role  # "lead routing" to "what's your role?": what they want, no title
     return merged
+
+
+def _email_attempt(message: str | None) -> str | None:
+    """A word with an "@" and a letter after it; not in a message that sets an intent ("/opt_out@0.45")."""
+    if not message or message.lstrip().startswith("/"):
+        return None
+    found = _EMAIL_ATTEMPT.search(message[:SCAN_CHARS])
+    if found is None or not re.search(r"[^\W\d_]", found.group(0).partition("@")[2]):
+        return None
+    return found.group(0)
 
 
 def only_new_needs(answers: Mapping[ProfileField, str], given: Collection[ProfileField],

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection
 
 from actions.handoff import ActionRecordDemoRequest, ValidateDemoForm
 from nurture_engine.domain import Channel, ProfileField
@@ -30,12 +32,12 @@ def user(text: str, intent: str = "inform") -> dict[str, Any]:
 def demo_turn(text: str, *, earlier: tuple[dict[str, Any], ...] = (), extracted: dict[str, Any] | None = None,
               intent: str = "inform", slots: dict[str, Any] | None = None) -> Tracker:
     """The form's validation call for `text`: Rasa's slot extraction set `extracted` after the user's message,
-    then (after the extraction action) the form passes its own slot, the email, filled with the whole message."""
+    then the running form passes its own slot, the email, filled with the whole message."""
     events = [{"event": "session_started"}, user("can I talk to a human?", "human_handoff"),
               bot("utter_demo_intro"), {"event": "active_loop", "name": "demo_form"}, bot("utter_ask_email"),
-              *earlier, user(text, intent)]
+              *earlier, {"event": "action", "name": "action_listen"}, user(text, intent)]
     events += [{"event": "slot", "name": k, "value": v} for k, v in (extracted or {}).items()]
-    events += [{"event": "action", "name": "action_extract_slots"}, {"event": "slot", "name": "email", "value": text}]
+    events += [{"event": "action", "name": "demo_form"}, {"event": "slot", "name": "email", "value": text}]
     return Tracker.from_dict({"sender_id": "visitor", "slots": {"requested_slot": "email", **(slots or {})},
                               "events": events, "latest_message": {"intent": {"name": intent}, "text": text,
                                                                    "entities": []},
@@ -97,3 +99,15 @@ async def test_with_an_email_the_request_is_booked(service: NurtureService) -> N
     dispatcher = CollectingDispatcher()
     await ActionRecordDemoRequest().run(dispatcher, t, DOMAIN)
     assert said(dispatcher) == ["utter_demo_booked"] and dispatcher.messages[0]["email"] == "dana@acme.io"
+
+
+async def test_a_digression_with_facts_steps_aside_for_its_own_rule(service: NurtureService) -> None:
+    """"I'm Dana, how much is it?" to the email question: the name is kept and the pricing rule answers (a form that
+    returns any slot is kept by Rasa, so until stop 30 the question went unanswered)."""
+    t = demo_turn("I'm Dana, how much is it?", intent="ask_pricing", extracted={"name": "Dana"})
+    with pytest.raises(ActionExecutionRejection):
+        await ValidateDemoForm().run(CollectingDispatcher(), t, DOMAIN)
+    assert (await service.lead_for(CONV)).profile[ProfileField.NAME].value == "Dana"
+    opt_out = demo_turn("/opt_out@0.45", intent="opt_out")  # a low-confidence opt-out: the check's rule
+    with pytest.raises(ActionExecutionRejection):
+        await ValidateDemoForm().run(CollectingDispatcher(), opt_out, DOMAIN)

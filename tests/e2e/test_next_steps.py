@@ -76,12 +76,13 @@ async def test_billing_terms_are_answered_from_the_pricing_facts(sqlite_stack: S
 async def test_security_integration_and_comparison_questions_get_the_facts(sqlite_stack: Stack,
                                                                http: aiohttp.ClientSession) -> None:
     """"is Pipewise SOC 2 compliant?" got only the privacy answer about the chat's data, "do you integrate with
-    HubSpot?" the whole list, and "what's the difference between you and Clari?" was out of scope, until stop 24."""
+    HubSpot?" the whole list, and "what's the difference between you and Clari?" was out of scope, until stop 24.
+    Since stop 30 a question about the product's security alone gets no answer about the chat's data."""
     v = Visitor(sqlite_stack, http)
     assert asked(await v.say("hi")) == ["use_case"]
     replies = await v.say("is Pipewise SOC 2 compliant?")
     assert any(r.startswith("Pipewise is SOC 2 Type II audited") for r in replies), replies
-    assert said(replies, "utter_privacy") and asked(replies) == ["use_case"], replies
+    assert not said(replies, "utter_privacy") and asked(replies) == ["use_case"], replies
     replies = await v.say("do you integrate with HubSpot?")
     assert "Yes: Pipewise connects to HubSpot out of the box." in replies and asked(replies) == ["use_case"], replies
     replies = await v.say("what's the difference between you and Clari?")
