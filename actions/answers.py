@@ -129,6 +129,26 @@ def _answered_from_faq(tracker: Tracker) -> bool:
     return any(uttered(e) == "utter_faq" for e in events[users[-2]:users[-1]])
 
 
+SECOND_READING = 0.2
+"""How sure the NLU must be of a product question it ranks second, for a message read as an answer that ends with
+one ("I'm Dana from Acme, how much is it?": inform 0.72, ask_pricing 0.26), to be answered as well."""
+
+
+def trailing_product_question(tracker: Tracker) -> str | None:
+    """The product question a message read as an answer ends with, by the NLU's second reading, if any: until stop
+    30 "I'm Dana from Acme, how much is it?" got "Nice to meet you, Dana." and the next question only."""
+    message = tracker.latest_message
+    text = str(message.get("text") or "").rstrip()
+    ranking = message.get("intent_ranking") or []
+    if (message.get("intent") or {}).get("name") != "inform" or not text.endswith("?") or len(ranking) < 2:
+        return None
+    second = ranking[1] if isinstance(ranking[1], dict) else {}
+    name, confidence = second.get("name"), second.get("confidence")
+    if name in _RESPONSES and isinstance(confidence, (int, float)) and confidence >= SECOND_READING:
+        return str(name)
+    return None
+
+
 def last_product_question(tracker: Tracker) -> str | None:
     """The intent of the visitor's last product question in this session before the latest message, if any: "and
     Pipedrive?" goes on from "do you integrate with HubSpot?"."""

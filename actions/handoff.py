@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 from nurture_engine.domain import ProfileField
 from nurture_engine.profiling import DIGRESSION_INTENTS
 
+from .answers import answer_product, trailing_product_question
 from .profiling import REQUESTED_SLOT, answer_question_back, step_aside, store_answers, utter_invalid
 from .runtime import MEETING_OFFERED, conversation, service, session_events, uttered
 
@@ -55,6 +56,10 @@ class ValidateDemoForm(FormValidationAction):
         if kept and tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value:
             name = kept.get(ProfileField.NAME.value)
             dispatcher.utter_message(response="utter_noted_name" if name else "utter_noted", name=name)
+        topic = trailing_product_question(tracker)
+        if topic:  # "I'm Dana from Acme, how much is it?": answered, and the email asked again (no miss)
+            await answer_product(dispatcher, tracker, topic, domain)
+            return events
         invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
         if invalid and invalid[ProfileField.EMAIL] not in ("question", "ask_away") and _email_asked_again(tracker):
             return [*events, SlotSet(REQUESTED_SLOT, None)]  # the form ends: the request is recorded without one

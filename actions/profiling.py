@@ -24,7 +24,7 @@ from nurture_engine.profiling import (
 )
 from nurture_engine.turn_answers import best_entity_value
 
-from .answers import answer_product, last_product_question
+from .answers import answer_product, last_product_question, trailing_product_question
 from .runtime import (
     MEETING_OFFERED,
     as_text,
@@ -197,9 +197,12 @@ class ValidateProfileForm(FormValidationAction):
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
         utter_invalid(dispatcher, domain, result.invalid,
-                       await answer_question_back(dispatcher, tracker, result.invalid, domain))
+                      await answer_question_back(dispatcher, tracker, result.invalid, domain))
         if ack.after:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
+        topic = trailing_product_question(tracker) if "question" not in result.invalid.values() else None
+        if topic:  # "I'm Dana from Acme, how much is it?": the facts are kept and the question answered
+            await answer_product(dispatcher, tracker, topic, domain)
         events = _slot_events(result)
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))

@@ -111,3 +111,20 @@ async def test_a_digression_with_facts_steps_aside_for_its_own_rule(service: Nur
     opt_out = demo_turn("/opt_out@0.45", intent="opt_out")  # a low-confidence opt-out: the check's rule
     with pytest.raises(ActionExecutionRejection):
         await ValidateDemoForm().run(CollectingDispatcher(), opt_out, DOMAIN)
+
+
+async def test_a_product_question_after_an_introduction_is_answered(service: NurtureService) -> None:
+    """"I'm Dana from Acme, how much is it?" reads as an answer (inform 0.72) with pricing second (0.26): until
+    stop 30 it got "Nice to meet you, Dana." and the email question, and the price went unanswered."""
+    text = "I'm Dana from Acme, how much is it?"
+    t = demo_turn(text, extracted={"name": "Dana", "company": "Acme"})
+    t.latest_message["intent_ranking"] = [{"name": "inform", "confidence": 0.72},
+                                          {"name": "ask_pricing", "confidence": 0.26}]
+    dispatcher = CollectingDispatcher()
+    events = await ValidateDemoForm().run(dispatcher, t, DOMAIN)
+    assert said(dispatcher) == ["utter_noted_name", "utter_pricing"]
+    assert SlotSet("email", None) in events and SlotSet("requested_slot", None) not in events
+    t.latest_message["intent_ranking"][1]["confidence"] = 0.1  # too unsure: no answer
+    unsure = CollectingDispatcher()
+    await ValidateDemoForm().run(unsure, t, DOMAIN)
+    assert "utter_pricing" not in said(unsure)

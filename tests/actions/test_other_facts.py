@@ -185,3 +185,15 @@ async def test_contact_details_given_to_a_free_text_question_are_no_answer_to_it
                                              domain)
     assert SlotSet("role", None) in events and responses(dispatcher) == ["utter_invalid_address"]
     assert ProfileField.ROLE not in (await service.lead_for(CONV)).profile
+
+
+async def test_a_product_question_ending_an_answer_is_answered_too(service: NurtureService) -> None:
+    text = "I'm Dana from Acme, how much is it?"
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, text=text,
+                new_slots={"use_case": text, "name": "Dana", "company": "Acme"})
+    t.latest_message["intent_ranking"] = [{"name": "inform", "confidence": 0.72},
+                                          {"name": "ask_pricing", "confidence": 0.26}]
+    dispatcher = CollectingDispatcher()
+    await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher)[-1] == "utter_pricing"
+    assert (await service.lead_for(CONV)).profile[ProfileField.COMPANY].value == "Acme"
