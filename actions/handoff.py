@@ -68,8 +68,9 @@ class ValidateDemoForm(FormValidationAction):
 
 
 DEMO_FORM_DIGRESSIONS = DIGRESSION_INTENTS - {"request_demo", "contact_sales", "human_handoff"}
-"""The intents with a rule of their own while the demo form asks for the email (bot/rules): "I'm Dana from Acme,
-how much is it?" gets the prices, and the facts are kept (until stop 30 the form kept it for itself)."""
+"""The intents with a rule of their own while the demo form asks for the email (bot/rules): "how much is it? I'm
+Dana from Acme" (ask_pricing) gets the prices, and the facts are kept (until stop 30 the form kept it for itself,
+having a slot to return)."""
 
 
 def _email_asked_again(tracker: Tracker) -> bool:
