@@ -21,6 +21,7 @@ from .runtime import (
     as_text,
     conversation,
     faq_answer,
+    previous_turn,
     response_payload,
     said_in_session,
     say_english_only,
@@ -123,10 +124,8 @@ def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
 def _answered_from_faq(tracker: Tracker) -> bool:
     """Whether the assistant's reply to the visitor's message before the latest one was an FAQ answer."""
     events = session_events(tracker)
-    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
-    if len(users) < 2:
-        return False
-    return any(uttered(e) == "utter_faq" for e in events[users[-2]:users[-1]])
+    turn = previous_turn(events)
+    return turn is not None and any(uttered(e) == "utter_faq" for e in events[turn[0]:turn[1]])
 
 
 SECOND_READING = 0.2

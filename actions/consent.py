@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from nurture_engine.domain import ConsentStatus
 from nurture_engine.privacy_requests import PrivacyRight, is_privacy_request, opt_out_is_clear
 
-from .runtime import conversation, response_payload, service
+from .runtime import conversation, previous_turn, response_payload, service
 
 
 class _ConsentAction(Action, ABC):
@@ -58,10 +58,10 @@ def _check_reply(tracker: Tracker) -> tuple[str, str | None] | None:
     """When the latest message replies to "do you want me to stop sending you messages?": the message that was
     checked, and the form it stopped (the opt-out rules end a form before `action_opt_out` runs), if any."""
     events = list(tracker.events)
-    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
-    if len(users) < 2:
+    turn = previous_turn(events)
+    if turn is None:
         return None
-    start, end = users[-2], users[-1]
+    start, end = turn
     bot = [e for e in events[start:end] if e.get("event") == "bot"]
     if not bot or (bot[-1].get("metadata") or {}).get("utter_action") != "utter_confirm_opt_out":
         return None

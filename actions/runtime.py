@@ -75,6 +75,13 @@ def session_events(tracker: Tracker) -> list[dict[str, Any]]:
     return list(events[start + 1:])
 
 
+def previous_turn(events: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """Where, in `events`, the visitor's message before the latest one and the latest one are: the events between
+    them are the assistant's reply to the former. None before the visitor's second message."""
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    return (users[-2], users[-1]) if len(users) >= 2 else None
+
+
 def uttered(event: dict[str, Any]) -> str | None:
     """The response a bot event said (Rasa puts its name in the event's metadata), if any."""
     name = (event.get("metadata") or {}).get("utter_action") if event.get("event") == "bot" else None

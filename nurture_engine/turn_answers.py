@@ -26,7 +26,7 @@ consultancy organisation organization
 run runs running lead leading manage manages managing head heads heading handle handles handling oversee oversees
 own owns do does doing department dept side function charge
 email e-mail mail address phone number mobile cell contact reach
-actually sorry oops typo typos correction correct corrected meant mean mistake my bad wrong earlier said not no
+actually sorry oops typo typos correction correct corrected meant mean mistake bad wrong earlier said not no
 rather instead budget budgets maybe perhaps probably per month monthly year yearly annually
 start starting begin beginning launch buy buying purchase purchasing implement implementing roll rolling out go
 going live get getting have having something place ready decide deciding sign signing""".split())
