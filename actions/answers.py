@@ -12,7 +12,7 @@ from nurture_engine.config import Business
 from nurture_engine.domain import ProfileField
 from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
-from nurture_engine.normalize import is_follow_up, is_question_back
+from nurture_engine.normalize import follow_up_subject, is_follow_up, is_question_back
 from nurture_engine.privacy_requests import asks_of_security_only
 from nurture_engine.quote import money, quote, seats_in
 
@@ -159,6 +159,28 @@ def last_product_question(tracker: Tracker) -> str | None:
     return None
 
 
+TOOL_WORDS = 3
+"""At most this many words name a tool in a follow-up ("what about MS Dynamics?")."""
+
+
+def follow_up_on_integrations(tracker: Tracker) -> bool:
+    """Whether the latest message asks about one more tool right after an integrations answer ("what about zoho?"
+    after "do you integrate with Salesforce?", which the NLU reads as out of scope without the question before
+    it)."""
+    subject = follow_up_subject(as_text(tracker.latest_message.get("text")) or "")
+    words = (subject or "").lower().split()
+    if not words or len(words) > TOOL_WORDS or words[0] in NOT_A_TOOL:
+        return False
+    turn = previous_turn(events := session_events(tracker))
+    return turn is not None and any(uttered(e) in INTEGRATIONS_ANSWERS for e in events[turn[0]:turn[1]])
+
+
+NOT_A_TOOL = frozenset({"the", "a", "an", "my", "your", "our", "you", "me", "us", "it", "that", "this", "these",
+                        "those", "them", "him", "her", "today", "tomorrow", "tonight", "now", "later", "next", "lunch"})
+"""First words of a follow-up that names no tool ("what about the weather?", "what about you?")."""
+INTEGRATIONS_ANSWERS = frozenset({"utter_integrations", "utter_integrations_named", "utter_asked_again_integrations"})
+
+
 class ActionAnswerNextSteps(Action):
     """ "What happens next?": answered from where the lead stands (a request made, a sales person on it, sales-ready,
     opted out, or just looking)."""
@@ -207,6 +229,9 @@ class ActionOutOfScope(Action):
         text = as_text(tracker.latest_message.get("text")) or ""
         if asks_to_ask(text):  # "can I still ask a question?"
             dispatcher.utter_message(response="utter_ask_away")
+            return []
+        if follow_up_on_integrations(tracker):  # "what about zoho?" after "do you integrate with Salesforce?"
+            await answer_product(dispatcher, tracker, "ask_integrations", domain)
             return []
         ran: list[bool] = []  # per user message of this session: whether this action answered it ...
         answered: list[bool] = []  # ... and whether from the FAQ

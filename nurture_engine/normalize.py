@@ -96,6 +96,13 @@ def is_follow_up(raw: str, field: ProfileField) -> bool:
     return match.group("lead").lower() == "and" or _PROPER_NOUN.fullmatch(match.group("subject")) is not None
 
 
+def follow_up_subject(raw: str) -> str | None:
+    """What a follow-up question asks about ("Zoho" in "what about zoho?", "Pipedrive" in "and Pipedrive?"), if the
+    message is one."""
+    match = _FOLLOW_UP.match(raw[:200])
+    return match.group("subject") if match else None
+
+
 def is_question_back(raw: str) -> bool:
     """A question put to the assistant ("what happens next?", "who's asking?", "tell me about lead routing"): no
     name, company, role or use case, though Rasa takes the whole message for the one being asked. "How do we stop

@@ -1,5 +1,5 @@
 """The order of a visit's questions for one lead: fit questions first for a lead whose score is all behaviour, and
-no questions about a company's size, budget or timeline for someone who buys for no company (a student)."""
+no questions about a company, its size, budget or timeline for someone who buys for no company (a student)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from .profiling import FIT_FIELDS
 
 NO_COMPANY_SENIORITY = frozenset({"student", "none"})
 """Seniority levels (`roles.normalise_role`) of people who buy for no company: students, researchers, job seekers."""
-COMPANY_FIELDS = frozenset({ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE})
-"""Questions about the company's purchase, which such a visitor cannot answer ("I'm a student writing my thesis"
-was asked how many people work at their company until stop 27)."""
+COMPANY_FIELDS = frozenset({ProfileField.COMPANY, ProfileField.COMPANY_SIZE, ProfileField.BUDGET,
+                            ProfileField.TIMELINE})
+"""Questions about a company and its purchase, which such a visitor cannot answer ("I'm a student writing my thesis"
+was asked how many people work at their company until stop 27, and "Which company are you with?" until stop 31)."""
 
 
 def question_order(order: Sequence[ProfileField], lead: Lead) -> list[ProfileField]:

@@ -149,3 +149,29 @@ async def test_a_clear_question_placed_nowhere_gets_where_to_ask_it(service: Any
     assert message["response"] == "utter_unanswered_question"
     assert message["contact_email"] == service.business.contact_email
     assert await reply(asked("asdf qwerty", "nlu_fallback")) == ["utter_default"]
+
+
+@pytest.mark.parametrize("text", ["what about zoho?", "and MS Dynamics?", "ok, what about Copper?"])
+async def test_one_more_tool_right_after_an_integrations_answer_is_an_integrations_question(text: str) -> None:
+    """"what about zoho?" after "do you integrate with Salesforce?" got "that's outside what I can help with" until
+    stop 31: the NLU reads it as off-topic without the question before it."""
+    integrations = [user("ask_integrations", "do you integrate with Salesforce?"),
+                    {"event": "bot", "text": "Yes", "metadata": {"utter_action": "utter_integrations_named"}}]
+    t = session(integrations, latest="out_of_scope")
+    t.latest_message = user("out_of_scope", text)["parse_data"]
+    assert await reply(t) == ["utter_integrations"]
+    t.events.insert(-1, {"event": "bot", "text": "x", "metadata": {"utter_action": "utter_integrations"}})
+    assert await reply(t) == ["utter_asked_again_integrations"]  # the list once a session
+
+
+@pytest.mark.parametrize("text", ["what about the weather?", "what about you?", "and what about my other question "
+                                  "about your pricing for large teams?"])
+async def test_a_follow_up_naming_no_tool_stays_a_miss(text: str) -> None:
+    integrations = [user("ask_integrations", "do you integrate with Salesforce?"),
+                    {"event": "bot", "text": "Yes", "metadata": {"utter_action": "utter_integrations_named"}}]
+    t = session(integrations, latest="out_of_scope")
+    t.latest_message = user("out_of_scope", text)["parse_data"]
+    assert await reply(t) == ["utter_out_of_scope"]
+    later = session(answered("greet", "utter_greet"), latest="out_of_scope")  # no integrations answer just before
+    later.latest_message = user("out_of_scope", "what about zoho?")["parse_data"]
+    assert await reply(later) == ["utter_out_of_scope"]

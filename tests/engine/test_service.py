@@ -153,7 +153,8 @@ async def test_no_questions_for_a_visitor_who_opted_out_until_they_opt_in() -> N
 
 async def test_a_student_is_not_asked_about_a_companys_purchase() -> None:
     """"I'm a student writing my thesis on sales tools" was asked how many people work at their company until stop
-    27, also when that question had been asked before the role was known."""
+    27, also when that question had been asked before the role was known, and which company they were with until
+    stop 31."""
     settings = test_settings(NURTURE_BUDGET_PER_VISIT="8")
     service, _, _ = memory_service(settings)
     visit = VisitState(known=frozenset(), asked=(ProfileField.USE_CASE, ProfileField.COMPANY_SIZE))
@@ -161,6 +162,6 @@ async def test_a_student_is_not_asked_about_a_companys_purchase() -> None:
     await service.record_answers(WEB, {ProfileField.ROLE: "I'm a student"})
     plan = await service.plan(WEB, visit)
     assert not {ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE} & set(plan)
-    assert ProfileField.USE_CASE in plan and ProfileField.COMPANY in plan
+    assert ProfileField.USE_CASE in plan and ProfileField.COMPANY not in plan  # "Which company are you with?"
     await service.record_answers(WEB, {ProfileField.ROLE: "head of sales"})  # no longer a student
     assert ProfileField.COMPANY_SIZE in await service.plan(WEB, visit)
