@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
+from nurture_engine.objections import PUT_TO_US
 from nurture_engine.profiling import DIGRESSION_INTENTS
 
 from .answers import answer_product, trailing_product_question
@@ -61,7 +62,7 @@ class ValidateDemoForm(FormValidationAction):
             await answer_product(dispatcher, tracker, topic, domain)
             return events
         invalid: dict[ProfileField, str] = {f: r for f, r in rejected.items() if f is ProfileField.EMAIL}
-        if invalid and invalid[ProfileField.EMAIL] not in ("question", "ask_away") and _email_asked_again(tracker):
+        if invalid and invalid[ProfileField.EMAIL] not in (*PUT_TO_US, "ask_away") and _email_asked_again(tracker):
             return [*events, SlotSet(REQUESTED_SLOT, None)]  # the form ends: the request is recorded without one
         utter_invalid(dispatcher, domain, invalid, await answer_question_back(dispatcher, tracker, invalid, domain))
         return events

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
 from nurture_engine.normalize import is_follow_up, is_question_back
+from nurture_engine.objections import PUT_TO_US
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
     Acknowledgement,
@@ -131,7 +132,7 @@ def utter_invalid(dispatcher: CollectingDispatcher, domain: DomainDict, invalid:
     `answer_question_back` answered."""
     responses = domain.get("responses", {})
     for field, reason in invalid.items():
-        if reason == "question" and question_answered:
+        if reason in PUT_TO_US and question_answered:
             continue
         names = (f"utter_invalid_{field.value}_{reason}", f"utter_invalid_{reason}")
         dispatcher.utter_message(response=next((n for n in names if n in responses), f"utter_invalid_{field.value}"))
@@ -142,7 +143,7 @@ async def answer_question_back(dispatcher: CollectingDispatcher, tracker: Tracke
     """A question put back to a profile question, answered by the business's FAQ ("is there a mobile app?") or,
     when it goes on from the visitor's last product question ("and Pipedrive?" after "do you integrate with
     HubSpot?"), on that topic. Returns whether it was answered."""
-    questions = [f for f, reason in invalid.items() if reason == "question"]
+    questions = [f for f, reason in invalid.items() if reason in PUT_TO_US]
     if not questions:
         return False
     answer = await faq_answer(tracker)
@@ -200,7 +201,7 @@ class ValidateProfileForm(FormValidationAction):
                       await answer_question_back(dispatcher, tracker, result.invalid, domain))
         if ack.after:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
-        topic = trailing_product_question(tracker) if "question" not in result.invalid.values() else None
+        topic = trailing_product_question(tracker) if not PUT_TO_US & set(result.invalid.values()) else None
         if topic:  # "I'm Dana from Acme, how much is it?": the facts are kept and the question answered
             await answer_product(dispatcher, tracker, topic, domain)
         events = _slot_events(result)

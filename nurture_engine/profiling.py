@@ -9,6 +9,7 @@ from enum import Enum
 
 from .domain import JSONValue, Lead, ProfileField, Stage
 from .numbers import find_numbers
+from .objections import PUT_TO_US
 from .volunteered import SCAN_CHARS
 
 
@@ -134,7 +135,7 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
         return TurnAcknowledgement(None, Acknowledgement.QUESTIONS_STOPPED)
     if result.refused is not None:
         return TurnAcknowledgement(None, Acknowledgement.REFUSAL_OK)
-    if result.skipped is not None and result.invalid.get(result.skipped) == "question":
+    if result.skipped is not None and result.invalid.get(result.skipped) in PUT_TO_US:
         return TurnAcknowledgement(noted if facts else None, None)  # the question is answered, then the next one
     if result.skipped is not None:
         return TurnAcknowledgement(None, Acknowledgement.NOTED_SKIP if facts else Acknowledgement.REFUSAL_OK)

@@ -27,6 +27,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
+from .objections import PUT_TO_US
 from .privacy_requests import PrivacyRight, privacy_right
 from .profiling import (
     REFUSAL_INTENTS,
@@ -261,7 +262,7 @@ class NurtureService:
         requested = turn.requested
         missed = set(outcome.rejected) | ({unanswered} if unanswered else set())
         skipped = requested if requested in missed and requested in turn.visit.invalid else None
-        invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped or reason == "question"}
+        invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped or reason in PUT_TO_US}
         refused_visit = tuple(turn.visit.refused) + tuple(f for f in (refused, skipped) if f)
         stopped = refused is not None and declines_all(turn.message)  # "not interested": no more questions today
         refused_visit += tuple(f for f in ProfileField if f not in refused_visit) if stopped else ()

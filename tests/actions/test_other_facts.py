@@ -197,3 +197,35 @@ async def test_a_product_question_ending_an_answer_is_answered_too(service: Nurt
     await ValidateProfileForm().run(dispatcher, t, DOMAIN)
     assert responses(dispatcher)[-1] == "utter_pricing"
     assert (await service.lead_for(CONV)).profile[ProfileField.COMPANY].value == "Acme"
+
+
+async def test_an_objection_to_a_question_gets_the_faqs_answer_and_the_question_again(
+        service: NurtureService) -> None:
+    """"it's too expensive for us", said to "what's your role on the team?", was stored as the role "It's Too
+    Expensive" until stop 31; "we already use Clari" to the use-case question as the use case."""
+    cases = [("role", "it's too expensive for us", "Fair point: it has to pay for itself"),
+             ("use_case", "we already use Clari", "Pipewise is not a CRM")]
+    for field, text, answer in cases:
+        asked = ["use_case", "role"] if field == "role" else ["use_case"]
+        t = tracker(slots={"requested_slot": field, "profile_asked": asked, **({"use_case": "x"} if field == "role"
+                                                                              else {})},
+                    intent="inform", text=text, new_slots={field: text})
+        dispatcher = CollectingDispatcher()
+        events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+        [message] = dispatcher.messages
+        assert message["response"] == "utter_faq" and message["answer"].startswith(answer), message
+        assert SlotSet(field, None) in events and events[-1] == SlotSet("requested_slot", field)
+        assert ProfileField(field) not in (await service.lead_for(CONV)).profile
+
+
+async def test_an_objection_the_faq_does_not_answer_gets_the_domains_reply(service: NurtureService) -> None:
+    """No FAQ entry names "happy with": the domain's general reply to an objection, then the question again."""
+    text = "well we're happy with Clari"
+    t = tracker(slots={"requested_slot": "role", "profile_asked": ["use_case", "role"], "use_case": "x"},
+                intent="inform", text=text, new_slots={"role": text})
+    dispatcher = CollectingDispatcher()
+    domain = {**DOMAIN, "responses": {**DOMAIN["responses"], "utter_invalid_objection": [{"text": "x"}]}}
+    events = await ValidateProfileForm().run(dispatcher, t, domain)
+    assert responses(dispatcher) == ["utter_invalid_objection"] and events[-1] == SlotSet("requested_slot", "role")
+    domain_file = yaml.safe_load((PROJECT_ROOT / "bot" / "domain" / "profiling.yml").read_text())
+    assert "utter_invalid_objection" in domain_file["responses"]
