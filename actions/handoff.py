@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 from nurture_engine.domain import ProfileField
 from nurture_engine.objections import PUT_TO_US
 from nurture_engine.profiling import DIGRESSION_INTENTS
+from nurture_engine.quote import asks_price
 
 from .answers import answer_product, trailing_product_question
 from .profiling import REQUESTED_SLOT, answer_question_back, step_aside, store_answers, utter_invalid
@@ -57,7 +58,7 @@ class ValidateDemoForm(FormValidationAction):
         if kept and tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value:
             name = kept.get(ProfileField.NAME.value)
             dispatcher.utter_message(response="utter_noted_name" if name else "utter_noted", name=name)
-        topic = trailing_product_question(tracker)
+        topic = trailing_product_question(tracker) or _price_asked_with_request(tracker)
         if topic:  # "I'm Dana from Acme, how much is it?": answered, and the email asked again (no miss)
             await answer_product(dispatcher, tracker, topic, domain)
             return events
@@ -72,6 +73,15 @@ DEMO_FORM_DIGRESSIONS = DIGRESSION_INTENTS - {"request_demo", "contact_sales", "
 """The intents with a rule of their own while the demo form asks for the email (bot/rules): "how much is it? I'm
 Dana from Acme" (ask_pricing) gets the prices, and the facts are kept (until stop 30 the form kept it for itself,
 having a slot to return)."""
+
+
+def _price_asked_with_request(tracker: Tracker) -> str | None:
+    """ "ask_pricing" for a demo, sales or person request that also asks the price ("I need pricing for 25 seats and
+    a demo next week"): until stop 31 the request was taken and the price question lost."""
+    message = tracker.latest_message
+    intent = (message.get("intent") or {}).get("name")
+    asked = intent in ("request_demo", "contact_sales") and asks_price(str(message.get("text") or ""))
+    return "ask_pricing" if asked else None
 
 
 def _email_asked_again(tracker: Tracker) -> bool:

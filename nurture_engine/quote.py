@@ -75,6 +75,19 @@ def seats_in(text: str) -> int | None:
     return None
 
 
+_PRICE_ASKED = re.compile(r"\b(?:pric(?:e|es|ing)|how\s+much|costs?|quote)\b", re.IGNORECASE)
+
+
+def asks_price(text: str) -> bool:
+    """Whether a message asks what the product costs besides what else it asks ("a demo, and pricing for 25
+    seats"): the NLU gives such a message one intent, the other's."""
+    return bool(_PRICE_ASKED.search(text[:MAX_TEXT]))
+
+
+MAX_TEXT = 2_000
+"""Characters of a message read for a price question."""
+
+
 def names_users(text: str) -> bool:
     """Whether `text` counts users of the product ("12 reps", "25 seats"), which is no company size: "what would it
     cost us for 12 reps?" replaced a company size of 250 with 12 until stop 29."""

@@ -128,3 +128,33 @@ async def test_a_product_question_after_an_introduction_is_answered(service: Nur
     unsure = CollectingDispatcher()
     await ValidateDemoForm().run(unsure, t, DOMAIN)
     assert "utter_pricing" not in said(unsure)
+
+
+@pytest.mark.parametrize(("text", "intent", "email", "response"), [
+    ("I need pricing for 25 seats and a demo next week. I'm bob@acme.io", "request_demo", "bob@acme.io",
+     "utter_pricing_quote"),
+    ("can I get a demo? also how much is it", "request_demo", None, "utter_pricing"),
+    ("please have sales send me a quote", "contact_sales", None, "utter_pricing"),
+])
+async def test_a_request_that_also_asks_the_price_gets_it(service: NurtureService, text: str, intent: str,
+                                                          email: str | None, response: str) -> None:
+    """"I need pricing for 25 seats and a demo next week" took the demo request and lost the price question until
+    stop 31: the NLU gives the message one intent."""
+    from .test_actions import tracker
+
+    t = tracker(intent=intent, text=text, active_loop="demo_form", new_slots={"email": email} if email else {})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateDemoForm().run(dispatcher, t, DOMAIN)
+    assert said(dispatcher) == [response]
+    assert (SlotSet("email", email) in events) if email else not events
+    if email:
+        assert dispatcher.messages[0]["seats"] == "25"
+
+
+async def test_a_request_without_a_price_question_gets_no_prices(service: NurtureService) -> None:
+    from .test_actions import tracker
+
+    dispatcher = CollectingDispatcher()
+    t = tracker(intent="request_demo", text="can we book a demo for next week?", active_loop="demo_form")
+    await ValidateDemoForm().run(dispatcher, t, DOMAIN)
+    assert said(dispatcher) == []
