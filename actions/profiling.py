@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
 from nurture_engine.normalize import is_follow_up, is_question_back
-from nurture_engine.objections import PUT_TO_US
+from nurture_engine.objections import PUT_TO_US, SEND_INFO
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
     Acknowledgement,
@@ -146,6 +146,9 @@ async def answer_question_back(dispatcher: CollectingDispatcher, tracker: Tracke
     questions = [f for f, reason in invalid.items() if reason in PUT_TO_US]
     if not questions:
         return False
+    if SEND_INFO in invalid.values():  # "can you email me more info?": the reading now, and the email question next
+        await answer_product(dispatcher, tracker, "request_content", domain)
+        return True
     answer = await faq_answer(tracker)
     if answer:
         dispatcher.utter_message(response="utter_faq", answer=answer)

@@ -15,7 +15,7 @@ from .errors import InvalidValue
 from .misses import asks_to_ask
 from .needs import opens_with_need
 from .numbers import find_numbers, find_word_number
-from .objections import OBJECTION, is_objection
+from .objections import OBJECTION, SEND_INFO, asks_to_be_sent, is_objection
 from .roles import normalise_role
 from .timeline import parse_timeline
 
@@ -264,6 +264,8 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "too_long")
     if asks_to_ask(raw):  # "can I ask a question first?": no answer, an invitation to ask (stop 30: the use case)
         raise InvalidValue(field.value, "ask_away")
+    if field is not ProfileField.EMAIL and asks_to_be_sent(raw):  # "can you email me more info?" (stop 31: use case)
+        raise InvalidValue(field.value, SEND_INFO)
     if is_objection(raw):  # "it's too expensive for us" to the role question (stop 31: the role "It's Too Expensive")
         raise InvalidValue(field.value, OBJECTION)
     if (field in FREE_TEXT_FIELDS or (field is ProfileField.EMAIL and "@" not in raw)) and is_question_back(raw):

@@ -1,11 +1,12 @@
-"""Objections said in place of an answer: "it's too expensive for us" to "what's your role on the team?" was stored
-as the role "It's Too Expensive", and "we already use Clari" to "what would you like Pipewise to help your team
-with?" as the use case, until stop 31.
+"""Objections and requests to be sent information, said in place of an answer: "it's too expensive for us" to
+"what's your role on the team?" was stored as the role "It's Too Expensive", "we already use Clari" to "what would
+you like Pipewise to help your team with?" as the use case, and so was "can you email me more info?", until stop 31.
 
 An objection is no answer: the question is asked again after the business's answer to it (nurture.yml's FAQ, found
 by its words: "too expensive", "already use"), as for a question put back. Only a message that is the objection and
 nothing else counts: "we can't afford more than $5k" is a budget, and "we already use Salesforce but need
-forecasting" a use case.
+forecasting" a use case. A request to be sent information gets the content library's links, and the email question
+next (`question_order.email_first`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import re
 
 OBJECTION = "objection"
 """The reason an answer is rejected for being an objection (`normalize.normalise`)."""
-PUT_TO_US = frozenset({"question", OBJECTION})
+SEND_INFO = "send_info"
+"""The reason an answer is rejected for asking to be sent information ("email me the details")."""
+PUT_TO_US = frozenset({"question", OBJECTION, SEND_INFO})
 """Rejection reasons of a reply that puts something to the assistant, to be answered rather than re-asked alone: a
-question back ("is there a mobile app?") or an objection."""
+question back ("is there a mobile app?"), an objection, or a request to be sent information."""
 
 _OPENER = r"^\W*(?:(?:well|but|hmm+|honestly|actually|sorry|look|tbh|yeah|ok(?:ay)?)[\s,.!]+)*"
 _PRICE = re.compile(
@@ -47,3 +50,21 @@ def is_objection(raw: str) -> bool:
     if len(text) >= 200 or _MORE.search(text):
         return False
     return bool(_PRICE.match(text) or _CURRENT_TOOL.match(text))
+
+
+_SEND_ME = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|cool|great|sure|thanks|nice|perfect|hmm+)[\s,.!]+)*"
+    r"(?:(?:(?:can|could|would)\s+you\s+(?:please\s+)?|please\s+|just\s+)?(?:e-?mail|send)\s+(?:me|us|it)\s+"
+    r"(?:(?:the|some|more|any|your|a\s+few|an?)\s+)*(?:info(?:rmation)?|details|materials?|stuff|docs|documentation|"
+    r"brochure|deck|overview|something|links?)|"
+    r"(?:i'?d\s+like|i\s+want|i'?d\s+love)\s+(?:some\s+|more\s+)?(?:info(?:rmation)?|details|materials?)"
+    r"(?=.*\be-?mail))"
+    r"(?:\s+(?:by|via|over|in\s+an?)\s+e-?mail)?(?:\s+(?:please|thanks))?[\s?!.]*$", re.IGNORECASE)
+
+
+def asks_to_be_sent(text: str) -> bool:
+    """Whether the message asks to be sent information by email and says nothing else ("ok cool. can you email me
+    more info?"): no answer to any question (until stop 31 it was stored as the use case), and the email question
+    comes next."""
+    return bool(_SEND_ME.match(text[:200]))
+

@@ -3,7 +3,7 @@ no questions about a company, its size, budget or timeline for someone who buys 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .domain import Lead, ProfileField
 from .profiling import FIT_FIELDS
@@ -24,3 +24,12 @@ def question_order(order: Sequence[ProfileField], lead: Lead) -> list[ProfileFie
     if lead.score > 0 and not FIT_FIELDS & set(lead.profile):
         fields.sort(key=lambda f: f not in FIT_FIELDS)
     return fields
+
+
+def email_first(plan: Sequence[ProfileField], *, known: Collection[ProfileField],
+                refused: Collection[ProfileField]) -> list[ProfileField]:
+    """The plan with the email question first, unless the email is known or was refused in this visit: the visitor
+    asked to be sent something, whatever the visit's budget of questions."""
+    rest: list[ProfileField] = [f for f in plan if f is not ProfileField.EMAIL]
+    wanted = ProfileField.EMAIL not in known and ProfileField.EMAIL not in refused
+    return [ProfileField.EMAIL, *rest] if wanted else rest

@@ -27,7 +27,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
-from .objections import PUT_TO_US
+from .objections import PUT_TO_US, asks_to_be_sent
 from .privacy_requests import PrivacyRight, privacy_right
 from .profiling import (
     REFUSAL_INTENTS,
@@ -38,7 +38,7 @@ from .profiling import (
     declines_all,
     plan_questions,
 )
-from .question_order import question_order
+from .question_order import email_first, question_order
 from .redact import redact
 from .scheduler.jobs import FollowUp
 from .sequences import ContentItem
@@ -90,20 +90,20 @@ class NurtureService:
         """Start of a session: the known profile is what the assistant must not ask again."""
         return await self.lead_for(conv)
 
-    async def plan(self, conv: Conversation, visit: VisitState, lead: Lead | None = None) -> list[ProfileField]:
-        """The visit's questions. A disqualified lead is not qualified further, nor is one who opted out ("stop
-        messaging me": their questions are still answered, none are asked); a lead whose score is all behaviour
-        (interest but no fit facts yet) gets the fit questions first, a student none about a company's purchase
-        (`question_order`). `lead`: the lead, when just read."""
+    async def plan(self, conv: Conversation, visit: VisitState, lead: Lead | None = None, *,
+                   send_info: bool = False) -> list[ProfileField]:
+        """The visit's questions: none for a disqualified lead or one who opted out ("stop messaging me": their
+        questions are still answered), in `question_order`'s order; the email first when the visitor asked to be
+        sent information (`send_info`). `lead`: the lead, when just read."""
         lead = lead or await self.lead_for(conv)
         if lead.stage is Stage.DISQUALIFIED or lead.consent.status is ConsentStatus.OPTED_OUT:
             return []
         order = question_order(self._settings.profiling.order, lead)
         known = visit.known | frozenset(lead.profile)
-        refused_before = lead.refused - visit.refused
-        return plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
-                              order=order, budget=self._settings.profiling.budget_per_visit,
-                              refused_before=refused_before)
+        planned = plan_questions(VisitState(known=known, asked=visit.asked, refused=visit.refused),
+                                 order=order, budget=self._settings.profiling.budget_per_visit,
+                                 refused_before=lead.refused - visit.refused)
+        return email_first(planned, known=known, refused=visit.refused) if send_info else planned
 
     async def record_answers(self, conv: Conversation, answers: Mapping[ProfileField, str], lead: Lead | None = None,
                              *, message: str | None = None, asked: ProfileField | None = None) -> AnswerOutcome:
@@ -269,7 +269,7 @@ class NurtureService:
         known = turn.visit.known | frozenset(outcome.accepted)
         visit = VisitState(known=known - missed, asked=turn.visit.asked,
                            refused=frozenset(refused_visit))
-        plan = await self.plan(conv, visit, lead)
+        plan = await self.plan(conv, visit, lead, send_info=asks_to_be_sent(turn.message or ""))
         next_field = plan[0] if plan else None
         asked = visit.asked + ((next_field,) if next_field and next_field not in visit.asked else ())
         slots: dict[ProfileField, JSONValue] = dict(outcome.accepted)

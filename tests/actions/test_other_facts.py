@@ -229,3 +229,17 @@ async def test_an_objection_the_faq_does_not_answer_gets_the_domains_reply(servi
     assert responses(dispatcher) == ["utter_invalid_objection"] and events[-1] == SlotSet("requested_slot", "role")
     domain_file = yaml.safe_load((PROJECT_ROOT / "bot" / "domain" / "profiling.yml").read_text())
     assert "utter_invalid_objection" in domain_file["responses"]
+
+
+async def test_a_request_to_be_sent_information_gets_the_reading_and_the_email_question(
+        service: NurtureService) -> None:
+    """"ok cool. can you email me more info?" to the use-case question was stored as the use case until stop 31."""
+    text = "ok cool. can you email me more info?"
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, intent="nlu_fallback",
+                text=text, new_slots={"use_case": text})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_content" and "forecasting" in message["content_links"]
+    assert SlotSet("use_case", None) in events and events[-1] == SlotSet("requested_slot", "email")
+    assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile

@@ -23,3 +23,18 @@ async def test_an_objection_is_answered_and_stored_as_nothing(sqlite_stack: Stac
     assert asked(replies) == ["role"], replies
     profile = (await v.lead())["profile"]
     assert "role" not in profile and profile["use_case"] == "pipeline forecasting", profile
+
+
+async def test_a_request_to_be_sent_information_gets_the_email_question_next(sqlite_stack: Stack,
+                                                                            http: aiohttp.ClientSession) -> None:
+    """Until stop 31 "ok cool. can you email me more info?" was stored as the use case, and "can you send me some
+    info by email?" (read as a content request) got the links and the use-case question again."""
+    for text in ("ok cool. can you email me more info?", "can you send me some info by email?"):
+        v = Visitor(sqlite_stack, http)
+        assert asked(await v.say("hi")) == ["use_case"]
+        replies = await v.say(text)
+        assert any("https://pipewise.example/guides/forecasting" in r for r in replies), replies
+        assert asked(replies) == ["email"], replies
+        assert asked(await v.say("sam@initech.example")) == ["use_case"]
+        profile = (await v.lead())["profile"]
+        assert profile["email"] == "sam@initech.example" and "use_case" not in profile, profile
