@@ -277,6 +277,10 @@ class ActionExplainField(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        answer = await faq_answer(tracker)
+        if answer is not None:  # "who is it for?", read as "why do you ask?" until stop 31
+            dispatcher.utter_message(response="utter_faq", answer=answer)
+            return []
         field = _requested(tracker)
         dispatcher.utter_message(response=f"utter_explain_{field.value}" if field else "utter_explain_general")
         return []

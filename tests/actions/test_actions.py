@@ -124,6 +124,20 @@ async def test_explain_uses_the_requested_field(service: NurtureService) -> None
     assert responses(dispatcher) == ["utter_explain_budget"]
 
 
+async def test_a_question_read_as_why_do_you_ask_that_the_faq_answers_gets_that_answer(
+        service: NurtureService) -> None:
+    """"who is it for?" got "Knowing what you want to improve lets me show you..." until stop 31."""
+    for slots, loop in (({"requested_slot": "use_case"}, "profile_form"), ({}, None)):
+        dispatcher = CollectingDispatcher()
+        await ActionExplainField().run(dispatcher, tracker(slots=slots, intent="explain", text="who is it for?",
+                                                           active_loop=loop), DOMAIN)
+        [message] = dispatcher.messages
+        assert message["response"] == "utter_faq" and message["answer"].startswith("Over 400 revenue teams")
+    dispatcher = CollectingDispatcher()
+    await ActionExplainField().run(dispatcher, tracker(intent="explain", text="why?", active_loop=None), DOMAIN)
+    assert responses(dispatcher) == ["utter_explain_general"]
+
+
 async def test_pricing_answer_comes_from_nurture_yml(service: NurtureService) -> None:
     dispatcher = CollectingDispatcher()
     await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_pricing", active_loop=None), DOMAIN)
