@@ -7,7 +7,7 @@ Every parser takes the user's words and returns a JSON-able normalised value, or
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from .domain import JSONValue, ProfileField
@@ -16,7 +16,7 @@ from .misses import asks_to_ask
 from .needs import opens_with_need
 from .numbers import find_numbers, find_word_number
 from .objections import OBJECTION, SEND_INFO, asks_to_be_sent, is_objection
-from .roles import normalise_role
+from .roles import names_only_tools, normalise_role
 from .timeline import parse_timeline
 
 MAX_ANSWER_CHARS = 300
@@ -256,8 +256,9 @@ PARSERS: dict[ProfileField, Parser] = {
 }
 
 
-def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
-    """Validate and normalise one answer; raises `InvalidValue` with a reason code."""
+def normalise(field: ProfileField, raw: str, now: datetime, *, connectors: Sequence[str] = ()) -> JSONValue:
+    """Validate and normalise one answer; raises `InvalidValue` with a reason code. `connectors`: the tools the
+    product connects to (`Business.connectors`), which are no one's role."""
     if not raw or not raw.strip():
         raise InvalidValue(field.value, "empty")
     if len(raw) > 2_000:
@@ -272,6 +273,8 @@ def normalise(field: ProfileField, raw: str, now: datetime) -> JSONValue:
         raise InvalidValue(field.value, "question")  # "do you have customers in healthcare?" to the email question
     if field in FREE_TEXT_FIELDS and is_follow_up(raw, field):
         raise InvalidValue(field.value, "question")
+    if field is ProfileField.ROLE and names_only_tools(raw, connectors):  # "mostly salesforce" (stop 30: the role)
+        raise InvalidValue(field.value, "tool")
     if field in _NO_NEED_FIELDS and opens_with_need(raw):
         raise InvalidValue(field.value, "need")
     if field in FREE_TEXT_FIELDS and (_ADDRESS.fullmatch(raw.strip()) or _CONTACT.search(raw)):

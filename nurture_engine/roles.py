@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from .connectors import named
 from .errors import InvalidValue
 
 # (pattern, canonical title or None to keep the user's words, seniority)
@@ -76,6 +78,12 @@ _BY_VERB = re.compile(_VERB + r"(?!(?:a|an)\b)(?P<team>[^\W\d_][\w&/ -]*?)" + _T
 def names_activity(text: str) -> bool:
     """Whether a role answer names what the visitor wants done ("lead routing") rather than a job."""
     return bool(_NEED_NOT_ROLE.search(text)) and not _JOB_WORD.search(text)
+
+
+def names_only_tools(text: str, connectors: Sequence[str]) -> bool:
+    """Whether a role answer names a tool the product connects to and no job ("mostly salesforce", "HubSpot"):
+    what the team works with, not the visitor's title ("Salesforce admin" is one)."""
+    return bool(connectors) and bool(named(text[:200], connectors)) and not _JOB_WORD.search(text[:200])
 
 
 def role_in_message(message: str, role: str) -> str | None:

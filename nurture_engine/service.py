@@ -120,7 +120,7 @@ class NurtureService:
         values: list[FieldValue] = []
         for profile_field, raw in answers.items():
             try:
-                value = normalise(profile_field, raw, now)
+                value = normalise(profile_field, raw, now, connectors=self._settings.business.connectors)
             except InvalidValue as exc:
                 log.info("lead %s: %s rejected (%s): %s", lead.id, profile_field.value, exc.reason, redact(raw))
                 outcome.rejected[profile_field] = exc.reason

@@ -373,3 +373,17 @@ def test_markup_or_code_is_no_free_text_answer(field: ProfileField, raw: str) ->
                                  "cut forecast error (by half)"])
 def test_punctuation_in_real_answers_is_kept(raw: str) -> None:
     assert normalise(ProfileField.USE_CASE, raw, NOW) == raw
+
+
+@pytest.mark.parametrize(("raw", "kept"), [
+    ("mostly salesforce", False), ("HubSpot", False), ("we use slack mostly", False),  # stop 30: "Mostly Salesforce"
+    ("Salesforce admin", True), ("HubSpot consultant", True), ("head of sales", True), ("student", True),
+])
+def test_a_role_that_names_only_a_tool_the_product_connects_to_is_no_role(raw: str, kept: bool) -> None:
+    connectors = ("Salesforce", "HubSpot", "Slack")
+    if kept:
+        assert normalise(ProfileField.ROLE, raw, NOW, connectors=connectors)
+        return
+    with pytest.raises(InvalidValue) as err:
+        normalise(ProfileField.ROLE, raw, NOW, connectors=connectors)
+    assert err.value.reason == "tool"
