@@ -16,7 +16,7 @@ from .misses import asks_to_ask
 from .needs import opens_with_need
 from .numbers import find_numbers, find_word_number
 from .objections import OBJECTION, SEND_INFO, asks_to_be_sent, is_objection
-from .roles import names_only_tools, normalise_role
+from .roles import mentions_activity, names_only_tools, normalise_role
 from .timeline import parse_timeline
 
 MAX_ANSWER_CHARS = 300
@@ -177,10 +177,30 @@ _DURATION = re.compile(
 """Times are no head-count: "in about 2 months" to the company-size question was a company of 2 until stop 29."""
 
 
+_UNSURE = re.compile(
+    r"^(?:(?:honestly|well|hmm+|um+|erm|uh+)[\s,.!]*)?(?:(?:no idea|not (?:really )?sure|idk|dunno|no clue|"
+    r"i (?:really )?don'?t know|good question)(?:\s+(?:yet|really|tbh|honestly))?[\s,.!;-]*)?"
+    r"(?:you tell me|what do you (?:suggest|recommend|think)|what (?:can|does) (?:it|you|pipewise) do|"
+    r"what (?:are|would be) the options)?$", re.IGNORECASE)
+"""An answer that says the visitor does not know yet what they want ("no idea, you tell me"): stored as the use
+case until stop 31; now the usual starting points are offered, and the question asked again."""
+_NOT_A_NEED = re.compile(
+    r"^(?:(?:my|our)\s+(?:boss|manager|ceo|cto|cro|cmo|vp|director|head|team|colleagues?|founder|cofounder)"
+    r"\s+(?:asked|told|sent|suggested|recommended|said|wants\s+me\s+to|wanted\s+me\s+to)\b|"
+    r"(?:it'?s|it is|this is)\s+(?:just\s+)?for\s+(?:my|our|the)\s+(?:team|boss|company|manager|department)$)",
+    re.IGNORECASE)
+"""Who asked, or whom it is for, instead of what they want ("my boss asked me to check this out", "it's for my
+team"): stored as the use case until stop 31."""
+
+
 def parse_use_case(raw: str) -> str:
     text = _clean(raw)
     text = stripped if len(stripped := _INTERJECTION.sub("", text)) >= 3 else text
     if len(text) < 3 or not re.search(r"[^\W\d_]", text) or text.lower() in _NOT_AN_ANSWER:
+        raise InvalidValue("use_case", "unclear")
+    if _UNSURE.fullmatch(text):
+        raise InvalidValue("use_case", "unsure")
+    if _NOT_A_NEED.match(text) and not mentions_activity(text):  # "... to look at forecasting tools" says one
         raise InvalidValue("use_case", "unclear")
     return text[:MAX_ANSWER_CHARS]
 

@@ -23,6 +23,9 @@ _KNOWN: tuple[tuple[str, str | None, str], ...] = (
     (r"\bceo\b|chief executive", "Chief Executive Officer", "c_level"),
     (r"\bcto\b|chief technology", "Chief Technology Officer", "c_level"),
     (r"\bcro\b|chief revenue", "Chief Revenue Officer", "c_level"),
+    (r"^(?:the\s+)?(?:big\s+)?boss$", "Owner", "c_level"),  # "the boss": until stop 31 "the Boss", individual
+    (r"^i\s+(?:run|own)\s+(?:a|an|my|our|the)\s+(?:[\w-]+\s+){0,2}(?:agency|business|company|firm|shop|startup|"
+     r"consultancy|studio|practice)\b", "Owner", "c_level"),  # "I run a small agency" (stop 31: its own title)
     (r"\bcmo\b|chief marketing", "Chief Marketing Officer", "c_level"),
     (r"\bcfo\b|chief financial", "Chief Financial Officer", "c_level"),
     (r"\bcoo\b|chief operating", "Chief Operating Officer", "c_level"),
@@ -67,6 +70,12 @@ _JOB_WORD = re.compile(
 """"lead routing" or "pipeline forecasting" to "what's your role?" is what the visitor wants, with no job word: no
 title (until stop 28, "Lead Routing" at the manager level). "Lead Scoring Analyst" and "Head of Lead Generation"
 are titles."""
+_NO_TITLE = re.compile(
+    r"^(?:i|it|it'?s|its|that|that'?s|this|we|we'?re|you|same|depends|complicated|long story)\b|\d|"
+    r"\b(?:who|which|everything|anything|something|stuff|complicated|before|nothing)\b", re.IGNORECASE)
+"""Words of a reply that is no job title when it has no job word: a sentence ("I do a bit of everything", "it's
+complicated"), a number ("team of 5"), a description ("the one who signs the checks"). Each was stored as the
+title until stop 31."""
 _VERB = (r"\bi\s+(?:(?P<head>head(?:\s+up)?|run|oversee|own)|(?P<lead>lead)|(?P<manage>manage))"
          r"\s+(?:the\s+|our\s+|my\s+)?")
 _TEAM_WORD = r"(?:\s+(?:team|department|dept|function|side))?"
@@ -78,6 +87,11 @@ _BY_VERB = re.compile(_VERB + r"(?!(?:a|an)\b)(?P<team>[^\W\d_][\w&/ -]*?)" + _T
 def names_activity(text: str) -> bool:
     """Whether a role answer names what the visitor wants done ("lead routing") rather than a job."""
     return bool(_NEED_NOT_ROLE.search(text)) and not _JOB_WORD.search(text)
+
+
+def mentions_activity(text: str) -> bool:
+    """Whether the text names something to get done ("forecasting", "lead routing")."""
+    return bool(_NEED_NOT_ROLE.search(text))
 
 
 def names_only_tools(text: str, connectors: Sequence[str]) -> bool:
@@ -142,6 +156,8 @@ def normalise_role(raw: str) -> dict[str, str]:
             # a rank over the reps is the user's own title ("Head of Sales Development", "SDR Manager"): until
             # stop 29 both were a Sales Development Representative at the individual level
             return {"title": title or _title_case(text), "seniority": seniority}
+    if _NO_TITLE.search(text) and not _JOB_WORD.search(text) and not text.startswith("IT"):  # "team of 5"
+        raise InvalidValue("role", "unclear")
     core = _TRAILER.sub("", text)
     if len(core.split()) > 8:
         raise InvalidValue("role", "unclear")

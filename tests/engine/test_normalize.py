@@ -113,7 +113,7 @@ def test_unclear_timeline_is_rejected() -> None:
     ("i run marketing at Globex", "Head of Marketing", "director"),
     ("I lead the revops team", "Revenue Operations Lead", "manager"),
     ("I manage our SDR team", "SDR Manager", "manager"),
-    ("I run a small agency", "I Run A Small Agency", "individual"),  # a business, not a team: as before
+    ("I run a small agency", "Owner", "c_level"),  # a business, not a team (stop 31: "I Run A Small Agency")
     # a rank over the reps (stop 28: a Sales Development Representative at the individual level)
     ("Head of Sales Development", "Head of Sales Development", "director"),
     ("SDR Manager", "SDR Manager", "manager"),
@@ -387,3 +387,43 @@ def test_a_role_that_names_only_a_tool_the_product_connects_to_is_no_role(raw: s
     with pytest.raises(InvalidValue) as err:
         normalise(ProfileField.ROLE, raw, NOW, connectors=connectors)
     assert err.value.reason == "tool"
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("no idea, you tell me", "unsure"), ("not sure yet", "unsure"), ("you tell me", "unsure"),
+    ("honestly no clue", "unsure"), ("I don't know really", "unsure"),
+    ("my boss asked me to check this out", "unclear"), ("it's for my team", "unclear"),
+    ("my boss wants me to find a tool", "unclear"),
+])
+def test_a_use_case_that_says_no_need_is_none(raw: str, reason: str) -> None:
+    """Each was stored as the use case until stop 31."""
+    with pytest.raises(InvalidValue) as err:
+        normalise(ProfileField.USE_CASE, raw, NOW)
+    assert err.value.reason == reason
+
+
+@pytest.mark.parametrize("raw", [
+    "our team wants better forecasts", "my manager wants me to look at forecasting tools",
+    "not sure, maybe forecasting", "no idea how to forecast accurately", "pipeline forecasting",
+])
+def test_a_use_case_that_names_a_need_is_kept(raw: str) -> None:
+    assert normalise(ProfileField.USE_CASE, raw, NOW) == raw
+
+
+@pytest.mark.parametrize("raw", [
+    "I do a bit of everything", "I'm the one who signs the checks", "team of 5", "it's complicated", "same as before",
+])
+def test_a_role_answer_that_is_no_title_is_asked_again(raw: str) -> None:
+    """Each was stored as a title until stop 31 ("I Do A Bit of Everything")."""
+    with pytest.raises(InvalidValue) as err:
+        normalise_role(raw)
+    assert err.value.reason == "unclear"
+
+
+@pytest.mark.parametrize(("raw", "title", "seniority"), [
+    ("the boss", "Owner", "c_level"), ("IT", "IT", "individual"), ("Head of Everything", "Head of Everything",
+                                                                    "director"),
+    ("I work in sales", "Sales", "individual"), ("Chief of Staff", "Chief of Staff", "c_level"),
+])
+def test_a_role_without_a_job_word_or_with_one_is_kept(raw: str, title: str, seniority: str) -> None:
+    assert normalise_role(raw) == {"title": title, "seniority": seniority}
