@@ -10,11 +10,12 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from .company_size import parse_company_size
 from .domain import JSONValue, ProfileField
 from .errors import InvalidValue
 from .misses import asks_to_ask
 from .needs import opens_with_need
-from .numbers import find_numbers, find_word_number
+from .numbers import find_numbers
 from .objections import OBJECTION, SEND_INFO, asks_to_be_sent, is_objection
 from .roles import mentions_activity, names_only_tools, normalise_role
 from .timeline import parse_timeline
@@ -170,11 +171,7 @@ def parse_company(raw: str) -> str:
 _INTERJECTION = re.compile(r"^(?:(?:cool|ok|okay|great|nice|sure|so|well|yes|yeah|yep|hi|hello|hey|thanks|right|"
                            r"alright|perfect)\s*[,.!]+\s*)+", re.IGNORECASE)
 """A reply's opening "cool." or "ok," is no part of the use case ("cool. we're evaluating tools ..." until stop 29)."""
-_DURATION = re.compile(
-    r"(?:\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several))"
-    r"\s*-?\s*(?:days?|weeks?|months?|years?|yrs?|quarters?|qtrs?|hours?|hrs?|minutes?|mins?)\b"
-    r"|\bq[1-4]\b|\b(?:in|by|until|before|from|since|end of)\s+(?:19|20)\d\d\b", re.IGNORECASE)
-"""Times are no head-count: "in about 2 months" to the company-size question was a company of 2 until stop 29."""
+
 
 
 _UNSURE = re.compile(
@@ -203,31 +200,6 @@ def parse_use_case(raw: str) -> str:
     if _NOT_A_NEED.match(text) and not mentions_activity(text):  # "... to look at forecasting tools" says one
         raise InvalidValue("use_case", "unclear")
     return text[:MAX_ANSWER_CHARS]
-
-
-def parse_company_size(raw: str) -> dict[str, int | None]:
-    text = _DURATION.sub(" ", _clean(raw).lower())
-    if re.search(r"\b(just me|only me|myself|solo|me alone|one[- ]person|freelancer?)\b", text):
-        return {"min": 1, "max": 1}
-    numbers = [int(n) for n in find_numbers(text)]
-    if len(numbers) >= 2 and numbers[0] <= numbers[1]:
-        return {"min": numbers[0], "max": numbers[1]}
-    if numbers:
-        n = numbers[0]
-    else:
-        word = find_word_number(text)
-        if word is None:
-            raise InvalidValue("company_size", "no_number")
-        n = word
-        if re.search(r"\b(few|several|couple) hundred\b", text):
-            return {"min": 200, "max": 500}
-    if n <= 0 or n > 5_000_000:
-        raise InvalidValue("company_size", "out_of_range")
-    if re.search(r"(\+|\bover\b|\bmore than\b|\babove\b|\bat least\b)", text):
-        return {"min": n, "max": None}
-    if re.search(r"\b(under|less than|fewer than|below)\b", text):
-        return {"min": 1, "max": max(1, n - 1)}
-    return {"min": n, "max": n}
 
 
 def parse_budget(raw: str) -> dict[str, JSONValue]:

@@ -4,9 +4,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from nurture_engine.company_size import parse_company_size
 from nurture_engine.domain import ProfileField
 from nurture_engine.errors import InvalidValue
-from nurture_engine.normalize import normalise, parse_budget, parse_company_size, parse_email
+from nurture_engine.normalize import normalise, parse_budget, parse_email
 from nurture_engine.roles import normalise_role
 from nurture_engine.timeline import parse_timeline
 
@@ -427,3 +428,23 @@ def test_a_role_answer_that_is_no_title_is_asked_again(raw: str) -> None:
 ])
 def test_a_role_without_a_job_word_or_with_one_is_kept(raw: str, title: str, seniority: str) -> None:
     assert normalise_role(raw) == {"title": title, "seniority": seniority}
+
+
+@pytest.mark.parametrize(("raw", "size"), [
+    ("small", {"min": 1, "max": 99}), ("a startup", {"min": 1, "max": 99}), ("mid-size", {"min": 100, "max": 999}),
+    ("medium sized company", {"min": 100, "max": 999}), ("enterprise", {"min": 1000, "max": None}),
+    ("50ish", {"min": 50, "max": 50}), ("a few dozen", {"min": 24, "max": 60}), ("a dozen", {"min": 12, "max": 12}),
+    ("200 people in 3 offices", {"min": 200, "max": 200}), ("3 offices, 120 people", {"min": 120, "max": 120}),
+    ("mid-market, ~300 staff", {"min": 300, "max": 300}),
+])
+def test_a_company_size_said_in_words_is_a_range(raw: str, size: dict[str, int | None]) -> None:
+    """"a startup", "mid-size" and "50ish" were asked again, and "a few dozen" was 12, until stop 31."""
+    assert parse_company_size(raw) == size
+
+
+@pytest.mark.parametrize("raw", ["two offices", "3 locations", "we're in 4 countries"])
+def test_a_count_of_other_things_is_no_company_size(raw: str) -> None:
+    """"two offices" was a company of 2 until stop 31."""
+    with pytest.raises(InvalidValue) as err:
+        parse_company_size(raw)
+    assert err.value.reason == "not_people"

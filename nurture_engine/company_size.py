@@ -1,0 +1,63 @@
+"""Company sizes as people write them: "about 200", "200-500", "a startup", "a few dozen", "just me"; never a time
+("in about 2 months") or a count of other things ("two offices")."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidValue
+from .numbers import find_numbers, find_word_number
+
+_DURATION = re.compile(
+    r"(?:\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several))"
+    r"\s*-?\s*(?:days?|weeks?|months?|years?|yrs?|quarters?|qtrs?|hours?|hrs?|minutes?|mins?)\b"
+    r"|\bq[1-4]\b|\b(?:in|by|until|before|from|since|end of)\s+(?:19|20)\d\d\b", re.IGNORECASE)
+"""Times are no head-count: "in about 2 months" to the company-size question was a company of 2 until stop 29."""
+_NOT_PEOPLE = re.compile(
+    r"(?:\d[\d,.]*k?|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several))"
+    r"\s*(?:offices?|locations?|sites?|countries|teams?|products?|branches|stores|shops|regions|departments|brands|"
+    r"business units|entities|subsidiaries|continents|time ?zones)\b", re.IGNORECASE)
+"""Counts of other things than people: "two offices" was a company of 2 until stop 31."""
+_SIZE_WORDS = ((re.compile(r"\b(?:large|enterprise|fortune\s*\d+|global|multinational)\b"), 1000, None),
+               (re.compile(r"\b(?:mid[- ]?(?:size[d]?|sized|market)|medium(?:[- ]sized?)?)\b"), 100, 999),
+               (re.compile(r"\b(?:tiny|very small|micro)\b"), 1, 10),
+               (re.compile(r"\b(?:small|startup|start-up|smb|early[- ]stage)\b"), 1, 99))
+"""A size said in words, as a range (small < 100, mid-size 100-999, large 1,000 or more): "a startup" and
+"mid-size" were asked again until stop 31."""
+_DOZENS = ((re.compile(r"\b(?:a\s+)?(?:few|couple(?:\s+of)?)\s+dozen\b|\bdozens\b"), 24, 60),)
+
+
+def parse_company_size(raw: str) -> dict[str, int | None]:
+    text = _DURATION.sub(" ", " ".join(raw.split()).strip(" .!?,;:\"'").lower())
+    text = re.sub(r"(\d)\s*-?ish\b", r"\1", text)  # "50ish"
+    if re.search(r"\b(just me|only me|myself|solo|me alone|one[- ]person|freelancer?)\b", text):
+        return {"min": 1, "max": 1}
+    for pattern, low, high in _DOZENS:
+        if pattern.search(text):
+            return {"min": low, "max": high}
+    if _NOT_PEOPLE.search(text):
+        text = _NOT_PEOPLE.sub(" ", text)
+        if not find_numbers(text) and find_word_number(text) is None:
+            raise InvalidValue("company_size", "not_people")
+    numbers = [int(n) for n in find_numbers(text)]
+    if len(numbers) >= 2 and numbers[0] <= numbers[1]:
+        return {"min": numbers[0], "max": numbers[1]}
+    if numbers:
+        n = numbers[0]
+    else:
+        word = find_word_number(text)
+        if word is None:
+            sized = next(((low, high) for pattern, low, high in _SIZE_WORDS if pattern.search(text)), None)
+            if sized is not None:
+                return {"min": sized[0], "max": sized[1]}
+            raise InvalidValue("company_size", "no_number")
+        n = word
+        if re.search(r"\b(few|several|couple) hundred\b", text):
+            return {"min": 200, "max": 500}
+    if n <= 0 or n > 5_000_000:
+        raise InvalidValue("company_size", "out_of_range")
+    if re.search(r"(\+|\bover\b|\bmore than\b|\babove\b|\bat least\b)", text):
+        return {"min": n, "max": None}
+    if re.search(r"\b(under|less than|fewer than|below)\b", text):
+        return {"min": 1, "max": max(1, n - 1)}
+    return {"min": n, "max": n}
