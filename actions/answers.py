@@ -27,6 +27,7 @@ from .runtime import (
     say_english_only,
     service,
     session_events,
+    store_asked_answer,
     uttered,
 )
 
@@ -230,6 +231,8 @@ class ActionOutOfScope(Action):
         if asks_to_ask(text):  # "can I still ask a question?"
             dispatcher.utter_message(response="utter_ask_away")
             return []
+        if stored := await store_asked_answer(tracker):  # "yesterday" to the timeline question: nothing to say
+            return list(stored)
         if follow_up_on_integrations(tracker):  # "what about zoho?" after "do you integrate with Salesforce?"
             await answer_product(dispatcher, tracker, "ask_integrations", domain)
             return []

@@ -28,6 +28,7 @@ from nurture_engine.turn_answers import best_entity_value
 from .answers import answer_product, last_product_question, trailing_product_question
 from .runtime import (
     MEETING_OFFERED,
+    answers_asked,
     as_text,
     conversation,
     faq_answer,
@@ -85,6 +86,8 @@ async def step_aside(tracker: Tracker, form: str, validator: str, digressions: f
     intent = tracker.latest_message.get("intent", {}).get("name")
     if (intent in digressions and tracker.active_loop.get("name") == form
             and _last_action(tracker, besides=form) == "action_listen"):
+        if intent == "greet" and await answers_asked(tracker):  # "H2" (its entity the timeline): no greeting
+            return
         await store_answers(tracker, whole_turn=whole_turn)
         raise ActionExecutionRejection(validator, f"{intent} is not an answer: its own rule applies")
 

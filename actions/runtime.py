@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -21,6 +22,7 @@ from nurture_engine.domain import ProfileField
 from nurture_engine.language import foreign_language
 from nurture_engine.profiling import VisitState
 from nurture_engine.service import NurtureService
+from nurture_engine.turn_answers import reads_as_answer
 
 _service: NurtureService | None = None
 _lock = asyncio.Lock()
@@ -116,3 +118,23 @@ def response_payload(domain: DomainDict, response: str) -> dict[str, str]:
     variants = (domain.get("responses") or {}).get(response) or [{}]
     custom = variants[0].get("custom") if isinstance(variants[0], dict) else None
     return {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
+
+
+async def answers_asked(tracker: Tracker) -> bool:
+    """Whether the latest message answers the profile question being asked, by the engine's own reading (a
+    head-count, budget or timeline), whatever the NLU made of it."""
+    name = tracker.get_slot("requested_slot")
+    field = ProfileField(name) if name in ProfileField._value2member_map_ else None
+    return reads_as_answer(field, as_text(tracker.latest_message.get("text")), (await service()).now())
+
+
+async def store_asked_answer(tracker: Tracker) -> list[SlotSet]:
+    """Stores the latest message as the answer to the profile question being asked when the engine reads it as one
+    (`answers_asked`), returning its slot: for a message read as off-topic, whose rule returns to the form without
+    the form's validation ("yesterday" to the timeline question). [] when it is no such answer."""
+    if tracker.active_loop.get("name") != "profile_form" or not await answers_asked(tracker):
+        return []
+    field, text = ProfileField(str(tracker.get_slot("requested_slot"))), as_text(tracker.latest_message.get("text"))
+    outcome = await (await service()).record_answers(conversation(tracker), {field: text or ""}, message=text,
+                                                     asked=field)
+    return [SlotSet(f.value, value) for f, value in outcome.accepted.items()]

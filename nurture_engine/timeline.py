@@ -11,14 +11,18 @@ from .errors import InvalidValue
 from .numbers import find_numbers, find_word_number
 
 _NONE = re.compile(r"\b(no plans?|not sure|no idea|don'?t know|dunno|no timeline|undecided|"
-                   r"never|not planning|no rush|someday|eventually)\b", re.IGNORECASE)
-_NOW = re.compile(r"\b(asap|now|immediately|right away|urgent\w*|yesterday|this week|today|"
+                   r"never|not planning|no rush|no hurry|someday|eventually|whenever)\b", re.IGNORECASE)
+_NOW = re.compile(r"\b(asap|(?<!from )now|immediately|right away|urgent\w*|yesterday|this week|today|"
                   r"as soon as possible)\b", re.IGNORECASE)
 _UNIT_MONTHS = {"day": 1 / 30, "week": 12 / 52, "month": 1, "quarter": 3, "year": 12}
 # A rate or an amount, not a time: "80k per year", "$2,000 a month", "budget of 50k annually"
 _RATE = re.compile(r"\b(per|each|every)\s+(year|month|week|day|quarter)|\d\s*[km]?\s*(a|an|/)\s*(year|yr|month|mo)\b|"
                    r"/\s*(year|yr|month|mo)\b|\bannual(ly)?\b|\bbudget\b|[$€£]|\b(usd|eur|gbp|dollars?|euros?)\b",
                    re.IGNORECASE)
+_WHEN = re.compile(r"\d|^a\s|\bfrom now\b|\b(?:in|within|next|by|around|about|roughly|few|couple|several|half|one|two|"
+                   r"three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s", re.IGNORECASE)
+"""A time said as one ("in a month", "2 weeks", "a year from now"), not a sentence that names a unit ("what a day",
+"have a nice day": a timeline of one month until stop 31)."""
 MAX_MONTHS = 120
 """A plan further out than ten years is not a timeline ("in 80,000 years" was one until stop 21)."""
 
@@ -50,6 +54,11 @@ def _months(text: str, now: datetime) -> int | None:
     if "next quarter" in text:
         q, year = (1, now.year + 1) if current_q == 4 else (current_q + 1, now.year)
         return _months_to_quarter_end(now, q, year)
+    half = re.search(r"\bh([12])\b", text)  # "H2": by the end of that half, this year's or next
+    if half:
+        end_quarter = int(half.group(1)) * 2
+        year = now.year if end_quarter >= current_q and "next year" not in text else now.year + 1
+        return _months_to_quarter_end(now, end_quarter, year)
     q_match = re.search(r"\bq([1-4])\b", text)
     if q_match:
         q = int(q_match.group(1))
@@ -59,7 +68,7 @@ def _months(text: str, now: datetime) -> int | None:
         return _months_to_quarter_end(now, q, year)
     if "next month" in text:
         return 1
-    if "this month" in text:
+    if "this month" in text or "end of the month" in text or "end of month" in text:
         return 1
     if "this year" in text or "end of the year" in text or "end of year" in text:
         return max(1, 12 - now.month + 1)
@@ -68,7 +77,7 @@ def _months(text: str, now: datetime) -> int | None:
     if re.search(r"\bhalf a year\b|\bsix months\b", text):
         return 6
     unit = next((u for u in _UNIT_MONTHS if re.search(rf"\b{u}s?\b", text)), None)
-    if unit is not None and not _RATE.search(text):
+    if unit is not None and not _RATE.search(text) and _WHEN.search(text):
         numbers = find_numbers(text)
         count = numbers[-1] if numbers else find_word_number(text) or 1
         months = max(0, math.ceil(count * _UNIT_MONTHS[unit]))

@@ -135,3 +135,19 @@ def with_role_verb(answers: Mapping[ProfileField, str], message: str | None) -> 
     if phrase:
         merged[ProfileField.ROLE] = phrase
     return merged
+
+
+READ_FIRST = frozenset({ProfileField.COMPANY_SIZE, ProfileField.BUDGET, ProfileField.TIMELINE})
+"""Questions whose answers a strict parser recognises, whatever the NLU made of the message."""
+
+
+def reads_as_answer(field: ProfileField | None, message: str | None, now: datetime) -> bool:
+    """Whether the message answers the asked question though the NLU read it as off-topic or a greeting ("yesterday"
+    and "whenever" to the timeline question were out of scope, "H2" a greeting, until stop 31)."""
+    if field not in READ_FIRST or not message or len(message) > 120:
+        return False
+    try:
+        normalise(field, message, now)
+    except InvalidValue:
+        return False
+    return True

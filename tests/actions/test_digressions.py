@@ -80,3 +80,15 @@ def test_the_digressions_are_the_intents_with_a_rule_of_their_own_mid_questions(
             if {"active_loop": "profile_form"} in (rule.get("condition") or []) and "intent" in first:
                 with_rules.add(first["intent"])
     assert with_rules - {"out_of_scope"} == DIGRESSION_INTENTS  # out_of_scope: how unusual names arrive
+
+
+async def test_a_greeting_that_answers_the_timeline_question_is_its_answer(service: NurtureService) -> None:
+    """"H2", read as a greeting, got "I'm still here" until stop 31."""
+    t = user_turn("greet", "H2", {"timeline": "H2"})
+    t.slots.update({"requested_slot": "timeline", "profile_asked": ["timeline"]})
+    events = await ValidateProfileForm().run(CollectingDispatcher(), t, DOMAIN)
+    assert any(e["name"] == "timeline" and e["value"] and e["value"]["label"] == "H2" for e in events), events
+    hello = user_turn("greet", "hi there", {"timeline": "hi there"})
+    hello.slots.update({"requested_slot": "timeline", "profile_asked": ["timeline"]})
+    with pytest.raises(ActionExecutionRejection):
+        await ValidateProfileForm().run(CollectingDispatcher(), hello, DOMAIN)

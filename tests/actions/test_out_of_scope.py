@@ -175,3 +175,26 @@ async def test_a_follow_up_naming_no_tool_stays_a_miss(text: str) -> None:
     later = session(answered("greet", "utter_greet"), latest="out_of_scope")  # no integrations answer just before
     later.latest_message = user("out_of_scope", "what about zoho?")["parse_data"]
     assert await reply(later) == ["utter_out_of_scope"]
+
+
+async def test_an_answer_read_as_off_topic_is_given_to_the_form(service: Any) -> None:
+    """"yesterday" to the timeline question (out_of_scope 0.56) got "that's outside what I can help with" until
+    stop 31: it is the timeline, stored (the form's validation does not run after this action's rule), with
+    nothing said."""
+    from rasa_sdk.events import SlotSet
+
+    from nurture_engine.domain import ProfileField
+
+    from .test_actions import CONV
+
+    t = tracker(intent="out_of_scope", text="yesterday", slots={"requested_slot": "timeline"})
+    dispatcher = CollectingDispatcher()
+    timeline = {"months": 0, "label": "yesterday"}
+    assert await ActionOutOfScope().run(dispatcher, t, DOMAIN) == [SlotSet("timeline", timeline)]
+    assert dispatcher.messages == []
+    assert (await service.lead_for(CONV)).profile[ProfileField.TIMELINE].value == timeline
+    for text, loop in (("what a day", "profile_form"), ("lol", "profile_form"), ("yesterday", None)):
+        t = tracker(intent="out_of_scope", text=text, slots={"requested_slot": "timeline"}, active_loop=loop)
+        dispatcher = CollectingDispatcher()
+        assert await ActionOutOfScope().run(dispatcher, t, DOMAIN) == []
+        assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]

@@ -448,3 +448,21 @@ def test_a_count_of_other_things_is_no_company_size(raw: str) -> None:
     with pytest.raises(InvalidValue) as err:
         parse_company_size(raw)
     assert err.value.reason == "not_people"
+
+
+@pytest.mark.parametrize(("raw", "months"), [("H2", 2), ("H1", 8), ("H1 next year", 8), ("whenever", None),
+                                            ("no hurry", None), ("yesterday", 0)])
+def test_timelines_by_half_year_and_without_a_plan(raw: str, months: int | None) -> None:
+    """"H2" and "whenever" were asked again until stop 31 (NOW is late November)."""
+    assert parse_timeline(raw, NOW)["months"] == months
+
+
+def test_an_answer_the_engine_reads_whatever_the_nlu_made_of_it() -> None:
+    from nurture_engine.turn_answers import reads_as_answer
+
+    assert reads_as_answer(ProfileField.TIMELINE, "yesterday", NOW)
+    assert reads_as_answer(ProfileField.COMPANY_SIZE, "50ish", NOW)
+    assert not reads_as_answer(ProfileField.TIMELINE, "lol", NOW)
+    assert not reads_as_answer(ProfileField.TIMELINE, "what's the weather like tomorrow?", NOW)  # a question back
+    assert not reads_as_answer(ProfileField.USE_CASE, "forecasting", NOW)  # free text: the NLU's reading stands
+    assert not reads_as_answer(None, "yesterday", NOW)
