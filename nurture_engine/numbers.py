@@ -12,10 +12,11 @@ WORD_NUMBERS: dict[str, int] = {
 }
 
 _NUMBER = re.compile(
-    r"(?P<num>\d{1,3}(?:[,\s]\d{3})+|\d+(?:\.\d+)?)\s*(?P<mult>k|m|mm|bn|b|thousand|million|billion)?\b",
+    r"(?P<num>\d{1,3}(?:[,\s]\d{3})+|\d+(?:\.\d+)?)\s*(?P<mult>k|m|mm|bn|b|thousand|grand|thou|million|billion)?\b",
     re.IGNORECASE,
 )
-_MULT = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mm": 1_000_000, "million": 1_000_000,
+_MULT = {"k": 1_000, "thousand": 1_000, "grand": 1_000, "thou": 1_000,
+         "m": 1_000_000, "mm": 1_000_000, "million": 1_000_000,
          "b": 1_000_000_000, "bn": 1_000_000_000, "billion": 1_000_000_000}
 
 

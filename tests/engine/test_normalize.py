@@ -466,3 +466,9 @@ def test_an_answer_the_engine_reads_whatever_the_nlu_made_of_it() -> None:
     assert not reads_as_answer(ProfileField.TIMELINE, "what's the weather like tomorrow?", NOW)  # a question back
     assert not reads_as_answer(ProfileField.USE_CASE, "forecasting", NOW)  # free text: the NLU's reading stands
     assert not reads_as_answer(None, "yesterday", NOW)
+
+
+def test_a_budget_in_grand_is_in_thousands() -> None:
+    """"around 50 grand" was a budget of 50 until stop 31."""
+    assert parse_budget("around 50 grand")["amount"] == 50_000
+    assert parse_budget("10-20 grand a year") == {"amount": 10_000, "max": 20_000, "currency": None, "period": "year"}
