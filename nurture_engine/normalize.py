@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from .company_size import parse_company_size
+from .company import as_company_name, company_reason, parse_company_size
 from .domain import JSONValue, ProfileField
 from .errors import InvalidValue
 from .misses import asks_to_ask
@@ -165,7 +165,9 @@ def parse_company(raw: str) -> str:
     if (not text or text.lower() in _NOT_AN_ANSWER or text.lower() in _PRONOUNS or len(text) > 120
             or not re.search(r"\w", text) or re.search(r"[<>{}]", text)):
         raise InvalidValue("company", "unclear")
-    return text
+    if reason := company_reason(text):  # "it's confidential", "a small agency"
+        raise InvalidValue("company", reason)
+    return as_company_name(text)
 
 
 _INTERJECTION = re.compile(r"^(?:(?:cool|ok|okay|great|nice|sure|so|well|yes|yeah|yep|hi|hello|hey|thanks|right|"

@@ -15,6 +15,8 @@ import re
 
 OBJECTION = "objection"
 """The reason an answer is rejected for being an objection (`normalize.normalise`)."""
+WITHHELD = "withheld"
+"""The reason a reply that declines to give the answer ("it's confidential") is none: recorded as a refusal."""
 SEND_INFO = "send_info"
 """The reason an answer is rejected for asking to be sent information ("email me the details")."""
 PUT_TO_US = frozenset({"question", OBJECTION, SEND_INFO})

@@ -27,7 +27,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
-from .objections import PUT_TO_US, asks_to_be_sent
+from .objections import PUT_TO_US, WITHHELD, asks_to_be_sent
 from .privacy_requests import PrivacyRight, privacy_right
 from .profiling import (
     REFUSAL_INTENTS,
@@ -251,18 +251,18 @@ class NurtureService:
         outcome = await self.record_answers(conv, answers, lead, asked=turn.requested) if answers else AnswerOutcome()
         lead = outcome.lead or lead
         refused: ProfileField | None = None
-        if (turn.requested is not None and turn.intent in REFUSAL_INTENTS
-                and turn.requested not in outcome.accepted):
+        if turn.requested is not None and turn.requested not in outcome.accepted and (
+                turn.intent in REFUSAL_INTENTS or outcome.rejected.get(turn.requested) == WITHHELD):
             refused = turn.requested
             await self.record_refusal(conv, refused, lead)
             lead = replace(lead, refused=lead.refused | {refused})
-        # a second invalid reply to the same question in a visit, or one that answered other questions only
-        # ("founder" to "what would you like help with?"): skipped for this visit, not asked in a loop
-        # (not a refusal: the next visit may ask again); a question put back is still answered (stop 30)
+        # a second invalid reply to the same question in a visit, or one that answered other questions only ("founder"
+        # to the use case): skipped this visit, no refusal (the next may ask); a question back is still answered
         requested = turn.requested
         missed = set(outcome.rejected) | ({unanswered} if unanswered else set())
         skipped = requested if requested in missed and requested in turn.visit.invalid else None
-        invalid = {f: reason for f, reason in outcome.rejected.items() if f is not skipped or reason in PUT_TO_US}
+        invalid = {f: reason for f, reason in outcome.rejected.items()
+                   if f not in (skipped, refused) or reason in PUT_TO_US}
         refused_visit = tuple(turn.visit.refused) + tuple(f for f in (refused, skipped) if f)
         stopped = refused is not None and declines_all(turn.message)  # "not interested": no more questions today
         refused_visit += tuple(f for f in ProfileField if f not in refused_visit) if stopped else ()

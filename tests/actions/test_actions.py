@@ -282,7 +282,7 @@ async def test_a_demo_request_stores_the_facts_it_came_with(service: NurtureServ
 
     text = "CRO at Pinecrest, about 800 employees, budget is $60k a year. Demo please"
     t = tracker(intent="request_demo", text=text, active_loop="demo_form",
-                new_slots={"role": "CRO", "company": "Pinecrest", "timeline": "whenever"})
+                new_slots={"role": "CRO", "company": "Pinecrest", "timeline": "at some point"})
     dispatcher = CollectingDispatcher()
     events = await ValidateDemoForm().run(dispatcher, t, DOMAIN)
     assert SlotSet("company_size", {"min": 800, "max": 800}) in events

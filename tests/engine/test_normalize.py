@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from nurture_engine.company_size import parse_company_size
+from nurture_engine.company import parse_company_size
 from nurture_engine.domain import ProfileField
 from nurture_engine.errors import InvalidValue
 from nurture_engine.normalize import normalise, parse_budget, parse_email
@@ -472,3 +472,42 @@ def test_a_budget_in_grand_is_in_thousands() -> None:
     """"around 50 grand" was a budget of 50 until stop 31."""
     assert parse_budget("around 50 grand")["amount"] == 50_000
     assert parse_budget("10-20 grand a year") == {"amount": 10_000, "max": 20_000, "currency": None, "period": "year"}
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("a small agency", "description"), ("the one with the red logo", "description"),
+    ("I work at a big bank", "description"), ("one of the big four", "description"),
+    ("it's confidential", "withheld"), ("stealth startup", "withheld"), ("I'd rather not say", "withheld"),
+])
+def test_a_company_answer_that_names_none_is_no_name(raw: str, reason: str) -> None:
+    """Each was stored as the company's name until stop 31 ("it's confidential" as "confidential")."""
+    with pytest.raises(InvalidValue) as err:
+        normalise(ProfileField.COMPANY, raw, NOW)
+    assert err.value.reason == reason
+
+
+@pytest.mark.parametrize(("raw", "name"), [
+    ("google", "Google"), ("acme corp", "Acme Corp"), ("eBay", "eBay"), ("ACME", "ACME"),
+    ("freelance", "Self-employed"),
+    ("I'm self-employed", "Self-employed"), ("The Home Depot", "The Home Depot"), ("A Cloud Guru", "A Cloud Guru"),
+    ("salesforce.com", "salesforce.com"), ("Bank of America", "Bank of America"),
+])
+def test_a_company_name_as_the_visitor_gives_it(raw: str, name: str) -> None:
+    assert normalise(ProfileField.COMPANY, raw, NOW) == name
+
+
+async def test_a_company_withheld_is_a_refusal_and_not_asked_again() -> None:
+    """"it's confidential" to "which company are you with?" is a refusal, as "no" is: skipped, and said so."""
+    from nurture_engine.conversation import Conversation
+    from nurture_engine.domain import Channel
+    from nurture_engine.profiling import ProfileTurn, VisitState
+    from nurture_engine.testing import memory_service, test_settings
+
+    service, _, _ = memory_service(test_settings())
+    conv = Conversation(channel=Channel.WEB, sender_id="v")
+    result = await service.profile_turn(conv, ProfileTurn(
+        answers={ProfileField.COMPANY: "it's confidential"}, requested=ProfileField.COMPANY, intent="inform",
+        visit=VisitState(known=frozenset(), asked=(ProfileField.COMPANY,)), message="it's confidential"))
+    assert result.refused is ProfileField.COMPANY and result.invalid == {}
+    assert result.next_field is not ProfileField.COMPANY
+    assert ProfileField.COMPANY in (await service.lead_for(conv)).refused

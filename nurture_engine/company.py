@@ -1,5 +1,12 @@
-"""Company sizes as people write them: "about 200", "200-500", "a startup", "a few dozen", "just me"; never a time
-("in about 2 months") or a count of other things ("two offices")."""
+"""Companies as people name and size them.
+
+A reply to "which company are you with?" that names none is no name: a description ("a small agency", "the one
+with the red logo"), a refusal ("it's confidential", "we're in stealth"); a freelancer is "Self-employed". Each was
+stored as the company's name until stop 31, "it's confidential" as "confidential".
+
+Sizes as people write them: "about 200", "200-500", "a startup", "a few dozen", "just me"; never a time ("in about 2
+months") or a count of other things ("two offices").
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,45 @@ import re
 
 from .errors import InvalidValue
 from .numbers import find_numbers, find_word_number
+from .objections import WITHHELD
+
+DESCRIPTION = "description"
+"""The reason a reply that describes the company instead of naming it is no answer: the name is asked for."""
+SELF_EMPLOYED = "Self-employed"
+
+_WITHHELD = re.compile(
+    r"\b(?:confidential|secret|under (?:an? )?nda|stealth|(?:rather|prefer) not|not (?:telling|saying|allowed)|"
+    r"can'?t (?:say|tell|share)|cannot (?:say|tell|share)|won'?t say|private)\b", re.IGNORECASE)
+_SELF_EMPLOYED = re.compile(
+    r"^(?:i'?m\s+|i\s+am\s+)?(?:a\s+)?(?:freelanc\w*|self[- ]employed|independent(?:\s+consultant)?|sole\s+trader|"
+    r"on my own|just me|myself|solo)$", re.IGNORECASE)
+_DESCRIPTION = re.compile(
+    r"^(?:a|an|one of the|some|just a)\s+(?!(?-i:[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*$))"
+    r"|^(?:the\s+)?one\s+(?:with|that|who|where|in|on)\b"
+    r"|\b(?:small|big|large|little|local|mid-?size[d]?|family[- ]owned|early[- ]stage)\s+"
+    r"(?:agency|business|company|firm|shop|startup|team|consultancy|studio|saas)$", re.IGNORECASE)
+"""A description: an article before common words ("a small agency"), or a size before a kind of business. "The
+Home Depot" and "A Cloud Guru" (capitalised, a name) are kept."""
+
+
+def company_reason(text: str) -> str | None:
+    """Why a company answer names none (`WITHHELD`, `DESCRIPTION`), or None when it may be a name."""
+    if _WITHHELD.search(text):
+        return WITHHELD
+    if _DESCRIPTION.search(text):
+        return DESCRIPTION
+    return None
+
+
+def as_company_name(text: str) -> str:
+    """The name as the visitor's words give it: "Self-employed" for a freelancer, a name typed all in lower case
+    capitalised ("google" is "Google"), any other spelling kept ("eBay", "ACME")."""
+    if _SELF_EMPLOYED.match(text):
+        return SELF_EMPLOYED
+    if text.islower() and not re.search(r"[.@/]", text):
+        return " ".join(word[:1].upper() + word[1:] for word in text.split())
+    return text
+
 
 _DURATION = re.compile(
     r"(?:\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several))"
