@@ -16,7 +16,7 @@ from .errors import InvalidValue
 from .misses import asks_to_ask
 from .needs import opens_with_need
 from .numbers import find_numbers
-from .objections import OBJECTION, SEND_INFO, asks_to_be_sent, is_objection
+from .objections import OBJECTION, SEND_INFO, WITHHELD, asks_to_be_sent, is_objection
 from .roles import mentions_activity, names_only_tools, normalise_role
 from .timeline import parse_timeline
 
@@ -27,7 +27,7 @@ _SPELLED_EMAIL = re.compile(r"\b(?:at|arroba)\b|\w\.\w|\bdot\b", re.IGNORECASE)
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 _LEAD_INS = re.compile(
     r"^(?:(?:well|so|ok|okay|sure|yes|yeah|hi|hello)[,!.\s]+)?"
-    r"(?:my name is|my name's|name's|i am|i'm|im|call me|this is|it's|it is|we are|we're|"
+    r"(?:my name is|my name's|name's|i am|i'm|im|(?:just\s+)?call me|this is|it's|it is|we are|we're|"
     r"i work at|i work for|i'm at|i am at|i'm with|i am with|we're called|our company is|"
     r"the company is|company is|at|with|for|from)\s+",
     re.IGNORECASE,
@@ -146,12 +146,19 @@ def parse_email(raw: str) -> str:
     return email
 
 
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "sir", "madam"})
+_NO_NAME = re.compile(r"anonymous|anon|no name|nobody|no one|not telling|secret|private|none of your business",
+                      re.IGNORECASE)
+
+
 def parse_name(raw: str) -> str:
     text = _strip_lead_in(_clean(raw))
     if not text or text.lower() in _NOT_AN_ANSWER or len(text) > 80 or re.search(r"[\d@<>{}\[\]/\\]", text):
         raise InvalidValue("name", "unclear")
-    if len(text.split()) > 5:
-        raise InvalidValue("name", "unclear")
+    if len(text.split()) > 5 or not re.search(r"[^\W\d_]", text) or text.lower().rstrip(".") in _TITLES:
+        raise InvalidValue("name", "unclear")  # "🙂", or "Dr" of "Dr. Ana Lopez" (stored until stop 31)
+    if _NO_NAME.fullmatch(text):
+        raise InvalidValue("name", WITHHELD)  # "anonymous": a refusal (stop 30 stored "Anonymous")
     return text.title() if text.islower() or text.isupper() else text
 
 

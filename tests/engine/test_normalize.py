@@ -511,3 +511,18 @@ async def test_a_company_withheld_is_a_refusal_and_not_asked_again() -> None:
     assert result.refused is ProfileField.COMPANY and result.invalid == {}
     assert result.next_field is not ProfileField.COMPANY
     assert ProfileField.COMPANY in (await service.lead_for(conv)).refused
+
+
+@pytest.mark.parametrize(("raw", "outcome"), [
+    ("just call me boss", "Boss"), ("Dr", "unclear"), ("Dr.", "unclear"), ("🙂", "unclear"),
+    ("anonymous", "withheld"), ("Ana Lopez", "Ana Lopez"), ("sam smith", "Sam Smith"),
+])
+def test_names_and_replies_that_give_none(raw: str, outcome: str) -> None:
+    """Until stop 31 "🙂", "Anonymous", "Dr" (the NLU's reading of "Dr. Ana Lopez") and "Just Call Me Boss" were
+    stored as names."""
+    if outcome in ("unclear", "withheld"):
+        with pytest.raises(InvalidValue) as err:
+            normalise(ProfileField.NAME, raw, NOW)
+        assert err.value.reason == outcome
+    else:
+        assert normalise(ProfileField.NAME, raw, NOW) == outcome
