@@ -73,7 +73,21 @@ _SIZE_WORDS = ((re.compile(r"\b(?:large|enterprise|fortune\s*\d+|global|multinat
 _DOZENS = ((re.compile(r"\b(?:a\s+)?(?:few|couple(?:\s+of)?)\s+dozen\b|\bdozens\b"), 24, 60),)
 
 
+_MONEY = re.compile(r"[$€£]|\b(?:usd|eur|gbp|dollars?|euros?|pounds|bucks|budget|grand)\b|"
+                    r"\d\s*[km]?\s*(?:a|an|per|/)\s*(?:year|yr|month|mo|annum)\b|\b(?:annual(?:ly)?|monthly)\b",
+                    re.IGNORECASE)
+_PEOPLE = re.compile(r"(?:about |around |roughly |~)?\d[\d,.]*\s*k?\+?\s*(?:-\s*\d[\d,.]*\s*k?\s*)?"
+                     r"(?:people|employees|staff|persons|ftes?|heads|headcount|person)\b", re.IGNORECASE)
+"""An amount of money is no head-count: "around 40k a year" to the company-size question was a company of 40,000
+(and the budget it is) until stop 31."""
+
+
 def parse_company_size(raw: str) -> dict[str, int | None]:
+    if _MONEY.search(raw[:500]):  # only people counted beside an amount ("200 people, budget 40k")
+        people = _PEOPLE.search(raw[:500])
+        if people is None:
+            raise InvalidValue("company_size", "money")
+        raw = people.group(0)
     text = _DURATION.sub(" ", " ".join(raw.split()).strip(" .!?,;:\"'").lower())
     text = re.sub(r"(\d)\s*-?ish\b", r"\1", text)  # "50ish"
     if re.search(r"\b(just me|only me|myself|solo|me alone|one[- ]person|freelancer?)\b", text):

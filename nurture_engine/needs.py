@@ -32,6 +32,12 @@ _AND_WANT = re.compile(
     r"\b(?:we|i)\b[^.!?;\n]{1,80}?\s+and\s+(?:(?:also|really|just|mainly)\s+)?"
     r"(?:wants?|needs?|would\s+(?:like|love)|(?:are|am)\s+(?:looking|hoping|trying|planning|aiming))"
     r"\s+(?:to\s+|for\s+)?(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
+# "we're a 300-person fintech looking at forecasting tools": the company, then the kind of tool it evaluates (stop 31)
+_COMPANY_EVALUATES = re.compile(
+    r"\b(?:we|i)(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:a|an)\s+[^.!?;,\n]{1,60}?\s+"
+    r"(?:evaluating|comparing|researching|shopping\s+for|looking\s+(?:at|into|for))\s+"
+    r"(?P<what>(?:some\s+|a\s+few\s+|new\s+|better\s+)?[\w-]+(?:\s+[\w-]+){0,2}\s+(?:tools?|software|platforms?"
+    r"|solutions?|apps?|systems?|vendors?))\b", re.IGNORECASE)
 _WANT_ENDS = re.compile(r",|\s+-\s+|\s+(?:but|so|because)\s+|\s+and\s+(?:i|we|i'm|we're|our|my)\b"
                         r"|\s+(?:please|thanks|thank\s+you)\b", re.IGNORECASE)
 
@@ -51,7 +57,7 @@ _PAIN = re.compile(
 def stated_need(text: str) -> str | None:
     """What the visitor says they want or need: "we need to stop losing deals in our pipeline", or the pain they
     name: "our forecast is always off"."""
-    for match in (*_WANT.finditer(text), *_AND_WANT.finditer(text)):
+    for match in (*_WANT.finditer(text), *_AND_WANT.finditer(text), *_COMPANY_EVALUATES.finditer(text)):
         what = _WANT_ENDS.split(match.group("what"), maxsplit=1)[0].strip()
         if len(what) >= 5 and not _NOT_A_USE_CASE.search(what):
             return what

@@ -33,7 +33,9 @@ _SIZE = re.compile(
     rf"(?<![\w$€£]){_APPROX}{_NUM}(?:\s*(?:-|\u2013|to)\s*{_NUM})?\s*\+?\s*"
     r"(?:people|employees|staff(?:ers)?|persons|workers|ftes?|headcount|-?\s?person\s+(?:company|business|firm"
     r"|startup|org(?:anisation|anization)?|agency|shop))\b"
-    rf"|\b(?:company|business|firm|startup|organi[sz]ation|agency|headcount)\s+(?:of|is)\s+{_APPROX}{_NUM}\b",
+    rf"|\b(?:company|business|firm|startup|organi[sz]ation|agency|headcount)\s+(?:of|is)\s+{_APPROX}{_NUM}\b"
+    # "a 300-person fintech": any kind of business after the hyphenated count, not a team (stop 31)
+    rf"|(?<![\w$€£]){_APPROX}\d[\d,]*-person\s+(?!teams?\b|squads?\b|groups?\b|departments?\b)[^\W\d_]+",
     re.IGNORECASE,
 )
 _TEAM_BEFORE = re.compile(r"\bteams?\s+(?:of\s+)?$", re.IGNORECASE)

@@ -526,3 +526,31 @@ def test_names_and_replies_that_give_none(raw: str, outcome: str) -> None:
         assert err.value.reason == outcome
     else:
         assert normalise(ProfileField.NAME, raw, NOW) == outcome
+
+
+@pytest.mark.parametrize(("raw", "size"), [
+    ("200 people, budget 40k", {"min": 200, "max": 200}),
+    ("we are 50-100 people and have $20k", {"min": 50, "max": 100}),
+])
+def test_a_company_size_beside_an_amount_is_the_people_counted(raw: str, size: dict[str, int | None]) -> None:
+    assert parse_company_size(raw) == size
+
+
+@pytest.mark.parametrize("raw", ["around 40k a year", "$50k", "budget is 20000"])
+def test_an_amount_of_money_is_no_company_size(raw: str) -> None:
+    """"around 40k a year" to the company-size question was a company of 40,000 until stop 31."""
+    with pytest.raises(InvalidValue) as err:
+        parse_company_size(raw)
+    assert err.value.reason == "money"
+
+
+def test_an_opener_with_a_hyphenated_head_count_and_tools_evaluated_gives_both() -> None:
+    """"Hello! We're a 300-person fintech looking at forecasting tools" stored nothing until stop 31."""
+    from nurture_engine.needs import stated_need
+    from nurture_engine.volunteered import with_volunteered
+
+    text = "Hello! We're a 300-person fintech looking at forecasting tools"
+    found = with_volunteered({}, text, NOW)
+    assert normalise(ProfileField.COMPANY_SIZE, found[ProfileField.COMPANY_SIZE], NOW) == {"min": 300, "max": 300}
+    assert found[ProfileField.USE_CASE] == "forecasting tools" == stated_need(text)
+    assert ProfileField.COMPANY_SIZE not in with_volunteered({}, "we have a 5-person team using it", NOW)

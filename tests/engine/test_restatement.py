@@ -43,6 +43,7 @@ def turn(requested: ProfileField, message: str, **others: str) -> ProfileTurn:
     (F.ROLE, "oops, sorry, I meant Initech", {"company": "Initech"}),
     (F.USE_CASE, "we'd like to start next month", {"timeline": "next month"}),
     (F.USE_CASE, "hoping to buy and roll it out in Q1", {"timeline": "in Q1"}),
+    (F.USE_CASE, "maybe next quarter, depends on budget", {"timeline": "next quarter"}),  # stop 31: the use case
     (F.USE_CASE, "we're 25 people, I'm the founder. budget maybe 500/month",
      {"company_size": "25 people", "role": "Founder", "budget": "500/month"}),
 ])
