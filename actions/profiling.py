@@ -32,6 +32,7 @@ from .runtime import (
     as_text,
     conversation,
     faq_answer,
+    requested_field,
     say_english_only,
     service,
     session_events,
@@ -96,11 +97,6 @@ def _last_action(tracker: Tracker, besides: str) -> str | None:
     """The last action run before the form `besides` (Rasa puts the running form in the events it sends)."""
     return next((e.get("name") for e in reversed(tracker.events)
                  if e.get("event") == "action" and e.get("name") != besides), None)
-
-
-def _requested(tracker: Tracker) -> ProfileField | None:
-    name = tracker.get_slot(REQUESTED_SLOT)
-    return ProfileField(name) if name in ProfileField._value2member_map_ else None
 
 
 def _entity_texts(tracker: Tracker, message: str | None) -> tuple[str, ...]:
@@ -191,7 +187,7 @@ class ValidateProfileForm(FormValidationAction):
         intent = tracker.latest_message.get("intent", {}).get("name")
         await step_aside(tracker, self.form_name(), self.name(), DIGRESSION_INTENTS)
         message = as_text(tracker.latest_message.get("text"))
-        turn = ProfileTurn(answers=_answers(tracker), requested=_requested(tracker), intent=intent,
+        turn = ProfileTurn(answers=_answers(tracker), requested=requested_field(tracker), intent=intent,
                            visit=visit_state(tracker), message=message, said=_entity_texts(tracker, message))
         result = await (await service()).profile_turn(conversation(tracker), turn)
         if turn.requested is None and not _bot_spoke(tracker):
@@ -284,6 +280,6 @@ class ActionExplainField(Action):
         if answer is not None:  # "who is it for?", read as "why do you ask?" until stop 31
             dispatcher.utter_message(response="utter_faq", answer=answer)
             return []
-        field = _requested(tracker)
+        field = requested_field(tracker)
         dispatcher.utter_message(response=f"utter_explain_{field.value}" if field else "utter_explain_general")
         return []

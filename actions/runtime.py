@@ -120,21 +120,26 @@ def response_payload(domain: DomainDict, response: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {}
 
 
+def requested_field(tracker: Tracker) -> ProfileField | None:
+    """The profile question being asked (the form's requested slot), if any."""
+    name = tracker.get_slot("requested_slot")
+    return ProfileField(name) if name in ProfileField._value2member_map_ else None
+
+
 async def answers_asked(tracker: Tracker) -> bool:
     """Whether the latest message answers the profile question being asked, by the engine's own reading (a
     head-count, budget or timeline), whatever the NLU made of it."""
-    name = tracker.get_slot("requested_slot")
-    field = ProfileField(name) if name in ProfileField._value2member_map_ else None
-    return reads_as_answer(field, as_text(tracker.latest_message.get("text")), (await service()).now())
+    return reads_as_answer(requested_field(tracker), as_text(tracker.latest_message.get("text")),
+                           (await service()).now())
 
 
 async def store_asked_answer(tracker: Tracker) -> list[SlotSet]:
     """Stores the latest message as the answer to the profile question being asked when the engine reads it as one
     (`answers_asked`), returning its slot: for a message read as off-topic, whose rule returns to the form without
     the form's validation ("yesterday" to the timeline question). [] when it is no such answer."""
-    if tracker.active_loop.get("name") != "profile_form" or not await answers_asked(tracker):
+    field, text = requested_field(tracker), as_text(tracker.latest_message.get("text"))
+    if tracker.active_loop.get("name") != "profile_form" or field is None or not await answers_asked(tracker):
         return []
-    field, text = ProfileField(str(tracker.get_slot("requested_slot"))), as_text(tracker.latest_message.get("text"))
     outcome = await (await service()).record_answers(conversation(tracker), {field: text or ""}, message=text,
                                                      asked=field)
     return [SlotSet(f.value, value) for f, value in outcome.accepted.items()]
