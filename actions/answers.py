@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -124,9 +126,14 @@ def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
 
 def _answered_from_faq(tracker: Tracker) -> bool:
     """Whether the assistant's reply to the visitor's message before the latest one was an FAQ answer."""
+    return replied_with(tracker, {"utter_faq"})
+
+
+def replied_with(tracker: Tracker, responses: Collection[str]) -> bool:
+    """Whether the assistant's reply to the visitor's message before the latest one said one of `responses`."""
     events = session_events(tracker)
     turn = previous_turn(events)
-    return turn is not None and any(uttered(e) == "utter_faq" for e in events[turn[0]:turn[1]])
+    return turn is not None and any(uttered(e) in responses for e in events[turn[0]:turn[1]])
 
 
 SECOND_READING = 0.2
@@ -172,8 +179,7 @@ def follow_up_on_integrations(tracker: Tracker) -> bool:
     words = (subject or "").lower().split()
     if not words or len(words) > TOOL_WORDS or words[0] in NOT_A_TOOL:
         return False
-    turn = previous_turn(events := session_events(tracker))
-    return turn is not None and any(uttered(e) in INTEGRATIONS_ANSWERS for e in events[turn[0]:turn[1]])
+    return replied_with(tracker, INTEGRATIONS_ANSWERS)
 
 
 NOT_A_TOOL = frozenset({"the", "a", "an", "my", "your", "our", "you", "me", "us", "it", "that", "this", "these",
