@@ -54,13 +54,15 @@ def as_company_name(text: str) -> str:
     return text
 
 
+_COUNT_WORDS = r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several)"
+"""A count in words, before a unit of time or of things other than people."""
 _DURATION = re.compile(
-    r"(?:\d[\d,.]*|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several))"
+    rf"(?:\d[\d,.]*|{_COUNT_WORDS})"
     r"\s*-?\s*(?:days?|weeks?|months?|years?|yrs?|quarters?|qtrs?|hours?|hrs?|minutes?|mins?)\b"
     r"|\bq[1-4]\b|\b(?:in|by|until|before|from|since|end of)\s+(?:19|20)\d\d\b", re.IGNORECASE)
 """Times are no head-count: "in about 2 months" to the company-size question was a company of 2 until stop 29."""
 _NOT_PEOPLE = re.compile(
-    r"(?:\d[\d,.]*k?|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|couple of|several))"
+    rf"(?:\d[\d,.]*k?|{_COUNT_WORDS})"
     r"\s*(?:offices?|locations?|sites?|countries|teams?|products?|branches|stores|shops|regions|departments|brands|"
     r"business units|entities|subsidiaries|continents|time ?zones)\b", re.IGNORECASE)
 """Counts of other things than people: "two offices" was a company of 2 until stop 31."""

@@ -180,9 +180,6 @@ def parse_company(raw: str) -> str:
 _INTERJECTION = re.compile(r"^(?:(?:cool|ok|okay|great|nice|sure|so|well|yes|yeah|yep|hi|hello|hey|thanks|right|"
                            r"alright|perfect)\s*[,.!]+\s*)+", re.IGNORECASE)
 """A reply's opening "cool." or "ok," is no part of the use case ("cool. we're evaluating tools ..." until stop 29)."""
-
-
-
 _UNSURE = re.compile(
     r"^(?:(?:honestly|well|hmm+|um+|erm|uh+)[\s,.!]*)?(?:(?:no idea|not (?:really )?sure|idk|dunno|no clue|"
     r"i (?:really )?don'?t know|good question)(?:\s+(?:yet|really|tbh|honestly))?[\s,.!;-]*)?"
@@ -274,7 +271,7 @@ def normalise(field: ProfileField, raw: str, now: datetime, *, connectors: Seque
         raise InvalidValue(field.value, "question")  # "do you have customers in healthcare?" to the email question
     if field in FREE_TEXT_FIELDS and is_follow_up(raw, field):
         raise InvalidValue(field.value, "question")
-    if field is ProfileField.ROLE and names_only_tools(raw, connectors):  # "mostly salesforce" (stop 30: the role)
+    if field is ProfileField.ROLE and names_only_tools(raw, connectors):  # "mostly salesforce" (stop 31: the role)
         raise InvalidValue(field.value, "tool")
     if field in _NO_NEED_FIELDS and opens_with_need(raw):
         raise InvalidValue(field.value, "need")
