@@ -38,6 +38,12 @@ DEPT_COUNT = 160
 # have few of them, so a company named alone was mostly missed.
 BARE_SEED = 2030
 BARE_COUNT = 200
+# A sixth stream: names built like institutions' ("Bank of Eastmoor", "Salt and Cedar", "the Harbor Trust"): a
+# model that saw few company names with "of" or "and" inside found "Bank" and "America" in "Bank of America",
+# and nothing in "I'm with the United Nations". A leading "the" is not part of the name. A third of the stream are
+# roles built the same way ("i'm the head of digital"), which are no institution's name.
+INSTITUTION_SEED = 2031
+INSTITUTION_COUNT = 240
 
 # Generated examples found identical to an evaluation example by bench/nlu_eval.py's overlap check,
 # kept out by digest (sha256 of the lower-cased words without entity marks) so that no evaluation
@@ -127,6 +133,12 @@ CONTRAST_FRAMES = ["i'm in {p}", "i am in {p}", "we're in {i}", "we are in {i}",
 NAME_FRAMES = ["{n}", "i'm {n}", "my name is {n}", "{n} here", "call me {n}", "name's {n}", "it's {n}",
                "this is {n} from {c}", "{n}, {r} at {c}", "i'm {n} and i work at {c}", "{n} from {c}",
                "hey, {n} here, {r} at {c}"]
+INSTITUTIONS = ["bank", "university", "museum", "institute", "college", "city", "county", "department", "ministry",
+                "society", "academy", "school", "hospital", "federation", "association", "port", "council", "library",
+                "state university", "royal bank", "first bank", "chamber of commerce", "district", "church", "board"]
+PLACE_ENDS = ["ton", "field", "ford", "dale", "wick", "more", "bury", "port", "stead", "ridge"]
+THE_FRAMES = ["i'm with the {c}", "i work for the {c}", "at the {c}", "the {c}", "i'm at the {c}", "from the {c}",
+              "we're the {c}", "i'm a {r} at the {c}", "{r} at the {c}", "i work at the {c} as a {r}"]
 
 
 def invented_word(rng: random.Random) -> str:
@@ -223,6 +235,38 @@ def bare_example(rng: random.Random, known: list[str]) -> str:
     return f"[{bare_company(rng)}](company)"
 
 
+def institution(rng: random.Random) -> str:
+    """A name with "of" or "and" inside ("University of Ashdale", "Novak and Rossi"), or two words said after "the"."""
+    roll = rng.random()
+    if roll < 0.55:
+        place = invented_word(rng) if rng.random() < 0.3 else rng.choice(HEADS) + rng.choice(PLACE_ENDS)
+        words = f"{rng.choice(INSTITUTIONS)} of {place}"
+    elif roll < 0.8:
+        pool = LAST if rng.random() < 0.5 else HEADS
+        words = f"{rng.choice(pool)} {rng.choice(['and', '&'])} {rng.choice(pool)}"
+    else:
+        words = f"{rng.choice(HEADS)} {rng.choice([*BARE_TRADES, 'trust', 'foundation', 'institute', 'agency'])}"
+    written = cased(rng, words)
+    return re.sub(r"(?<= )(Of|And)\b", lambda m: m.group(1).lower(), written)
+
+
+def institution_example(rng: random.Random) -> str:
+    c = institution(rng)
+    r = f"[{rng.choice(ROLES)}](role)"
+    if rng.random() < 0.33:
+        department = rng.choice(DEPARTMENTS)
+        title = cased(rng, f"{rng.choice(['head', 'vp', 'director', 'manager', 'svp', 'lead'])} of {department}")
+        title = title.replace(" Of ", " of ")
+        r = f"[{title.replace(department.title(), department.upper()) if len(department) <= 3 else title}](role)"
+        frames = [*ROLE_FRAMES, "i'm the {r} at the [" + c + "](company)", "{r} at [" + c + "](company)"]
+        return rng.choice(frames).format(r=r)
+    if c.lower().startswith(tuple(f"{i} of " for i in INSTITUTIONS)) or " and " in c or " & " in c:
+        frame = rng.choice([*COMPANY_FRAMES, *BOTH_FRAMES])
+    else:
+        frame = rng.choice(THE_FRAMES)
+    return frame.format(c=f"[{c}](company)", r=r)
+
+
 def digest(example: str) -> str:
     plain = re.sub(r"\[([^\]]+)\]\(\w+\)", r"\1", example)
     words = " ".join(re.sub(r"[^a-z0-9 ]", "", plain.lower()).split())
@@ -235,7 +279,8 @@ def render() -> str:
     streams: list[tuple[int, int, Callable[[random.Random], str]]] = [
         (SEED, COUNT, example), (KNOWN_SEED, KNOWN_COUNT, lambda rng: known_example(rng, known)),
         (ROLE_SEED, ROLE_COUNT, role_example), (DEPT_SEED, DEPT_COUNT, department_example),
-        (BARE_SEED, BARE_COUNT, lambda rng: bare_example(rng, known))]
+        (BARE_SEED, BARE_COUNT, lambda rng: bare_example(rng, known)),
+        (INSTITUTION_SEED, INSTITUTION_COUNT, institution_example)]
     for seed, count, make in streams:  # each stream with its own generator: adding one leaves the others as they were
         rng, target = random.Random(seed), len(seen) + count  # noqa: S311 - reproducible data, not secrets
         while len(seen) < target:
@@ -250,7 +295,7 @@ def render() -> str:
 
 def main() -> int:
     OUT.write_text(render(), encoding="utf-8")
-    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT + DEPT_COUNT + BARE_COUNT} examples)")
+    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT + DEPT_COUNT + BARE_COUNT + INSTITUTION_COUNT} examples)")
     return 0
 
 

@@ -14,7 +14,7 @@ def test_generated_examples_are_committed_as_generated() -> None:
     examples = [line[6:] for line in text.splitlines() if line.startswith("    - ")]
     assert len(examples) == len(set(examples)) == (module.COUNT + module.KNOWN_COUNT
                                                      + module.ROLE_COUNT + module.DEPT_COUNT
-                                                     + module.BARE_COUNT)
+                                                     + module.BARE_COUNT + module.INSTITUTION_COUNT)
     for example in examples:
         for value, entity in re.findall(r"\[([^\]]+)\]\((\w+)\)", example):
             assert entity in {"company", "role", "name"}
@@ -54,3 +54,13 @@ def test_companies_and_names_are_also_taught_alone() -> None:
     assert sum(c == c.lower() for c in companies) > len(companies) / 4  # typed in lower case too
     bare_trades = set(module.BARE_TRADES) - set(module.TRADES)
     assert any(c.lower().split()[-1] in bare_trades for c in companies)
+
+
+def test_institution_names_keep_their_of_and_and_but_not_a_leading_the() -> None:
+    generated = (PROJECT_ROOT / "nlu_data" / "profile_answers.yml").read_text(encoding="utf-8")
+    companies = re.findall(r"\[([^\]]+)\]\(company\)", generated)
+    assert sum(" of " in c.lower() for c in companies) >= 60
+    assert sum(re.search(r" (and|&) ", c.lower()) is not None for c in companies) >= 30
+    assert not [c for c in companies if c.lower().startswith("the ") and " of " in c.lower()]
+    after_the = re.findall(r"\bthe \[([^\]]+)\]\(company\)", generated)
+    assert len(after_the) >= 20 and not [c for c in after_the if c.lower().startswith("the ")]
