@@ -2,7 +2,8 @@
 
 Companies of one to three words, roles and names, in lower case as often as in title case, in
 sentence frames written for this project. Deterministic (fixed seed); `make` does not run it —
-edit the lists here, run `.venv/bin/python scripts/gen_profile_answers.py`, commit both files.
+edit the frames here and the words in answer_words.py, run `.venv/bin/python scripts/gen_profile_answers.py`,
+commit both files.
 A test checks the YAML is what this script writes.
 """
 
@@ -14,6 +15,26 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from answer_words import (
+    BARE_TRADES,
+    DEPARTMENTS,
+    FIRST,
+    GOALS,
+    HEADS,
+    INDUSTRIES,
+    INSTITUTIONS,
+    LAST,
+    LEGAL,
+    MORE_ROLES,
+    ORGS,
+    PLACE_ENDS,
+    PLACES,
+    ROLES,
+    TRADES,
+    cased,
+    invented_word,
+)
 
 OUT = Path(__file__).resolve().parents[1] / "nlu_data" / "profile_answers.yml"
 KNOWN = Path(__file__).resolve().parents[1] / "nlu_data" / "lookup_companies.yml"
@@ -44,40 +65,30 @@ BARE_COUNT = 200
 # roles built the same way ("i'm the head of digital"), which are no institution's name.
 INSTITUTION_SEED = 2031
 INSTITUTION_COUNT = 240
+# A seventh stream: companies that are not the visitor's employer, left untagged: customers, competitors, tools,
+# where they heard of us ("we sell to Walmart", "switching from HubSpot", "a friend at Microsoft told me about
+# you"). Each tagged company is stored as the lead's own; "we sell to Walmart and Target" was.
+OTHER_SEED = 2032
+OTHER_COUNT = 240
+OTHER_FRAMES = ["we sell to {c}", "our customers include {c}", "our biggest client is {c}", "{c} is one of our clients",
+                "we mostly sell to companies like {c}", "we're switching from {c}", "we currently use {c} for this",
+                "i'm comparing you with {c}", "a friend at {c} told me about you", "i found you through {c}",
+                "saw your ad on {c}", "we'd want to connect it to {c}", "we partner with {c}", "our competitor is {c}",
+                "we lost a deal to {c} last month", "we used to work with {c}", "our leads come in through {c}",
+                "we tried {c} but it was too clunky", "a colleague who used to be at {c} recommended you",
+                "we're a reseller for {c}", "we supply {c} and a few others", "our data is all in {c}",
+                "our main customer is {c}", "we're moving away from {c}", "it would have to integrate with {c}",
+                "we'd integrate it with {c}", "i came here from a {c} search", "i heard about you from {c}",
+                "found you on {c}", "we replaced {c} last year", "you'd have to be cheaper than {c}",
+                "we're unhappy with {c}", "our contract with {c} ends soon", "clients like {c}",
+                "we do a lot of work for {c}", "we're evaluating {c} as well", "my old boss at {c} used you",
+                "we sync everything to {c}", "we already pay for {c}", "most of our revenue comes from {c}"]
 
 # Generated examples found identical to an evaluation example by bench/nlu_eval.py's overlap check,
 # kept out by digest (sha256 of the lower-cased words without entity marks) so that no evaluation
 # text is written here. The evaluation set is never read by this script.
 EXCLUDED = {"9d1dc95dd76ed2f8", "64d3693bbce57417", "8b8a8e635a07a202", "62d23a2ba3373d77"}
 
-HEADS = ["blue", "north", "silver", "green", "bright", "iron", "red", "summit", "harbor", "pine", "clear", "swift",
-         "cedar", "atlas", "nova", "orbit", "lumen", "vertex", "quartz", "maple", "granite", "coral", "ember", "polar",
-         "sable", "tidal", "violet", "willow", "amber", "copper", "delta", "echo", "falcon", "golden", "hollow",
-         "indigo", "juniper", "kestrel", "lantern", "meadow", "oak", "prairie", "river", "stone", "sun", "true",
-         "urban", "wild"]
-TRADES = ["labs", "systems", "analytics", "logistics", "health", "media", "studios", "software", "robotics", "foods",
-          "energy", "partners", "capital", "group", "consulting", "works", "bank", "insurance", "tech", "cloud",
-          "payments", "learning", "motors", "retail", "biotech", "security", "data", "marketing", "design", "freight"]
-BARE_TRADES = [*TRADES, "industries", "enterprises", "corporation", "holdings", "solutions", "technologies",
-               "international", "dynamics", "ventures", "global", "networks", "brands", "services", "company",
-               "manufacturing", "pharma", "airlines", "hotels", "electric", "records", "publishing", "textiles"]
-LEGAL = ["inc", "ltd", "gmbh", "llc", "corp", "ag", "plc", "bv", "co"]
-SYLLABLES = ["zen", "tri", "ko", "va", "plu", "mly", "tar", "vo", "bris", "ka", "lo", "mi", "ra", "nex", "qui", "dor",
-             "sel", "fy", "ly", "xa", "pe", "ton", "gri", "bo", "lu", "ve", "sta", "ix", "ora", "ent"]
-ROLES = ["cto", "ceo", "coo", "cmo", "cfo", "founder", "co-founder", "engineer", "developer", "marketer", "sales rep",
-         "account executive", "head of growth", "vp sales", "vp of sales", "product manager", "data analyst",
-         "consultant", "freelancer", "intern", "student", "teacher", "recruiter", "designer", "ops lead",
-         "revops manager", "demand gen manager", "owner", "managing director", "office manager", "sdr", "bdr",
-         "customer success manager", "researcher", "phd student", "software architect", "cio", "head of sales",
-         "sales director", "marketing director", "marketing manager", "growth marketer", "it manager", "analyst",
-         "operations manager", "head of revenue operations", "sales ops analyst", "partner", "principal",
-         "solutions engineer", "content writer", "seo specialist", "project manager", "team lead", "accountant",
-         "business owner", "chief revenue officer", "head of marketing", "sales manager", "vp engineering"]
-FIRST = ["ana", "ben", "chloe", "dario", "elif", "femi", "greta", "hugo", "ines", "jonas", "kofi", "lena", "mateo",
-         "nadia", "omar", "priya", "quentin", "rosa", "sven", "tara", "umar", "vera", "wen", "yara", "zoltan", "aiko",
-         "bruno", "carla", "dmitri", "esme", "farid", "gwen", "hamza", "ivy", "jorge", "katya", "liam", "mina"]
-LAST = ["okafor", "lindqvist", "moreau", "tanaka", "kowalski", "haddad", "fernandes", "novak", "brennan", "osei",
-        "schulz", "park", "rossi", "dubois", "nakamura", "silva", "khan", "jensen", "ivanova", "mendez", "obi", "varga"]
 
 COMPANY_FRAMES = ["i work at {c}", "at {c}", "{c}", "im with {c}", "i'm from {c}", "the company is {c}",
                   "company: {c}", "we're {c}", "our company is called {c}", "i run {c}", "working for {c} right now",
@@ -92,58 +103,21 @@ BOTH_FRAMES = ["{r} at {c}", "i'm a {r} at {c}", "i'm the {r} of {c}", "{r} with
                "{c}, {r}", "i'm {r} over at {c}", "co-founder of {c}" , "{r} for {c}", "{c} - {r}"]
 KNOWN_FRAMES = [*COMPANY_FRAMES, "i am from {c}", "i'm an employee of {c}", "my company: {c}", "we're a team at {c}",
                 "i'm over at {c}", "{c} employee here", *BOTH_FRAMES]
-MORE_ROLES = ["journalist", "nurse", "doctor", "lawyer", "paralegal", "architect", "dev", "pm", "hr manager",
-              "hr director", "talent partner", "engineering manager", "data engineer", "ml engineer", "devops engineer",
-              "qa engineer", "ux designer", "copywriter", "editor", "sales engineer", "solutions architect",
-              "account manager", "support agent", "support lead", "community manager", "social media manager",
-              "brand manager", "product owner", "scrum master", "chief of staff", "general manager",
-              "country manager", "regional sales manager", "partnerships manager", "growth lead",
-              "marketing ops manager", "crm manager", "email marketer", "agency owner", "shop owner", "realtor",
-              "broker", "financial advisor", "controller", "bookkeeper", "professor", "lecturer", "phd candidate",
-              "postdoc", "entrepreneur", "solo founder", "grad student", "coach", "trainer", "pharmacist",
-              "engineer", "analyst", "web developer", "backend developer", "it admin", "sysadmin", "buyer",
-              "procurement lead", "event manager", "store manager", "executive assistant", "secretary",
-              "vp of marketing", "director of sales", "head of customer success", "chief marketing officer"]
 ROLE_TRAIL_FRAMES = ["as {a} {r} i {goal}", "i'm {a} {r} and i {goal}", "{r} here, {goal}", "i'm {a} {r} at {org}",
                      "i am {a} {r} working at {org}", "i'm {a} {r}, i {goal}", "i work as {a} {r} in {org}",
                      "{r} at {org}", "im {a} {r}", "i am {a} {r} at {org} and i {goal}", "i'm just {a} {r}",
                      "i'm {a} {r} by training", "{a} {r}, mostly", "my job? {r}", "i'm {a} {r} in {org}"]
-GOALS = ["want to learn more", "have a few questions", "need some help with our pipeline", "am just looking around",
-         "need a tool for my team", "want to see how this works", "was sent here by a colleague",
-         "am comparing a few options", "would like to know the price", "am new to all this"]
-ORGS = ["a bank", "a hospital", "a startup", "a small agency", "a saas company", "a university", "a retail chain",
-        "a law firm", "a nonprofit", "a manufacturing company", "a school", "an insurance company", "a big corporate",
-        "a family business", "a consultancy", "the city council", "an online shop", "a newspaper"]
-DEPARTMENTS = ["sales", "marketing", "finance", "hr", "engineering", "procurement", "operations", "customer success",
-               "it", "legal", "product", "support", "revops", "sales ops", "accounting", "design", "data",
-               "partnerships", "demand gen", "business development", "growth", "recruiting", "customer support",
-               "sales enablement", "pr", "communications", "purchasing", "compliance", "security", "marketing ops",
-               "inside sales", "field sales", "account management", "people ops", "talent acquisition", "analytics",
-               "product marketing", "field marketing", "it ops", "devops"]
 DEPT_FRAMES = ["i'm in {d}", "i work in {d}", "in {d}", "i do {d}", "im in {d}", "i am in {d}", "i'm on the {d} side",
                "i'm in {d} at {c}", "i work in {d} at {c}", "i handle {d}", "i look after {d}", "i run {d}",
                "i'm responsible for {d}", "i'm in {d}, {goal}", "i do {d} for {c}", "i'm over in {d}",
                "i work in {d} for {org}", "mostly {d}", "i'm in charge of {d}"]
-PLACES = ["berlin", "london", "texas", "the uk", "europe", "canada", "sydney", "paris", "new york", "the us", "madrid",
-          "toronto", "singapore"]
-INDUSTRIES = ["retail", "healthcare", "fintech", "logistics", "education", "real estate", "manufacturing", "saas",
-              "hospitality", "insurance"]
 CONTRAST_FRAMES = ["i'm in {p}", "i am in {p}", "we're in {i}", "we are in {i}", "our company is in {i}",
                    "i'm based in {p}"]
 NAME_FRAMES = ["{n}", "i'm {n}", "my name is {n}", "{n} here", "call me {n}", "name's {n}", "it's {n}",
                "this is {n} from {c}", "{n}, {r} at {c}", "i'm {n} and i work at {c}", "{n} from {c}",
                "hey, {n} here, {r} at {c}"]
-INSTITUTIONS = ["bank", "university", "museum", "institute", "college", "city", "county", "department", "ministry",
-                "society", "academy", "school", "hospital", "federation", "association", "port", "council", "library",
-                "state university", "royal bank", "first bank", "chamber of commerce", "district", "church", "board"]
-PLACE_ENDS = ["ton", "field", "ford", "dale", "wick", "more", "bury", "port", "stead", "ridge"]
 THE_FRAMES = ["i'm with the {c}", "i work for the {c}", "at the {c}", "the {c}", "i'm at the {c}", "from the {c}",
               "we're the {c}", "i'm a {r} at the {c}", "{r} at the {c}", "i work at the {c} as a {r}"]
-
-
-def invented_word(rng: random.Random) -> str:
-    """A made-up one-word name of two or three syllables ("Zentrika")."""
-    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
 
 
 def company(rng: random.Random) -> str:
@@ -157,15 +131,6 @@ def company(rng: random.Random) -> str:
     else:
         words = [rng.choice(HEADS), rng.choice(HEADS), rng.choice(TRADES)]
     return cased(rng, " ".join(words), upper_ok=len(words[0]) <= 4)
-
-
-def cased(rng: random.Random, text: str, upper_ok: bool = False) -> str:
-    roll = rng.random()
-    if roll < 0.45:
-        return text.lower()
-    if upper_ok and roll > 0.9:
-        return text.upper()
-    return " ".join(w if w in LEGAL and rng.random() < 0.5 else w.capitalize() for w in text.split())
 
 
 def example(rng: random.Random) -> str:
@@ -267,6 +232,14 @@ def institution_example(rng: random.Random) -> str:
     return frame.format(c=f"[{c}](company)", r=r)
 
 
+def other_example(rng: random.Random, known: list[str]) -> str:
+    """A company named in a sentence about someone else's business: no entity."""
+    def one() -> str:
+        return cased(rng, rng.choice(known)) if rng.random() < 0.6 else company(rng)
+    c = one() if rng.random() < 0.75 else f"{one()} and {one()}"
+    return rng.choice(OTHER_FRAMES).format(c=re.sub(r"(?<= )(Of|And|The)\b", lambda m: m.group(1).lower(), c))
+
+
 def digest(example: str) -> str:
     plain = re.sub(r"\[([^\]]+)\]\(\w+\)", r"\1", example)
     words = " ".join(re.sub(r"[^a-z0-9 ]", "", plain.lower()).split())
@@ -280,7 +253,8 @@ def render() -> str:
         (SEED, COUNT, example), (KNOWN_SEED, KNOWN_COUNT, lambda rng: known_example(rng, known)),
         (ROLE_SEED, ROLE_COUNT, role_example), (DEPT_SEED, DEPT_COUNT, department_example),
         (BARE_SEED, BARE_COUNT, lambda rng: bare_example(rng, known)),
-        (INSTITUTION_SEED, INSTITUTION_COUNT, institution_example)]
+        (INSTITUTION_SEED, INSTITUTION_COUNT, institution_example),
+        (OTHER_SEED, OTHER_COUNT, lambda rng: other_example(rng, known))]
     for seed, count, make in streams:  # each stream with its own generator: adding one leaves the others as they were
         rng, target = random.Random(seed), len(seen) + count  # noqa: S311 - reproducible data, not secrets
         while len(seen) < target:
@@ -295,7 +269,8 @@ def render() -> str:
 
 def main() -> int:
     OUT.write_text(render(), encoding="utf-8")
-    print(f"wrote {OUT} ({COUNT + KNOWN_COUNT + ROLE_COUNT + DEPT_COUNT + BARE_COUNT + INSTITUTION_COUNT} examples)")
+    total = COUNT + KNOWN_COUNT + ROLE_COUNT + DEPT_COUNT + BARE_COUNT + INSTITUTION_COUNT + OTHER_COUNT
+    print(f"wrote {OUT} ({total} examples)")
     return 0
 
 

@@ -14,7 +14,8 @@ def test_generated_examples_are_committed_as_generated() -> None:
     examples = [line[6:] for line in text.splitlines() if line.startswith("    - ")]
     assert len(examples) == len(set(examples)) == (module.COUNT + module.KNOWN_COUNT
                                                      + module.ROLE_COUNT + module.DEPT_COUNT
-                                                     + module.BARE_COUNT + module.INSTITUTION_COUNT)
+                                                     + module.BARE_COUNT + module.INSTITUTION_COUNT
+                                                     + module.OTHER_COUNT)
     for example in examples:
         for value, entity in re.findall(r"\[([^\]]+)\]\((\w+)\)", example):
             assert entity in {"company", "role", "name"}
@@ -64,3 +65,11 @@ def test_institution_names_keep_their_of_and_and_but_not_a_leading_the() -> None
     assert not [c for c in companies if c.lower().startswith("the ") and " of " in c.lower()]
     after_the = re.findall(r"\bthe \[([^\]]+)\]\(company\)", generated)
     assert len(after_the) >= 20 and not [c for c in after_the if c.lower().startswith("the ")]
+
+
+def test_companies_that_are_not_the_visitors_employer_are_left_untagged() -> None:
+    module = load_script("scripts/gen_profile_answers.py")
+    generated = (PROJECT_ROOT / "nlu_data" / "profile_answers.yml").read_text(encoding="utf-8")
+    frames = [re.compile(re.escape(frame).replace(re.escape("{c}"), ".+") + "$") for frame in module.OTHER_FRAMES]
+    others = [line[6:] for line in generated.splitlines() if any(f.match(line[6:]) for f in frames)]
+    assert len(others) >= module.OTHER_COUNT and not [o for o in others if "](company)" in o]
