@@ -64,6 +64,8 @@ INDUSTRIES = ["retail", "healthcare", "fintech", "logistics", "education", "real
 INSTITUTIONS = ["bank", "university", "museum", "institute", "college", "city", "county", "department", "ministry",
                 "society", "academy", "school", "hospital", "federation", "association", "port", "council", "library",
                 "state university", "royal bank", "first bank", "chamber of commerce", "district", "church", "board"]
+GREETINGS = ["hi", "hello", "hey", "hiya", "hi there", "hello there", "hey there", "good morning", "good afternoon",
+             "good evening", "morning", "howdy", "hi all", "greetings", "hey hey"]
 PLACE_ENDS = ["ton", "field", "ford", "dale", "wick", "more", "bury", "port", "stead", "ridge"]
 
 

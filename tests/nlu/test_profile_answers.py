@@ -15,7 +15,7 @@ def test_generated_examples_are_committed_as_generated() -> None:
     assert len(examples) == len(set(examples)) == (module.COUNT + module.KNOWN_COUNT
                                                      + module.ROLE_COUNT + module.DEPT_COUNT
                                                      + module.BARE_COUNT + module.INSTITUTION_COUNT
-                                                     + module.OTHER_COUNT)
+                                                     + module.OTHER_COUNT + module.INTRO_COUNT)
     for example in examples:
         for value, entity in re.findall(r"\[([^\]]+)\]\((\w+)\)", example):
             assert entity in {"company", "role", "name"}
@@ -73,3 +73,12 @@ def test_companies_that_are_not_the_visitors_employer_are_left_untagged() -> Non
     frames = [re.compile(re.escape(frame).replace(re.escape("{c}"), ".+") + "$") for frame in module.OTHER_FRAMES]
     others = [line[6:] for line in generated.splitlines() if any(f.match(line[6:]) for f in frames)]
     assert len(others) >= module.OTHER_COUNT and not [o for o in others if "](company)" in o]
+
+
+def test_a_greeting_that_introduces_its_writer_tags_the_name() -> None:
+    module = load_script("scripts/gen_profile_answers.py")
+    generated = (PROJECT_ROOT / "nlu_data" / "profile_answers.yml").read_text(encoding="utf-8")
+    greetings = [written for g in module.GREETINGS for written in (g, g.capitalize())]
+    openings = tuple(f"    - {g}{sep}" for g in greetings for sep in (",", "!", " "))
+    intros = [line for line in generated.splitlines() if line.startswith(openings)]
+    assert len(intros) >= module.INTRO_COUNT and all("](name)" in line for line in intros)
