@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .alert_watch import AlertWatcher
     from .alerts import SalesAlerter
     from .privacy import Privacy
+    from .rasa_stores import RasaTrackerEvents
 
 
 def resolve_sqlite(url: str, root: Path) -> str:
@@ -103,16 +104,22 @@ def build_alerts(settings: Settings, store: NurtureStore, service: NurtureServic
     from .alerts import SalesAlerter
     from .alerts_model import parse_alert_rules
     from .alerts_slack import AlertDelivery, build_sinks
-    from .scheduler.tracker import RasaConversations
     from .store.alerts_sql import SqlAlertStore
 
     rules = parse_alert_rules(settings.raw.get("alerts"))
     sinks = build_sinks(AlertDelivery.from_env(env), clock=clock, rules=rules)
     alerter = SalesAlerter(store=SqlAlertStore(resolve_database_url(settings)), clock=clock, lead_actions=service,
                            rules=rules, sinks=sinks, metrics=metrics)
-    conversations = RasaConversations(settings.rasa_url, settings.rasa_token) if settings.rasa_token else None
-    watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock, conversations=conversations)
+    watcher = AlertWatcher(source=store, service=service, alerter=alerter, clock=clock,
+                           conversations=build_transcripts(settings))
     return alerter, watcher
+
+
+def build_transcripts(settings: Settings) -> RasaTrackerEvents:
+    """Conversations read from Rasa's tracker store (never through Rasa's API, which creates what it lacks)."""
+    from .rasa_stores import RasaTrackerEvents
+
+    return RasaTrackerEvents(resolve_sqlite(settings.tracker_url, settings.root))
 
 
 def build_privacy(settings: Settings, clock: Clock | None = None) -> Privacy:

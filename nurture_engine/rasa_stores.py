@@ -129,6 +129,12 @@ class RasaTrackerEvents(_RasaTable):
     table = tracker_events
     name = "tracker_store"
 
+    async def events(self, sender_id: str) -> list[dict[str, object]]:
+        """One conversation's events, oldest first, for the transcripts of sales alerts and the dashboard. Read
+        here, not through Rasa's HTTP API: Rasa stores a new tracker for a conversation it does not have, so an
+        alert read just after an erase brought the erased conversation's id back into the tracker store."""
+        return [r["event"] for r in await self.events_for([sender_id]) if isinstance(r["event"], dict)]
+
     async def events_for(self, sender_ids: Sequence[str]) -> list[dict[str, Any]]:
         return [{"id": r.id, "sender_id": r.sender_id, "type_name": r.type_name, "at": _iso(r.timestamp),
                  "intent_name": r.intent_name, "action_name": r.action_name, "event": _decode(r.data)}

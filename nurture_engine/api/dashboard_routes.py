@@ -10,14 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from ..config import Settings
 from ..domain import Channel, Stage
 from ..errors import LeadNotFound
 from ..reports import LEAD_SORTS, LeadQuery, ReportStore, funnel, score_history, sequence_stats, week_start
-from ..scheduler.tracker import RasaConversations
 from ..service import NurtureService
 from .serialize import iso
 
@@ -120,15 +119,15 @@ def add_dashboard_routes(app: web.Application, service: NurtureService, settings
     if reports is None:
         return
     app[REPORTS] = reports
-    conversations = RasaConversations(settings.rasa_url, settings.rasa_token) if settings.rasa_token else None
+    from ..bootstrap import build_transcripts
+
+    conversations = build_transcripts(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await reports.start()
-        if conversations is not None:
-            await conversations.start()
+        await conversations.start()
         yield
-        if conversations is not None:
-            await conversations.stop()
+        await conversations.stop()
         await reports.stop()
 
     app.cleanup_ctx.append(lifecycle)
@@ -169,22 +168,20 @@ def add_dashboard_routes(app: web.Application, service: NurtureService, settings
 
     async def transcript_route(request: web.Request) -> web.Response:
         lead = await service.get_lead(request.match_info["lead_id"])
-        if conversations is None:
-            return _error(503, "transcripts are off: RASA_TOKEN is not set")
         messages: list[dict[str, Any]] = []
         unavailable = []
         for identity in lead.identities:
             try:
                 events = await conversations.events(identity.sender_id)
-            except (RuntimeError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                log.warning("transcript: Rasa tracker of a %s conversation unavailable: %s",
+            except (DBAPIError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("transcript: the tracker store of a %s conversation unavailable: %s",
                             identity.channel.value, type(exc).__name__)
                 unavailable.append({"channel": identity.channel.value, "sender_id": identity.sender_id})
                 continue
             messages += [_message(e, identity.channel.value, identity.sender_id) for e in events
                          if e.get("event") in ("user", "bot") and isinstance(e.get("text"), str) and e.get("text")]
         if unavailable and not messages and len(unavailable) == len(lead.identities):
-            return _error(502, "the Rasa server did not answer for this lead's conversations")
+            return _error(502, "the tracker store could not be read for this lead's conversations")
         messages.sort(key=lambda m: float(m["timestamp"] or 0))
         return web.json_response({"lead_id": lead.id, "messages": messages[-MAX_TRANSCRIPT:],
                                   "truncated": len(messages) > MAX_TRANSCRIPT, "unavailable": unavailable})

@@ -38,16 +38,3 @@ class RasaTracker(_RasaClient):
             if resp.status >= 400:
                 raise RuntimeError(f"Rasa refused the tracker event: {resp.status} {(await resp.text())[:200]}")
 
-
-class RasaConversations(_RasaClient):
-    """Reads a conversation's recent events from Rasa (for the last messages of a sales alert)."""
-
-    async def events(self, sender_id: str) -> list[dict[str, object]]:
-        assert self._http is not None, "start() first"
-        url = f"{self._url}/conversations/{quote(sender_id, safe='')}/tracker"
-        async with self._http.get(url, params={"token": self._token, "include_events": "AFTER_RESTART"}) as resp:
-            if resp.status >= 400:
-                raise RuntimeError(f"Rasa refused the tracker read: {resp.status}")
-            body = await resp.json()
-        events = body.get("events") if isinstance(body, dict) else None
-        return [e for e in events or [] if isinstance(e, dict)]

@@ -222,8 +222,24 @@ async def test_rasa_stores_that_do_not_exist_yet_hold_nothing(tmp_path: Path) ->
                   RasaBrokerEvents(f"sqlite:///{tmp_path / 'none.db'}")):
         await store.start()
         assert await store.events_for(["x"]) == [] and await store.erase(["x"]) == 0 and await store.prune(T0) == 0
+        assert not isinstance(store, RasaTrackerEvents) or await store.events("x") == []
         await store.stop()
     assert not (tmp_path / "none.db").exists()
+
+
+async def test_transcripts_are_read_from_the_tracker_store_and_reading_creates_nothing(world: World) -> None:
+    tracker = RasaTrackerEvents(world.urls["tracker"])
+    await tracker.start()
+    try:
+        events = await tracker.events(ANA.sender_id)
+        texts = [e.get("text") for e in events if e.get("event") in ("user", "bot")]
+        assert texts == [f"my email is {EMAIL}", f"Thanks, my email is {EMAIL}", f"I'm {NAME}, call {PHONE}",
+                         f"Thanks, I'm {NAME}, call {PHONE}"]
+        before = len(await tracker.events_for([ANA.sender_id, BOB.sender_id, "erased-1"]))
+        assert await tracker.events("erased-1") == []  # Rasa's own API would have stored a new tracker for it
+        assert len(await tracker.events_for([ANA.sender_id, BOB.sender_id, "erased-1"])) == before
+    finally:
+        await tracker.stop()
 
 
 async def test_api_export_and_erase(world: World) -> None:

@@ -96,8 +96,8 @@ async def test_score_history_replays_to_the_current_score(api: tuple[TestClient,
     consent = await get(client, f"/api/leads/{lead_id}/consent")
     assert consent["current"]["status"] == "unknown" and consent["ledger"] == []
     assert (await client.get("/api/leads/nope/score-history", headers=AUTH)).status == 404
-    resp = await client.get(f"/api/leads/{lead_id}/transcript", headers=AUTH)
-    assert resp.status == 503 and "RASA_TOKEN" in (await resp.json())["error"]
+    transcript = await get(client, f"/api/leads/{lead_id}/transcript")  # read from the tracker store, read-only:
+    assert transcript["messages"] == [] and transcript["unavailable"] == []  # this world's Rasa wrote nothing
 
 
 async def test_filtered_list_and_funnel_routes(api: tuple[TestClient, World]) -> None:
