@@ -4,6 +4,7 @@ parts, roles, names, departments, places. All written for this project; extend t
 from __future__ import annotations
 
 import random
+import re
 
 HEADS = ["blue", "north", "silver", "green", "bright", "iron", "red", "summit", "harbor", "pine", "clear", "swift",
          "cedar", "atlas", "nova", "orbit", "lumen", "vertex", "quartz", "maple", "granite", "coral", "ember", "polar",
@@ -81,3 +82,8 @@ def cased(rng: random.Random, text: str, upper_ok: bool = False) -> str:
     if upper_ok and roll > 0.9:
         return text.upper()
     return " ".join(w if w in LEGAL and rng.random() < 0.5 else w.capitalize() for w in text.split())
+
+
+def joiners_lowered(text: str) -> str:
+    """"Bank Of America" as people write it, "Bank of America": "of", "and" and "the" inside a name stay lower case."""
+    return re.sub(r"(?<= )(Of|And|The)\b", lambda m: m.group(1).lower(), text)

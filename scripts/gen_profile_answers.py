@@ -35,6 +35,7 @@ from answer_words import (
     TRADES,
     cased,
     invented_word,
+    joiners_lowered,
 )
 
 OUT = Path(__file__).resolve().parents[1] / "nlu_data" / "profile_answers.yml"
@@ -163,7 +164,7 @@ def known_companies() -> list[str]:
 
 def known_example(rng: random.Random, known: list[str]) -> str:
     name = rng.choice(known)
-    written = re.sub(r"(?<= )(Of|And|The)\b", lambda m: m.group(1).lower(), cased(rng, name, upper_ok=len(name) <= 4))
+    written = joiners_lowered(cased(rng, name, upper_ok=len(name) <= 4))
     c = f"[{written}](company)"
     r = f"[{cased(rng, rng.choice(ROLES)) if rng.random() < 0.3 else rng.choice(ROLES)}](role)"
     return rng.choice(KNOWN_FRAMES).format(c=c, r=r)
@@ -220,8 +221,7 @@ def institution(rng: random.Random) -> str:
         words = f"{rng.choice(pool)} {rng.choice(['and', '&'])} {rng.choice(pool)}"
     else:
         words = f"{rng.choice(HEADS)} {rng.choice([*BARE_TRADES, 'trust', 'foundation', 'institute', 'agency'])}"
-    written = cased(rng, words)
-    return re.sub(r"(?<= )(Of|And)\b", lambda m: m.group(1).lower(), written)
+    return joiners_lowered(cased(rng, words))
 
 
 def institution_example(rng: random.Random) -> str:
@@ -229,8 +229,8 @@ def institution_example(rng: random.Random) -> str:
     r = f"[{rng.choice(ROLES)}](role)"
     if rng.random() < 0.33:
         department = rng.choice(DEPARTMENTS)
-        title = cased(rng, f"{rng.choice(['head', 'vp', 'director', 'manager', 'svp', 'lead'])} of {department}")
-        title = title.replace(" Of ", " of ")
+        title = joiners_lowered(cased(rng, f"{rng.choice(['head', 'vp', 'director', 'manager', 'svp', 'lead'])} "
+                                              f"of {department}"))
         r = f"[{title.replace(department.title(), department.upper()) if len(department) <= 3 else title}](role)"
         frames = [*ROLE_FRAMES, "i'm the {r} at the [" + c + "](company)", "{r} at [" + c + "](company)"]
         return rng.choice(frames).format(r=r)
@@ -246,7 +246,7 @@ def other_example(rng: random.Random, known: list[str]) -> str:
     def one() -> str:
         return cased(rng, rng.choice(known)) if rng.random() < 0.6 else company(rng)
     c = one() if rng.random() < 0.75 else f"{one()} and {one()}"
-    return rng.choice(OTHER_FRAMES).format(c=re.sub(r"(?<= )(Of|And|The)\b", lambda m: m.group(1).lower(), c))
+    return rng.choice(OTHER_FRAMES).format(c=joiners_lowered(c))
 
 
 def intro_example(rng: random.Random) -> str:
