@@ -10,7 +10,7 @@ import aiohttp
 from .jobs import FollowUp
 
 
-class _RasaClient:
+class RasaTracker:
     """Rasa's HTTP API with its token; one client session between start() and stop()."""
 
     def __init__(self, rasa_url: str, token: str) -> None:
@@ -25,9 +25,6 @@ class _RasaClient:
         if self._http is not None:
             await self._http.close()
             self._http = None
-
-
-class RasaTracker(_RasaClient):
 
     async def append(self, followup: FollowUp, text: str, at: datetime) -> None:
         assert self._http is not None, "start() the tracker sink first"
