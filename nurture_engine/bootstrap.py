@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .alert_watch import AlertWatcher
     from .alerts import SalesAlerter
     from .privacy import Privacy
-    from .rasa_stores import RasaTrackerEvents
+    from .rasa_stores import RasaBrokerEvents, RasaTrackerEvents
 
 
 def resolve_sqlite(url: str, root: Path) -> str:
@@ -83,12 +83,14 @@ def build_dispatcher(settings: Settings, store: NurtureStore, clock: Clock, inbo
                      batch_size: int = 200, metrics: Metrics = NO_METRICS) -> Dispatcher:
     """A dispatcher on the configured channels; it appends what it sends to the Rasa conversation when
     RASA_TOKEN is known (without it, follow-ups still go out but replies lack their context)."""
+    from .privacy import ErasedSenderSweeper
     from .scheduler.tracker import RasaTracker
 
     sink = RasaTracker(settings.rasa_url, settings.rasa_token) if settings.rasa_token else None
+    sweeper = ErasedSenderSweeper(senders=store, conversations=conversation_stores(settings)) if sink else None
     return Dispatcher(store=store, adapters=channel_adapters(settings, inbox, clock), plan=settings.plan,
                       business=settings.business, clock=clock, tracker=sink, batch_size=batch_size,
-                      metrics=metrics)
+                      metrics=metrics, sweeper=sweeper)
 
 
 def build_service(settings: Settings, *, clock: Clock | None = None,
@@ -125,10 +127,15 @@ def build_transcripts(settings: Settings) -> RasaTrackerEvents:
 def build_privacy(settings: Settings, clock: Clock | None = None) -> Privacy:
     """GDPR export/erase and retention over the lead store, Rasa's tracker store and its SQL event broker."""
     from .privacy import Privacy
-    from .rasa_stores import RasaBrokerEvents, RasaTrackerEvents
     from .store.sql_privacy import SqlPrivacyStore
 
-    conversations = (RasaTrackerEvents(resolve_sqlite(settings.tracker_url, settings.root)),
-                     RasaBrokerEvents(resolve_sqlite(settings.events_url, settings.root)))
-    return Privacy(leads=SqlPrivacyStore(resolve_database_url(settings)), conversations=conversations,
-                   clock=clock or SystemClock())
+    return Privacy(leads=SqlPrivacyStore(resolve_database_url(settings)),
+                   conversations=conversation_stores(settings), clock=clock or SystemClock())
+
+
+def conversation_stores(settings: Settings) -> tuple[RasaTrackerEvents, RasaBrokerEvents]:
+    """Rasa's tracker store and its SQL event broker's table, where a conversation's events are kept."""
+    from .rasa_stores import RasaBrokerEvents, RasaTrackerEvents
+
+    return (RasaTrackerEvents(resolve_sqlite(settings.tracker_url, settings.root)),
+            RasaBrokerEvents(resolve_sqlite(settings.events_url, settings.root)))

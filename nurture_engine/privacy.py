@@ -157,13 +157,8 @@ class Privacy:
             raise LeadNotFound(f"no lead {lead_id!r}")
         counts: dict[str, int] = {}
         failed: dict[str, str] = {}
-        for store in self._conversations:
-            try:
-                counts[f"{store.name}.events"] = await store.erase(keys.sender_ids)
-            except (SQLAlchemyError, OSError) as exc:
-                log.error("erase of lead %s: %s failed (%s); the lead is kept so a retry can finish",
-                          lead_id, store.name, type(exc).__name__)
-                failed[store.name] = type(exc).__name__
+        await self._erase_conversations(lead_id, keys.sender_ids, counts, failed,
+                                        "the lead is kept so a retry can finish")
         if not failed:
             try:
                 deleted = await self._leads.erase_lead(lead_id, keys)
@@ -171,11 +166,28 @@ class Privacy:
             except (SQLAlchemyError, OSError) as exc:
                 log.error("erase of lead %s: lead store failed (%s)", lead_id, type(exc).__name__)
                 failed["lead_store"] = type(exc).__name__
+        if not failed:
+            # Again, now that the lead is gone: a dispatcher may have appended a follow-up to a conversation
+            # (through Rasa's API) after the first pass; from here on it finds the sender unknown and sweeps
+            # that conversation itself (`ErasedSenderSweeper`).
+            await self._erase_conversations(lead_id, keys.sender_ids, counts, failed, "the lead is already gone")
         report = EraseReport(lead_id=lead_id, complete=not failed, counts=counts, failed=failed)
         await self._audit("erase", lead_id, actor, ERASED if report.complete else FAILED, counts, tuple(failed))
         if report.complete:
             log.info("lead %s erased by %s", lead_id, actor)
         return report
+
+    async def _erase_conversations(self, lead_id: str, sender_ids: Sequence[str], counts: dict[str, int],
+                                   failed: dict[str, str], then: str) -> None:
+        for store in self._conversations:
+            try:
+                erased = await store.erase(sender_ids)
+            except (SQLAlchemyError, OSError) as exc:
+                log.error("erase of lead %s: %s failed (%s); %s", lead_id, store.name, type(exc).__name__, then)
+                failed[store.name] = type(exc).__name__
+                continue
+            key = f"{store.name}.events"
+            counts[key] = counts.get(key, 0) + erased
 
     async def retention(self, days: int, *, actor: str = "retention") -> dict[str, int]:
         """Deletes conversations older than `days` days: Rasa's events and the lead store's interactions
@@ -206,3 +218,42 @@ class Privacy:
                      failed: tuple[str, ...]) -> None:
         await self._leads.record_audit(AuditEntry(action=action, lead_id=lead_id, actor=actor, outcome=outcome,
                                                   counts=dict(counts), failed=failed, at=self._clock.now()))
+
+
+class SenderDirectory(Protocol):
+    async def identities_for_senders(self, sender_ids: Sequence[str]) -> dict[str, Any]: ...
+
+
+class ErasedSenderSweeper:
+    """A dispatcher appends each follow-up it sent to the conversation through Rasa's API, which creates a
+    tracker it does not have: an erasure that ran between the send and the append would see the conversation
+    come back. After appending, the dispatcher asks this sweeper about the senders: one the lead store no
+    longer knows was erased (a merge keeps a sender's identities), and its conversation is erased again."""
+
+    def __init__(self, *, senders: SenderDirectory, conversations: Sequence[ConversationStore]) -> None:
+        self._senders = senders
+        self._conversations = tuple(conversations)
+
+    async def start(self) -> None:
+        for store in self._conversations:
+            await store.start()
+
+    async def stop(self) -> None:
+        for store in self._conversations:
+            await store.stop()
+
+    async def sweep(self, sender_ids: Sequence[str]) -> int:
+        """Erases the conversations of the senders no lead has any more; returns the events deleted."""
+        wanted = sorted(set(sender_ids))
+        if not wanted:
+            return 0
+        known = await self._senders.identities_for_senders(wanted)
+        gone = [s for s in wanted if s not in known]
+        if not gone:
+            return 0
+        erased = 0
+        for store in self._conversations:
+            erased += await store.erase(gone)
+        log.info("%d conversation(s) of erased leads swept after a follow-up was appended (%d events)",
+                 len(gone), erased)
+        return erased

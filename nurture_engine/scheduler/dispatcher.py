@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -37,6 +37,16 @@ class TrackerSink(Protocol):
         ...
 
 
+class ErasureSweep(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def sweep(self, sender_ids: Sequence[str]) -> int:
+        """Erases again the conversations of senders whose lead was erased (privacy.ErasedSenderSweeper)."""
+        ...
+
+
 @dataclass(kw_only=True)
 class DispatchReport:
     claimed: int = 0
@@ -54,13 +64,15 @@ class DispatchReport:
 class Dispatcher:
     def __init__(self, *, store: FollowUpStore, adapters: Mapping[Channel, ChannelAdapter], plan: NurturePlan,
                  business: Business, clock: Clock, tracker: TrackerSink | None = None, batch_size: int = 200,
-                 concurrency: int = 32, name: str | None = None, metrics: Metrics = NO_METRICS) -> None:
+                 concurrency: int = 32, name: str | None = None, metrics: Metrics = NO_METRICS,
+                 sweeper: ErasureSweep | None = None) -> None:
         self._store = store
         self._adapters = dict(adapters)
         self._rules = plan.delivery
         self._decider = Decider(plan, business)
         self._clock = clock
         self._tracker = tracker
+        self._sweeper = sweeper if tracker is not None else None
         self._batch = batch_size
         self._concurrency = concurrency
         self.name = name or uuid.uuid4().hex[:8]
@@ -71,12 +83,16 @@ class Dispatcher:
             await adapter.start()
         if self._tracker is not None:
             await self._tracker.start()
+        if self._sweeper is not None:
+            await self._sweeper.start()
 
     async def stop(self) -> None:
         for adapter in self._adapters.values():
             await adapter.stop()
         if self._tracker is not None:
             await self._tracker.stop()
+        if self._sweeper is not None:
+            await self._sweeper.stop()
 
     async def run_once(self, now: datetime | None = None) -> DispatchReport:
         """Claims and handles one batch of follow-ups due at `now` (default: the clock)."""
@@ -119,6 +135,7 @@ class Dispatcher:
             await self._record(list(await asyncio.gather(*(self._send(s, now) for s in group))), report, sent)
         if self._tracker is not None:  # after every row is recorded: a slow Rasa cannot outlast the lease
             await asyncio.gather(*(self._track(o) for o in sent))
+            await self._sweep(sent)
         return report
 
     async def _record(self, outcomes: list[Outcome], report: DispatchReport, sent: list[Outcome]) -> None:
@@ -158,6 +175,15 @@ class Dispatcher:
             await self._tracker.append(o.followup, o.text, o.recorded_at or o.at)
         except Exception:  # the message went out; a missing tracker event only weakens reply context
             log.warning("follow-up %s sent but not added to the conversation", o.followup.id, exc_info=True)
+
+    async def _sweep(self, sent: list[Outcome]) -> None:
+        """A lead erased between its send and the append would have its conversation back: sweep it again."""
+        if self._sweeper is None or not sent:
+            return
+        try:
+            await self._sweeper.sweep([o.followup.sender_id for o in sent])
+        except Exception:  # the rows are recorded; the next erasure of these senders finds nothing left to keep
+            log.error("could not check the conversations of sent follow-ups for erased leads", exc_info=True)
 
     async def drain(self, now: datetime) -> DispatchReport:
         """Handles everything due at `now`, batch after batch (deferred and retried rows move past `now`)."""
