@@ -8,6 +8,7 @@ who asks; the reply says that there are some, not what they are.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .conversation import Conversation
@@ -33,10 +34,26 @@ def shown_value(fact: FieldValue) -> str:
         text = value
     elif isinstance(value, dict) and isinstance(value.get("title"), str):
         text = str(value["title"])
+    elif fact.field is ProfileField.COMPANY_SIZE and isinstance(value, dict) and re.search(r"\d", fact.raw):
+        text = _head_count(value, fact.raw)
     else:
         text = fact.raw
     text = " ".join(text.split())
     return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS - 1].rstrip() + "…"
+
+
+def _head_count(size: dict[str, object], raw: str) -> str:
+    """A company size given in figures, as a head-count: the words of "a 200 person logistics firm" read "company
+    size: a 200 person" until stop 33."""
+    low, high = size.get("min"), size.get("max")
+    if not isinstance(low, int):
+        return raw
+    about = "about " if re.search(r"\b(?:about|around|roughly|approx\w*|nearly|almost)\b|~", raw, re.I) else ""
+    if high is None:
+        return f"{about}{low:,}+ people"
+    if isinstance(high, int) and high != low:
+        return f"{about}{low:,} to {high:,} people"
+    return f"{about}{low:,} {'person' if low == 1 else 'people'}"
 
 
 def disclose(lead: Lead | None, conv: Conversation) -> Disclosure:

@@ -110,7 +110,7 @@ class NurtureService:
         """Validate, normalise and store each answer (and the facts `message` volunteers) with its provenance, the
         interaction and the rescore, together. `lead`: the lead, just read; `asked`: the question answered."""
         now = self._clock.now()
-        answers = without_misreadings(answers, self._settings.business.tools, asked)
+        answers = without_misreadings(answers, self._settings.business.tools, asked, message)
         given, answers = answers, with_volunteered(answers, message, now)
         if not answers:
             return AnswerOutcome()

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from .domain import FieldValue, ProfileField
+from .employer import without_anothers_company
 from .errors import InvalidValue
 from .needs import stated_need
 from .normalize import FREE_TEXT_FIELDS, normalise
@@ -108,7 +109,8 @@ def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, st
     `without_bare_restatement`, which also gives the field to ask again). What the profile already holds is
     dropped where every answer is stored (`NurtureService.record_answers`, `without_known`)."""
     answers = with_whole_range(replace(turn, answers=whole_use_case(turn)), now)
-    answers = with_volunteered(answers, turn.message, now, known=turn.visit.known)
+    answers = without_anothers_company(with_volunteered(answers, turn.message, now, known=turn.visit.known),
+                                       turn.message)  # "our main customer is Tesco": no company of theirs
     return without_bare_restatement(replace(turn, answers=with_role_verb(answers, turn.message)))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from .domain import ProfileField
+from .employer import named_workplace, without_anothers_company
 from .errors import InvalidValue
 from .needs import stated_need
 from .normalize import normalise
@@ -108,8 +109,9 @@ def _timeline(text: str) -> str | None:
 
 _INTRODUCTION = re.compile(
     r"\W*(?:(?:hi|hello|hey|sure|ok|okay|yes|yeah|yep|well|oh|so)\b[\s,!.]*){0,2}"
-    r"(?:my\s+name\s+is|my\s+name's|name's|i'm|i\u2019m|i\s+am|im|call\s+me)\s+"
-    r"(?P<name>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})[\s.!]*", re.IGNORECASE)
+    r"(?:(?:my\s+name\s+is|my\s+name's|name's|i'm|i\u2019m|i\s+am|im|call\s+me)\s+"
+    r"(?P<name>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*){0,2})"
+    r"|(?P<here>[^\W\d_][\w'\u2019-]*(?:\s+[^\W\d_][\w'\u2019-]*)?)\s+here)[\s.!]*", re.IGNORECASE)
 _NOT_NAMES = frozenset("""sales marketing finance operations ops engineering product support it hr legal revops
 here back new fine good great ok okay sure interested sorry ready done busy curious confused lost happy glad just
 not only also still currently looking the a an in at with from on for""".split())
@@ -121,7 +123,7 @@ def introduced_name(text: str) -> str | None:
     match = _INTRODUCTION.fullmatch(text.strip())
     if not match:
         return None
-    name = match.group("name")
+    name = match.group("name") or match.group("here")  # "hello! Ayesha here" kept no name until stop 33
     words = name.split()
     if any(not w[0].isupper() or w.lower() in _NOT_NAMES for w in words):
         return None
@@ -133,15 +135,16 @@ def introduced_name(text: str) -> str | None:
 
 
 _FINDERS = {ProfileField.COMPANY_SIZE: _size, ProfileField.BUDGET: _budget, ProfileField.TIMELINE: _timeline,
-            ProfileField.USE_CASE: stated_need, ProfileField.NAME: introduced_name}
+            ProfileField.USE_CASE: stated_need, ProfileField.NAME: introduced_name,
+            ProfileField.COMPANY: named_workplace}
 ONLY_WHEN_UNKNOWN = frozenset({ProfileField.USE_CASE})
 """Fields whose volunteered value never replaces one the profile has: a stated need is free text, and a later
 "we need X" in passing is more likely a detail than a new use case."""
 
 
 def volunteered_facts(message: str | None, now: datetime) -> dict[ProfileField, str]:
-    """The company size, budget, timeline, use case and name that `message` states, as the words that state them; only
-    those the field's parser accepts."""
+    """The company size, budget, timeline, use case, name and company that `message` states, as the words that state
+    them; only those the field's parser accepts."""
     if not message:
         return {}
     text = message[:SCAN_CHARS]
@@ -259,12 +262,13 @@ def without_tools(answers: Mapping[ProfileField, str], tools: Collection[str],
 
 
 def without_misreadings(answers: Mapping[ProfileField, str], tools: Collection[str],
-                        asked: ProfileField | None) -> dict[ProfileField, str]:
+                        asked: ProfileField | None, message: str | None = None) -> dict[ProfileField, str]:
     """`answers` without what the NLU misread in passing: a company that is one of the business's tools
     (`without_tools`), and a company size that counts the product's users ("what would it cost us for 12 reps?"
     gave the company size 12, over the 250 stored, until stop 29), and a company that names a quarter or a year
-    ("want something live by Q2" gave the company "Q2" until stop 30). Given to its own question, each stays."""
-    answers = without_tools(answers, tools, asked)
+    ("want something live by Q2" gave the company "Q2" until stop 30). Given to its own question, each stays. A
+    company the message gives to someone else ("our main customer is Tesco", employer.py) goes whatever was asked."""
+    answers = without_anothers_company(without_tools(answers, tools, asked), message)
     company = answers.get(ProfileField.COMPANY)
     if company is not None and asked is not ProfileField.COMPANY and _A_PERIOD.fullmatch(company.strip()):
         answers = {f: raw for f, raw in answers.items() if f is not ProfileField.COMPANY}  # "live by Q2": no company

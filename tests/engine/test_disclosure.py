@@ -28,7 +28,12 @@ def test_values_are_shown_as_the_visitor_would_recognise_them() -> None:
     role = fact(ProfileField.ROLE, {"title": "Head of Growth", "seniority": "director"}, "head of growth")
     assert shown_value(role) == "Head of Growth"
     size = fact(ProfileField.COMPANY_SIZE, {"min": 40, "max": 40}, "about  40\npeople")
-    assert shown_value(size) == "about 40 people"  # the words given, whitespace tidied
+    assert shown_value(size) == "about 40 people"
+    volunteered = fact(ProfileField.COMPANY_SIZE, {"min": 200, "max": 200}, "a 200 person")  # of "a 200 person firm"
+    assert shown_value(volunteered) == "200 people"
+    assert shown_value(fact(ProfileField.COMPANY_SIZE, {"min": 10, "max": 50}, "10-50")) == "10 to 50 people"
+    assert shown_value(fact(ProfileField.COMPANY_SIZE, {"min": 1000, "max": None}, "1000+")) == "1,000+ people"
+    assert shown_value(fact(ProfileField.COMPANY_SIZE, {"min": 1, "max": 99}, "a startup")) == "a startup"
     long = shown_value(fact(ProfileField.USE_CASE, "forecasting " * 20, "forecasting " * 20))
     assert len(long) == MAX_SHOWN_CHARS and long.endswith("…")
 

@@ -19,6 +19,7 @@ F = ProfileField
     ("sure, I'm Maya", "Maya"), ("I'm Ben", "Ben"), ("yes I am Priya Shah", "Priya Shah"),
     ("Hi! My name is Jean-Luc Picard.", "Jean-Luc Picard"), ("I\u2019m O'Brien", "O'Brien"), ("yeah im Tom", "Tom"),
     ("call me Ishmael", "Ishmael"), ("I'm \u00c9va", "\u00c9va"),
+    ("hello! Ayesha here", "Ayesha"), ("Ayesha here", "Ayesha"), ("hi, Tom Baker here.", "Tom Baker"),
 ])
 def test_an_introduction_gives_the_name(message: str, name: str) -> None:
     assert introduced_name(message) == name
@@ -30,6 +31,7 @@ def test_an_introduction_gives_the_name(message: str, name: str) -> None:
     "i'm maya",  # lower case: "i'm new", "i'm interested" read the same; the name question takes it as the answer
     "I'm Maya and we need forecasting",  # not only an introduction: the NLU's entities decide
     "I'm Head of Sales", "I'm Interested", "I'm Not Sure", "I'm Back",
+    "I'm new here", "Sales here", "hi there", "Anyone here?", "hey, just me here", "ayesha here",
 ])
 def test_other_sentences_give_no_name(message: str) -> None:
     assert introduced_name(message) is None
