@@ -34,9 +34,10 @@ class ActionRecordDemoRequest(Action):
             dispatcher.utter_message(response="utter_demo_declined", meeting_link=link)
             return [SlotSet(MEETING_OFFERED, True)]
         await svc.record_demo_request(conversation(tracker), kind)
-        # without an email (not given when asked twice) the request still goes to the team
-        dispatcher.utter_message(response="utter_demo_booked" if email else "utter_demo_booked_no_email",
-                                 meeting_link=link, email=email or "")
+        # without an email (not given when asked twice) the request still goes to the team, with the phone if given
+        phone = tracker.get_slot(ProfileField.PHONE.value)
+        booked = "utter_demo_booked" if email else "utter_demo_booked_phone" if phone else "utter_demo_booked_no_email"
+        dispatcher.utter_message(response=booked, meeting_link=link, email=email or "", phone=phone or "")
         # the link is given here: "what happens next?" after it got it twice until stop 29 (the questions' closing
         # words offered it again)
         return [SlotSet(MEETING_OFFERED, True)]
@@ -55,6 +56,10 @@ class ValidateDemoForm(FormValidationAction):
         events, rejected = await store_answers(tracker, whole_turn=True)
         # only the email was asked for: other facts the request came with are stored, or dropped when unclear
         kept = {e["name"]: e["value"] for e in events if e["name"] != ProfileField.EMAIL.value and e["value"]}
+        if kept.get(ProfileField.PHONE.value) and tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value:
+            # a phone number instead ("can someone call me?", then the number): the team has a way to reach them,
+            # so the form ends (until stop 33, "Thanks, noted." and the email question again)
+            return [*events, SlotSet(REQUESTED_SLOT, None)]  # the number typed as the email is cleared
         if kept and tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value:
             name = kept.get(ProfileField.NAME.value)
             dispatcher.utter_message(response="utter_noted_name" if name else "utter_noted", name=name)

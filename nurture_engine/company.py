@@ -84,6 +84,30 @@ _PEOPLE = re.compile(r"(?:about |around |roughly |~)?\d[\d,.]*\s*k?\+?\s*(?:-\s*
 (and the budget it is) until stop 31."""
 
 
+_ME_AND = re.compile(
+    r"\b(?:(?:just|only)\s+)?(?:me|myself)\s+(?:and|&|\+|plus)\s+(?:(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+    r"(?:others?|people|employees|staff|colleagues|guys|folks)|(?:my\s+|a\s+|one\s+)?(?:business\s+)?(?:sister"
+    r"|brother|wife|husband|partner|co-?founder|co-?owner|friend|dad|mum|mom|father|mother|son|daughter|assistant"
+    r"|colleague))\b", re.IGNORECASE)
+
+
+def with_me_phrase(text: str) -> str | None:
+    """The words of a head-count given as the visitor and others ("just me and my sister", "me and 3 others")."""
+    pair = _ME_AND.search(text)
+    return pair.group(0) if pair else None
+
+
+def _with_me(text: str) -> int | None:
+    """The head-count of "me and my cofounder" (2) or "me and 3 others" (4)."""
+    pair = _ME_AND.search(text)
+    if pair is None:
+        return None
+    if pair.group("n") is None:
+        return 2
+    others = int(pair.group("n")) if pair.group("n").isdigit() else find_word_number(pair.group("n"))
+    return 1 + others if others else None
+
+
 def parse_company_size(raw: str) -> dict[str, int | None]:
     if _MONEY.search(raw[:500]):  # only people counted beside an amount ("200 people, budget 40k")
         people = _PEOPLE.search(raw[:500])
@@ -92,6 +116,8 @@ def parse_company_size(raw: str) -> dict[str, int | None]:
         raw = people.group(0)
     text = _DURATION.sub(" ", " ".join(raw.split()).strip(" .!?,;:\"'").lower())
     text = re.sub(r"(\d)\s*-?ish\b", r"\1", text)  # "50ish"
+    if (together := _with_me(text)) is not None:  # "just me and my sister" was a company of 1 until stop 33
+        return {"min": together, "max": together}
     if re.search(r"\b(just me|only me|myself|solo|me alone|one[- ]person|freelancer?)\b", text):
         return {"min": 1, "max": 1}
     for pattern, low, high in _DOZENS:

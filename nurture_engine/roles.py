@@ -71,7 +71,8 @@ _JOB_WORD = re.compile(
 title (until stop 28, "Lead Routing" at the manager level). "Lead Scoring Analyst" and "Head of Lead Generation"
 are titles."""
 _NO_TITLE = re.compile(
-    r"^(?:i|it|it'?s|its|that|that'?s|this|we|we'?re|you|same|depends|complicated|long story)\b|\d|"
+    r"^(?:i|it|it'?s|its|that|that'?s|this|we|we'?re|you|same|depends|complicated|long story|just|only|me|myself"
+    r"|us|my)\b|\d|"
     r"\b(?:who|which|everything|anything|something|stuff|complicated|before|nothing)\b", re.IGNORECASE)
 """Words of a reply that is no job title when it has no job word: a sentence ("I do a bit of everything", "it's
 complicated"), a number ("team of 5"), a description ("the one who signs the checks"). Each was stored as the

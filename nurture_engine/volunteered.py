@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
+from .company import with_me_phrase
 from .domain import ProfileField
 from .employer import named_workplace, without_anothers_company
 from .errors import InvalidValue
@@ -83,7 +84,7 @@ def _size(text: str) -> str | None:
             continue
         if not _NOT_STAFF_BEFORE.search(before):
             return match.group(0)
-    return None
+    return with_me_phrase(text)
 
 
 def _budget(text: str) -> str | None:
@@ -203,7 +204,9 @@ def with_volunteered(answers: Mapping[ProfileField, str], message: str | None, n
             taken = _fragment_of(answer, raw) if answer is not None else profile_field not in known
         else:
             taken = (answer is None or _refines(profile_field, answer, raw, now)
-                     or _team_not_company(profile_field, answer))
+                     or _team_not_company(profile_field, answer)
+                     # the NLU's "just me" of "just me and my sister": a company of 1 until stop 33
+                     or (profile_field is ProfileField.COMPANY_SIZE and _fragment_of(answer, raw)))
         if taken:
             merged[profile_field] = raw
     attempt = _email_attempt(message) if ProfileField.EMAIL not in merged else None

@@ -158,3 +158,21 @@ async def test_a_request_without_a_price_question_gets_no_prices(service: Nurtur
     t = tracker(intent="request_demo", text="can we book a demo for next week?", active_loop="demo_form")
     await ValidateDemoForm().run(dispatcher, t, DOMAIN)
     assert said(dispatcher) == []
+
+
+async def test_a_phone_number_given_to_the_email_question_ends_the_form_and_the_team_calls(
+        service: NurtureService) -> None:
+    """"can someone from sales call me?", then the number: until stop 33 "Thanks, noted." and the email question
+    again, as if the number were no way to reach them."""
+    text = "+44 20 7946 0123"
+    t = demo_turn(text, extracted={"phone": text}, slots={"demo_kind": "contact_sales"})
+    dispatcher = CollectingDispatcher()
+    events = await ValidateDemoForm().run(dispatcher, t, DOMAIN)
+    assert events[-1] == SlotSet("requested_slot", None) and said(dispatcher) == []
+    assert SlotSet("email", None) in events  # Rasa filled it with the whole message
+    phone = (await service.lead_for(CONV)).profile[ProfileField.PHONE].value
+    booked = demo_turn(text, slots={"demo_kind": "contact_sales", "phone": phone})
+    dispatcher = CollectingDispatcher()
+    await ActionRecordDemoRequest().run(dispatcher, booked, DOMAIN)
+    assert said(dispatcher) == ["utter_demo_booked_phone"] and dispatcher.messages[0]["phone"] == phone
+    assert (await service.lead_for(CONV)).demo_requested_at is not None
