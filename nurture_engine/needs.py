@@ -38,6 +38,11 @@ _COMPANY_EVALUATES = re.compile(
     r"(?:evaluating|comparing|researching|shopping\s+for|looking\s+(?:at|into|for))\s+"
     r"(?P<what>(?:some\s+|a\s+few\s+|new\s+|better\s+)?[\w-]+(?:\s+[\w-]+){0,2}\s+(?:tools?|software|platforms?"
     r"|solutions?|apps?|systems?|vendors?))\b", re.IGNORECASE)
+# "we're a 50-person agency looking to forecast revenue better": the company, then what it wants (stop 33)
+_COMPANY_WANTS = re.compile(
+    r"\b(?:we|i)(?:'re|\u2019re|\s+are|'m|\u2019m|\s+am)\s+(?:a|an)\s+[^.!?;,\n]{1,60}?\s+"
+    r"(?:(?:looking|hoping|trying|planning|aiming|wanting)\s+(?:to|for)|(?:that|who)\s+(?:wants?|needs?)\s+(?:to\s+)?)"
+    r"\s*(?P<what>[^.!?;\n]{3,200})", re.IGNORECASE)
 _WANT_ENDS = re.compile(r",|\s+-\s+|\s+(?:but|so|because)\s+|\s+and\s+(?:i|we|i'm|we're|our|my)\b"
                         r"|\s+(?:please|thanks|thank\s+you)\b", re.IGNORECASE)
 
@@ -57,7 +62,8 @@ _PAIN = re.compile(
 def stated_need(text: str) -> str | None:
     """What the visitor says they want or need: "we need to stop losing deals in our pipeline", or the pain they
     name: "our forecast is always off"."""
-    for match in (*_WANT.finditer(text), *_AND_WANT.finditer(text), *_COMPANY_EVALUATES.finditer(text)):
+    for match in (*_WANT.finditer(text), *_AND_WANT.finditer(text), *_COMPANY_EVALUATES.finditer(text),
+                  *_COMPANY_WANTS.finditer(text)):
         what = _WANT_ENDS.split(match.group("what"), maxsplit=1)[0].strip()
         if len(what) >= 5 and not _NOT_A_USE_CASE.search(what):
             return what

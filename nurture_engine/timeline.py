@@ -23,6 +23,18 @@ _WHEN = re.compile(r"\d|^a\s|\bfrom now\b|\b(?:in|within|next|by|around|about|ro
                    r"three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s", re.IGNORECASE)
 """A time said as one ("in a month", "2 weeks", "a year from now"), not a sentence that names a unit ("what a day",
 "have a nice day": a timeline of one month until stop 31)."""
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = re.compile(
+    r"\b(?P<before>before|by|until|till|in|around|for|early|mid|late|end\s+of|start\s+of|beginning\s+of)\s+"
+    r"(?:the\s+)?(?:(?:end|start|beginning|middle)\s+of\s+)?(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may"
+    r"|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b(?P<next>\s+next\s+year)?")
+"""A month named after a preposition ("by March", "before June", "in May": never the verb "may")."""
+_SEASON = re.compile(r"\b(?P<before>before|by|until|till|in|over|for|during|this|next|early|late|end\s+of|after)"
+                     r"\s+(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter|christmas|xmas|holidays)\b")
+_SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2),
+                  "christmas": (12, 12), "xmas": (12, 12), "holidays": (12, 12)}
+"""First and last month of a season (the northern hemisphere's): "before the summer" is its start, "by the summer"
+its end. Until stop 33 "we'd want it before the summer" was no timeline, and asked again."""
 MAX_MONTHS = 120
 """A plan further out than ten years is not a timeline ("in 80,000 years" was one until stop 21)."""
 
@@ -43,11 +55,37 @@ def parse_timeline(raw: str, now: datetime) -> dict[str, JSONValue]:
     return {"months": months, "label": text[:80]}
 
 
+def _months_until(month: int, now: datetime, *, next_year: bool = False, end: bool = True) -> int:
+    """Months from now until `month` (its end, or its start with `end=False`), this year's or the next one's."""
+    ahead = (month - now.month) % 12 + (12 if next_year and month >= now.month else 0)
+    return max(1, ahead + (1 if end else 0))
+
+
+def _named_time(text: str, now: datetime) -> int | None:
+    """A month or a season named as the time: "by March", "before the summer", "by Christmas"."""
+    month = _MONTH.search(text)
+    if month is not None:
+        number = _MONTH_NAMES.index(month.group("month")[:3]) + 1
+        return _months_until(number, now, next_year=bool(month.group("next")),
+                             end=month.group("before") not in ("before", "start of", "beginning of", "early"))
+    season = _SEASON.search(text)
+    if season is not None:
+        first, last = _SEASON_MONTHS[season.group("season")]
+        if season.group("before") == "after":
+            return _months_until(last, now) + 1
+        start = season.group("before") in ("before", "early")
+        return _months_until(first if start else last, now, next_year=season.group("before") == "next", end=not start)
+    return None
+
+
 def _months(text: str, now: datetime) -> int | None:
     if _NONE.search(text):
         return None
     if _NOW.search(text):
         return 0
+    named = _named_time(text, now)
+    if named is not None:
+        return named
     current_q = (now.month - 1) // 3 + 1
     if "this quarter" in text or "end of the quarter" in text or "end of quarter" in text:
         return _months_to_quarter_end(now, current_q, now.year)

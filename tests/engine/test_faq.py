@@ -24,6 +24,8 @@ def test_the_shipped_nurture_yml_has_an_faq() -> None:
     assert answer_for("how do you compare to hubspot?", entries) is next(e for e in entries if "vs" in e.words)
     assert answer_for("does it work for a 3 person startup?", entries) is next(
         e for e in entries if "startup" in e.words)
+    cancel = next(e for e in entries if "cancel" in e.words)  # stop 33: "that's outside what I can help with"
+    assert answer_for("how do I cancel?", entries) is cancel and answer_for("can I get a refund?", entries) is cancel
 
 
 def test_a_question_gets_the_entry_whose_words_it_names() -> None:

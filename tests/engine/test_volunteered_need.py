@@ -43,6 +43,10 @@ F = ProfileField
     ("our CRM data is a mess", "our CRM data is a mess"),
     ("our numbers are great", None),
     ("our office is a mess", None),
+    # the company, then what it wants (stop 33: the use case asked again after it)
+    ("we're a 50-person agency looking to forecast revenue better", "forecast revenue better"),
+    ("we are a small team that needs better lead routing", "better lead routing"),
+    ("we're a startup looking for a demo", None), ("I'm a consultant looking for a job", None),
 ])
 def test_a_stated_need_is_the_use_case(message: str, need: str | None) -> None:
     assert volunteered_facts(message, T0).get(F.USE_CASE) == need
@@ -149,3 +153,13 @@ async def test_an_activity_given_for_the_role_is_the_use_case_and_the_role_is_as
     assert with_volunteered({F.ROLE: "lead routing", F.USE_CASE: "forecasting"}, None, T0)[F.USE_CASE] == "forecasting"
     # a use case known: "we need better forecasting" to the role question replaces nothing (the e2e test caught it)
     assert F.USE_CASE not in with_volunteered({F.ROLE: "lead routing"}, None, T0, known={F.USE_CASE})
+
+
+async def test_a_company_that_wants_something_answers_the_use_case_question() -> None:
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-marta")
+    text = "we're a 50-person agency looking to forecast revenue better"
+    result = await service.profile_turn(conv, ProfileTurn(
+        answers={F.USE_CASE: text, F.COMPANY_SIZE: "50-person"}, requested=F.USE_CASE, intent="inform",
+        message=text, visit=VisitState(known=frozenset(), asked=(F.USE_CASE,))))
+    assert result.slots[F.USE_CASE] == "forecast revenue better" and result.next_field is not F.USE_CASE
