@@ -26,6 +26,7 @@ from nurture_engine.profiling import (
 from nurture_engine.turn_answers import best_entity_value
 
 from .answers import answer_product, last_product_question, trailing_product_question
+from .late_email import book_declined_request
 from .runtime import (
     MEETING_OFFERED,
     answers_asked,
@@ -206,7 +207,8 @@ class ValidateProfileForm(FormValidationAction):
         topic = trailing_product_question(tracker) if not PUT_TO_US & set(result.invalid.values()) else None
         if topic:  # "I'm Dana from Acme, how much is it?": the facts are kept and the question answered
             await answer_product(dispatcher, tracker, topic, domain)
-        events = _slot_events(result)
+        events = [*_slot_events(result),
+                  *await book_declined_request(dispatcher, tracker, result.slots.get(ProfileField.EMAIL))]
         if result.refused or result.skipped:
             events.append(SlotSet("profile_refused", [f.value for f in result.refused_in_visit]))
         if set(result.invalid_in_visit) != turn.visit.invalid:
@@ -265,7 +267,8 @@ class ValidateSlotMappings(ValidationAction):
         if tracker.active_loop.get("name"):
             return []  # the active form validates its own turn
         events, _ = await store_answers(tracker)  # nothing was asked: an unclear value is just dropped
-        return events
+        email = next((e["value"] for e in events if e["name"] == ProfileField.EMAIL.value), None)
+        return [*events, *await book_declined_request(dispatcher, tracker, email)]
 
 
 class ActionExplainField(Action):
