@@ -16,7 +16,7 @@ from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 from nurture_engine.normalize import follow_up_subject, is_follow_up, is_question_back
 from nurture_engine.privacy_requests import asks_of_security_only
-from nurture_engine.quote import money, quote, seats_in
+from nurture_engine.quote import asks_price_too, money, quote, seats_in
 
 from .runtime import (
     MEETING_OFFERED,
@@ -64,7 +64,11 @@ class ActionAnswerProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        await answer_product(dispatcher, tracker, tracker.latest_message.get("intent", {}).get("name") or "", domain)
+        intent = tracker.latest_message.get("intent", {}).get("name") or ""
+        await answer_product(dispatcher, tracker, intent, domain)
+        if intent != "ask_pricing" and asks_price_too(as_text(tracker.latest_message.get("text")) or ""):
+            # "do you integrate with salesforce? and how much is it?": until stop 33 the price question was lost
+            await answer_product(dispatcher, tracker, "ask_pricing", domain)
         return []
 
 

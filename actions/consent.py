@@ -29,9 +29,13 @@ class _ConsentAction(Action, ABC):
 
     async def record(self, dispatcher: CollectingDispatcher, tracker: Tracker, evidence: str) -> list[EventType]:
         """Records the consent change with `evidence` (the words that asked for it) and confirms it."""
-        await (await service()).set_consent(conversation(tracker), self.status, evidence)
-        dispatcher.utter_message(response=self.response)
+        before = await (await service()).set_consent(conversation(tracker), self.status, evidence)
+        dispatcher.utter_message(response=self.response_after(before.consent.status))
         return []
+
+    def response_after(self, before: ConsentStatus) -> str:
+        """The confirmation, given the lead's consent before the change."""
+        return self.response
 
 
 class ActionOptOut(_ConsentAction):
@@ -101,6 +105,10 @@ class ActionOptIn(_ConsentAction):
 
     def name(self) -> str:
         return "action_opt_in"
+
+    def response_after(self, before: ConsentStatus) -> str:
+        """"subscribed again" only to someone who had opted out (until stop 33, also to a new visitor's "/start")."""
+        return self.response if before is ConsentStatus.OPTED_OUT else "utter_opted_in_first"
 
 
 class ActionPrivacyRequest(Action):

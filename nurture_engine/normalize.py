@@ -18,6 +18,7 @@ from .needs import opens_with_need
 from .numbers import find_numbers
 from .objections import OBJECTION, SEND_INFO, WITHHELD, asks_to_be_sent, is_objection
 from .roles import mentions_activity, names_only_tools, normalise_role
+from .spelled_email import spelled_out_email
 from .timeline import parse_timeline
 
 MAX_ANSWER_CHARS = 300
@@ -137,6 +138,8 @@ def _not_an_email_reason(raw: str) -> str:
 
 def parse_email(raw: str) -> str:
     match = EMAIL_RE.search(raw)
+    if not match and (spelled := spelled_out_email(raw)) and EMAIL_RE.fullmatch(spelled):
+        return spelled  # "dev at orbitlabs dot com" (until stop 33: "that doesn't look like an email address")
     if not match:
         raise InvalidValue("email", _not_an_email_reason(raw))
     email = match.group(0).lower()

@@ -84,6 +84,16 @@ def asks_price(text: str) -> bool:
     return bool(_PRICE_ASKED.search(text[:MAX_TEXT]))
 
 
+_PRICE_QUESTION = re.compile(
+    r"\b(?:pric(?:e|es|ing)|costs?|quote)\b|\bhow\s+much\s+(?:is|does|would|will|do|for|it|to)\b", re.IGNORECASE)
+
+
+def asks_price_too(text: str) -> bool:
+    """Whether a product question also asks the price ("do you integrate with HubSpot? and how much is it?"), not
+    how much of something else ("how much data can it handle?")."""
+    return bool(_PRICE_QUESTION.search(text[:MAX_TEXT]))
+
+
 MAX_TEXT = 2_000
 """Characters of a message read for a price question."""
 

@@ -15,12 +15,13 @@ from .needs import stated_need
 from .normalize import FREE_TEXT_FIELDS, normalise
 from .profiling import ProfileTurn
 from .roles import role_in_message
+from .spelled_email import only_the_email
 from .volunteered import SCAN_CHARS, widens, with_volunteered
 
 _FILLER = frozenset("""i i'm im me my we we're were our us am is are was be been a an the at of in on for with and
 or as to from by about around roughly approximately some company companies team teams people person persons
 employees staff folks work working currently right now just so well also here there this that it it's its hi
-hello hey yes yeah ok okay sure called named name um uh like
+hello hey yes yeah yep ok okay sure cool great nice alright perfect thanks called named name um uh like
 want wants wanna need needs would we'd i'd love hope hoping plan planning aim aiming looking trying
 small smaller tiny big bigger large medium mid midsize sized size growing agency startup firm business shop studio
 consultancy organisation organization
@@ -111,6 +112,7 @@ def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, st
     answers = with_whole_range(replace(turn, answers=whole_use_case(turn)), now)
     answers = without_anothers_company(with_volunteered(answers, turn.message, now, known=turn.visit.known),
                                        turn.message)  # "our main customer is Tesco": no company of theirs
+    answers = only_the_email(answers, turn.message, turn.requested)  # "dev at orbitlabs dot com": no role "dev"
     return without_bare_restatement(replace(turn, answers=with_role_verb(answers, turn.message)))
 
 

@@ -22,6 +22,7 @@ from .needs import stated_need
 from .normalize import normalise
 from .quote import names_users
 from .roles import names_activity, normalise_role
+from .spelled_email import only_the_email
 
 SCAN_CHARS = 2_000
 """Only the start of a (possibly huge) message is scanned: the patterns stay linear and bounded."""
@@ -271,7 +272,7 @@ def without_misreadings(answers: Mapping[ProfileField, str], tools: Collection[s
     gave the company size 12, over the 250 stored, until stop 29), and a company that names a quarter or a year
     ("want something live by Q2" gave the company "Q2" until stop 30). Given to its own question, each stays. A
     company the message gives to someone else ("our main customer is Tesco", employer.py) goes whatever was asked."""
-    answers = without_anothers_company(without_tools(answers, tools, asked), message)
+    answers = only_the_email(without_anothers_company(without_tools(answers, tools, asked), message), message)
     company = answers.get(ProfileField.COMPANY)
     if company is not None and asked is not ProfileField.COMPANY and _A_PERIOD.fullmatch(company.strip()):
         answers = {f: raw for f, raw in answers.items() if f is not ProfileField.COMPANY}  # "live by Q2": no company

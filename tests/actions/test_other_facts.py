@@ -169,8 +169,8 @@ async def test_a_number_no_question_takes_after_the_questions_is_not_noted(servi
 
 async def test_contact_details_given_to_a_free_text_question_are_no_answer_to_it(service: NurtureService) -> None:
     """To "what's your role?": "my email is bob@globex.com" was the role "My Email Is Bob@globex.com" and "my email
-    is bob at globex dot com" the role "My Email Is Bob" until stop 29. The first keeps the email (noted, the role
-    asked again), the second asks for the address in full."""
+    is bob at globex dot com" the role "My Email Is Bob" until stop 29. Each keeps the email (noted, the role asked
+    again): the second asked for the address in full until stop 33."""
     domain = {**DOMAIN, "responses": {**DOMAIN["responses"], "utter_invalid_address": [{"text": "x"}]}}
     slots = {"requested_slot": "role", "profile_asked": ["use_case", "role"], "use_case": "forecasting"}
     text = "my email is bob@globex.com"
@@ -183,7 +183,8 @@ async def test_contact_details_given_to_a_free_text_question_are_no_answer_to_it
     dispatcher = CollectingDispatcher()
     events = await ValidateProfileForm().run(dispatcher, tracker(slots=slots, text=text, new_slots={"role": text}),
                                              domain)
-    assert SlotSet("role", None) in events and responses(dispatcher) == ["utter_invalid_address"]
+    assert SlotSet("role", None) in events and responses(dispatcher) == ["utter_noted"]
+    assert SlotSet("email", "bob@globex.com") in events and events[-1] == SlotSet("requested_slot", "role")
     assert ProfileField.ROLE not in (await service.lead_for(CONV)).profile
 
 

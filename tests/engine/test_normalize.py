@@ -24,7 +24,7 @@ def test_email_is_extracted_and_lower_cased(raw: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("raw", "reason"), [
-    ("bob at gmail dot com", "missing_at"),
+    ("bob at gmail", "missing_at"),  # "bob at gmail dot com" is an address since stop 33 (test_spelled_email.py)
     ("my email is bob.gmail.com", "missing_at"),
     ("bob gmail", "missing_at"),
     ("I'm a student researching sales tools", "sentence"),
