@@ -219,7 +219,9 @@ class ValidateProfileForm(FormValidationAction):
         if next_value is None:  # the visit's questions are done: the form ends with this turn
             closing = await _close(dispatcher, tracker, result)
             after = after_questions(bool(result.slots), turn.intent, turn.message, answered=bool(turn.answers))
-            if not dispatcher.messages and after:  # facts after the questions
+            listened = _last_action(tracker, besides=self.form_name()) in ("action_listen", None)
+            if not dispatcher.messages and after and listened:  # facts after the questions (not slots filled
+                # before a digression that Rasa validates again: "Thanks, noted." after the privacy answer, stop 33)
                 dispatcher.utter_message(response=ACKNOWLEDGEMENTS[after])
             events += closing
         events.append(SlotSet(REQUESTED_SLOT, next_value))

@@ -76,6 +76,7 @@ _DOZENS = ((re.compile(r"\b(?:a\s+)?(?:few|couple(?:\s+of)?)\s+dozen\b|\bdozens\
 
 
 _MONEY = re.compile(r"[$€£]|\b(?:usd|eur|gbp|dollars?|euros?|pounds|bucks|budget|grand)\b|"
+                    r"\d\s*k\s+(?:for|on|to\s+spend)\b|"  # "about 30k for this" (stop 33)
                     r"\d\s*[km]?\s*(?:a|an|per|/)\s*(?:year|yr|month|mo|annum)\b|\b(?:annual(?:ly)?|monthly)\b",
                     re.IGNORECASE)
 _PEOPLE = re.compile(r"(?:about |around |roughly |~)?\d[\d,.]*\s*k?\+?\s*(?:-\s*\d[\d,.]*\s*k?\s*)?"

@@ -4,6 +4,7 @@ asked again once, then left for another visit (not counted as a refusal)."""
 from __future__ import annotations
 
 import yaml
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -14,6 +15,7 @@ from nurture_engine.service import NurtureService
 from nurture_engine.testing import PROJECT_ROOT
 
 from .test_actions import CONV, DOMAIN, responses, tracker
+from .test_demo_form import bot
 
 
 async def test_a_question_answered_with_other_facts_is_asked_again(service: NurtureService) -> None:
@@ -244,3 +246,23 @@ async def test_a_request_to_be_sent_information_gets_the_reading_and_the_email_q
     assert message["response"] == "utter_content" and "forecasting" in message["content_links"]
     assert SlotSet("use_case", None) in events and events[-1] == SlotSet("requested_slot", "email")
     assert ProfileField.USE_CASE not in (await service.lead_for(CONV)).profile
+
+
+async def test_slots_rasa_validates_again_after_a_digression_get_no_thanks(service: NurtureService) -> None:
+    """"what's your privacy policy?" after the visit's questions got the privacy answer and then "Thanks, noted.":
+    Rasa ran the form again after the answer and passed it the slots filled earlier (make run, stop 33)."""
+    done = {"profile_asked": ["use_case", "role", "company_size"], "profile_thanked": True, "use_case": "x",
+            "role": {"title": "CTO", "seniority": "c_level"}, "company_size": {"min": 450, "max": 450},
+            "timeline": "Q3 next year"}
+    events = [{"event": "session_started"}, bot("utter_greet"),
+              {"event": "user", "text": "what's your privacy policy?", "input_channel": "socketio",
+               "parse_data": {"intent": {"name": "ask_privacy"}}},
+              {"event": "action", "name": "action_answer_product"}, bot("utter_privacy"),
+              {"event": "action", "name": "profile_form"}]
+    t = Tracker.from_dict({"sender_id": "visitor", "slots": done, "events": events,
+                           "active_loop": {"name": "profile_form"}, "latest_input_channel": "socketio",
+                           "latest_message": {"intent": {"name": "ask_privacy"}, "text": "what's your privacy policy?",
+                                              "entities": []}})
+    dispatcher = CollectingDispatcher()
+    result = await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert "utter_noted" not in responses(dispatcher) and result[-1] == SlotSet("requested_slot", None)

@@ -446,7 +446,8 @@ def test_a_company_size_in_words_or_beside_other_figures(raw: str, size: dict[st
 
 @pytest.mark.parametrize(("raw", "reason"), [
     ("two offices", "not_people"), ("3 locations", "not_people"), ("we're in 4 countries", "not_people"),
-    ("around 40k a year", "money"), ("$50k", "money"), ("budget is 20000", "money"),
+    ("around 40k a year", "money"), ("we have about 30k for this", "money"), ("$50k", "money"),
+    ("budget is 20000", "money"),
 ])
 def test_a_count_of_other_things_or_an_amount_is_no_company_size(raw: str, reason: str) -> None:
     """"two offices" was a company of 2, and "around 40k a year" one of 40,000, until stop 31."""
