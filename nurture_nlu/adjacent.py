@@ -17,9 +17,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from nurture_nlu.options import names, refuse_unknown
 
 KNOWN_KEYS = {"entities"}
 DEFAULT_ENTITIES = ["name", "company", "role", "company_size", "budget", "timeline", "use_case"]
@@ -59,12 +60,8 @@ class AdjacentEntityJoiner(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        unknown = sorted(set(config) - KNOWN_KEYS)
-        if unknown:
-            raise InvalidConfigException(f"AdjacentEntityJoiner: unknown option(s) {', '.join(unknown)}")
-        names = config["entities"]
-        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
-            raise InvalidConfigException("AdjacentEntityJoiner: entities must be a non-empty list of names")
+        refuse_unknown("AdjacentEntityJoiner", config, KNOWN_KEYS)
+        names("AdjacentEntityJoiner", config, "entities")
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.validate_config(config)

@@ -28,6 +28,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from nurture_nlu.minilm import Floats
+from nurture_nlu.options import refuse_unknown
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +47,7 @@ class EmbeddingBlendClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        unknown = sorted(set(config) - KNOWN_KEYS)
-        if unknown:
-            raise InvalidConfigException(f"EmbeddingBlendClassifier: unknown option(s) {', '.join(unknown)}")
+        refuse_unknown("EmbeddingBlendClassifier", config, KNOWN_KEYS)
         if not isinstance(config["sparse_featurizers"], list):
             raise InvalidConfigException("EmbeddingBlendClassifier: sparse_featurizers must be a list of aliases")
         if not 0.0 <= float(config["weight"]) <= 1.0:

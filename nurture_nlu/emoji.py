@@ -23,6 +23,8 @@ from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nurture_nlu.options import refuse_unknown
+
 KNOWN_KEYS = {"intents", "max_length"}
 DEFAULT_INTENTS = {"greet": ["👋", "🙋"], "affirm": ["👍", "👌", "✅", "🙌", "🆗"], "deny": ["👎", "❌", "🙅"],
                    "thank": ["🙏"]}
@@ -45,9 +47,7 @@ class EmojiIntentClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        unknown = sorted(set(config) - KNOWN_KEYS)
-        if unknown:
-            raise InvalidConfigException(f"EmojiIntentClassifier: unknown option(s) {', '.join(unknown)}")
+        refuse_unknown("EmojiIntentClassifier", config, KNOWN_KEYS)
         intents = config["intents"]
         if not isinstance(intents, dict) or not all(
                 isinstance(name, str) and isinstance(emoji, list) and emoji for name, emoji in intents.items()):

@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from threadpoolctl import threadpool_limits
 
 from nurture_nlu.minilm import Encoder, Floats, packaged_model_dir
+from nurture_nlu.options import refuse_unknown
 from nurture_nlu.wordpiece import WordPiece, basic_split
 
 KNOWN_KEYS = {"model_dir", "max_pieces", "batch_size", "token_dims", "alias"}
@@ -46,9 +47,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        unknown = sorted(set(config) - KNOWN_KEYS)
-        if unknown:
-            raise InvalidConfigException(f"MiniLMFeaturizer: unknown option(s) {', '.join(unknown)}")
+        refuse_unknown("MiniLMFeaturizer", config, KNOWN_KEYS)
         if int(config["max_pieces"]) < 8 or int(config["max_pieces"]) > 510:
             raise InvalidConfigException("MiniLMFeaturizer: max_pieces must be between 8 and 510")
         if config.get("token_dims") is not None and not 1 <= int(config["token_dims"]) <= 384:

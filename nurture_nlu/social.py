@@ -16,9 +16,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from nurture_nlu.options import names, refuse_unknown
 
 KNOWN_KEYS = {"intents", "entities"}
 DEFAULT_INTENTS = ["greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"]
@@ -34,13 +35,6 @@ def whole_message(text: str, entity: dict[str, Any]) -> bool:
     return not text[:start].strip(_EDGES) and not text[end:].strip(_EDGES)
 
 
-def _names(config: dict[str, Any], key: str) -> list[str]:
-    value = config[key]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise InvalidConfigException(f"SocialEntityFilter: {key} must be a non-empty list of names")
-    return value
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class SocialEntityFilter(GraphComponent, EntityExtractorMixin):
     """Removes the listed entities spanning the whole message when its intent is one of the listed ones."""
@@ -51,16 +45,14 @@ class SocialEntityFilter(GraphComponent, EntityExtractorMixin):
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
-        unknown = sorted(set(config) - KNOWN_KEYS)
-        if unknown:
-            raise InvalidConfigException(f"SocialEntityFilter: unknown option(s) {', '.join(unknown)}")
-        _names(config, "intents")
-        _names(config, "entities")
+        refuse_unknown("SocialEntityFilter", config, KNOWN_KEYS)
+        names("SocialEntityFilter", config, "intents")
+        names("SocialEntityFilter", config, "entities")
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.validate_config(config)
-        self.intents = frozenset(_names(config, "intents"))
-        self.entities = frozenset(_names(config, "entities"))
+        self.intents = frozenset(names("SocialEntityFilter", config, "intents"))
+        self.entities = frozenset(names("SocialEntityFilter", config, "entities"))
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,

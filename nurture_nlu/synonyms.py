@@ -18,7 +18,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.entity_synonyms import EntitySynonymMapper
-from rasa.shared.exceptions import InvalidConfigException
+
+from nurture_nlu.options import refuse_unknown
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -28,9 +29,7 @@ class DeclaredSynonymMapper(EntitySynonymMapper):
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext, synonyms: dict[str, Any] | None = None) -> EntitySynonymMapper:
-        unknown = sorted(set(config) - set(cls.get_default_config()))
-        if unknown:
-            raise InvalidConfigException(f"DeclaredSynonymMapper: unknown option(s) {', '.join(unknown)}")
+        refuse_unknown("DeclaredSynonymMapper", config, cls.get_default_config())
         return super().create(config, model_storage, resource, execution_context, synonyms)
 
     def _add_entities_if_synonyms(self, entity: str, synonym: str | None) -> None:
