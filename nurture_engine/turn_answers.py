@@ -110,8 +110,8 @@ def new_answers(turn: ProfileTurn, now: datetime) -> tuple[dict[ProfileField, st
     `without_bare_restatement`, which also gives the field to ask again). What the profile already holds is
     dropped where every answer is stored (`NurtureService.record_answers`, `without_known`)."""
     answers = with_whole_range(replace(turn, answers=whole_use_case(turn)), now)
-    answers = without_anothers_company(with_volunteered(answers, turn.message, now, known=turn.visit.known),
-                                       turn.message)  # "our main customer is Tesco": no company of theirs
+    answers = with_volunteered(without_anothers_company(answers, turn.message), turn.message, now,
+                               known=turn.visit.known)  # "our main customer is Tesco": no company of theirs
     answers = only_the_email(answers, turn.message, turn.requested)  # "dev at orbitlabs dot com": no role "dev"
     return without_bare_restatement(replace(turn, answers=with_role_verb(answers, turn.message)))
 

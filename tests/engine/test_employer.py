@@ -72,3 +72,13 @@ async def test_a_tool_named_in_passing_is_no_company_outside_the_form() -> None:
     assert F.COMPANY not in outcome.accepted and F.COMPANY not in outcome.rejected
     outcome = await service.record_answers(conv, {F.COMPANY: "Shopify"}, message="I work at Shopify")
     assert outcome.accepted[F.COMPANY] == "Shopify"
+
+
+async def test_a_named_workplace_beside_a_customer_is_the_company() -> None:
+    service, _, _ = memory_service()
+    conv = Conversation(channel=Channel.WEB, sender_id="visitor-lena")
+    text = "I work at a firm called Fleetly and our biggest client is Tesco"
+    await service.profile_turn(conv, ProfileTurn(
+        answers={F.COMPANY: "Tesco"}, requested=F.USE_CASE, intent="inform", message=text,
+        visit=VisitState(known=frozenset(), asked=(F.USE_CASE,))))
+    assert (await service.lead_for(conv)).profile[F.COMPANY].value == "Fleetly"
