@@ -1,10 +1,10 @@
 """Whose company a message names: the visitor's own, or a customer's, a competitor's, a tool's.
 
-Every company the NLU reads is stored as the lead's own. "our main customer is Tesco", said to the email question
-after "I'm Priya ... at a logistics firm called Fleetly", replaced nothing less than the company (until stop 33), and
-"we'd integrate with Shopify" gave the company "Shopify". A company the words just before it give to someone else
-is dropped, whichever question was asked; one the visitor names as their own workplace ("a firm called Fleetly")
-is found even when the NLU misses it.
+Every company the NLU reads is stored as the lead's own. Until stop 33, "our main customer is Tesco", said to the
+email question after "I'm Priya ... at a logistics firm called Fleetly", stored the company "Tesco", and "we'd
+integrate with Shopify" the company "Shopify". A company the words just before it give to someone else is dropped,
+whichever question was asked; one the visitor names as their own workplace ("a firm called Fleetly") is found even
+when the NLU misses it.
 """
 
 from __future__ import annotations
