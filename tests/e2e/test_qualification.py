@@ -56,9 +56,9 @@ async def test_a_second_session_asks_only_unknown_fields(sqlite_stack: Stack, ht
     assert asked(replies) == ["timeline"], replies
     replies = await v.say("this quarter")
     assert asked(replies) == ["email"], replies
-    replies = await v.say("ana at globex dot com")
+    replies = await v.say("ana at globex")
     assert said(replies, "utter_invalid_email_missing_at") and asked(replies) == ["email"], replies
-    replies = await v.say("ana@Globex.com")
+    replies = await v.say("ana at Globex dot com")  # spelled out: an address since stop 33
     assert asked(replies) == ["budget"], replies
     replies = await v.say("40k USD a year")
     assert asked(replies) == [], replies
