@@ -57,6 +57,12 @@ _TELL_ME = re.compile(r"^\W*(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:te
                       r"explain|describe|show\s+me\s+how)\b", re.IGNORECASE)
 """A request for information, with or without "?": "tell me about lead routing" to the use-case question was
 stored as the use case and answered with the role question until stop 29."""
+_TOLD = r"^(?:i|we)(?:'ve|\s+have)?\s+"
+_SAID = r"(?:told|said|gave|answered|explained|mentioned)\b"
+_TOLD_BEFORE = re.compile(rf"{_TOLD}(?:already\s+)?{_SAID}.*\b(?:already|before|earlier|last\s+(?:week|time|month)"
+                          rf"|yesterday)\b|{_TOLD}already\s+{_SAID}", re.IGNORECASE)
+"""A reply that says it was answered before, elsewhere: "I already told you what we need last week" was stored as the
+use case until stop 33."""
 FREE_TEXT_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE, ProfileField.USE_CASE})
 """Fields whose answer is free text: Rasa takes the whole message for the one being asked (a `from_text` slot)."""
 _NO_NEED_FIELDS = frozenset({ProfileField.NAME, ProfileField.COMPANY, ProfileField.ROLE})
@@ -274,6 +280,8 @@ def normalise(field: ProfileField, raw: str, now: datetime, *, connectors: Seque
         raise InvalidValue(field.value, "question")  # "do you have customers in healthcare?" to the email question
     if field in FREE_TEXT_FIELDS and is_follow_up(raw, field):
         raise InvalidValue(field.value, "question")
+    if field in FREE_TEXT_FIELDS and _TOLD_BEFORE.match(raw.strip()):
+        raise InvalidValue(field.value, "told_before")
     if field is ProfileField.ROLE and names_only_tools(raw, connectors):  # "mostly salesforce" (stop 31: the role)
         raise InvalidValue(field.value, "tool")
     if field in _NO_NEED_FIELDS and opens_with_need(raw):
