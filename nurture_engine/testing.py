@@ -14,6 +14,8 @@ from typing import Any
 
 from .clock import FrozenClock
 from .config import Settings, load_settings
+from .domain import ProfileField
+from .profiling import ProfileTurn, VisitState
 from .scheduler.jobs import FollowUpStatus
 from .service import NurtureService
 from .store.memory import MemoryLeadStore
@@ -61,6 +63,13 @@ def memory_service(settings: Settings | None = None, at: datetime = T0) -> tuple
     store = MemoryLeadStore()
     clock = FrozenClock(at)
     return NurtureService(store=store, clock=clock, settings=settings or test_settings()), store, clock
+
+
+def first_reply(message: str, answers: dict[ProfileField, str], asked: ProfileField = ProfileField.USE_CASE,
+                said: tuple[str, ...] = ()) -> ProfileTurn:
+    """The profile turn of a new visitor's reply to the visit's first question, `asked`."""
+    return ProfileTurn(answers=answers, requested=asked, intent="inform", message=message, said=said,
+                       visit=VisitState(known=frozenset(), asked=(asked,)))
 
 
 async def seed_due_followups(url: str, n: int, *, sender_prefix: str = "", chunk: int = 5000) -> None:

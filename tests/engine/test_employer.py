@@ -10,7 +10,7 @@ from nurture_engine.domain import Channel, ProfileField
 from nurture_engine.employer import named_workplace, names_anothers_company
 from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation
-from nurture_engine.testing import memory_service
+from nurture_engine.testing import first_reply, memory_service
 
 F = ProfileField
 
@@ -52,9 +52,7 @@ async def test_a_customer_named_in_the_form_replaces_nothing_and_a_named_workpla
     service, _, _ = memory_service()
     conv = Conversation(channel=Channel.WEB, sender_id="visitor-priya")
     intro = "I'm Priya, I run revenue ops at a 200 person logistics firm called Fleetly"
-    await service.profile_turn(conv, ProfileTurn(
-        answers={F.NAME: "Priya"}, requested=F.USE_CASE, intent="inform", message=intro,
-        visit=VisitState(known=frozenset(), asked=(F.USE_CASE,))))
+    await service.profile_turn(conv, first_reply(intro, {F.NAME: "Priya"}))
     lead = await service.lead_for(conv)
     assert lead.profile[F.COMPANY].value == "Fleetly" and lead.profile[F.NAME].value == "Priya"
     customer = "our main customer is Tesco"
@@ -78,7 +76,5 @@ async def test_a_named_workplace_beside_a_customer_is_the_company() -> None:
     service, _, _ = memory_service()
     conv = Conversation(channel=Channel.WEB, sender_id="visitor-lena")
     text = "I work at a firm called Fleetly and our biggest client is Tesco"
-    await service.profile_turn(conv, ProfileTurn(
-        answers={F.COMPANY: "Tesco"}, requested=F.USE_CASE, intent="inform", message=text,
-        visit=VisitState(known=frozenset(), asked=(F.USE_CASE,))))
+    await service.profile_turn(conv, first_reply(text, {F.COMPANY: "Tesco"}))
     assert (await service.lead_for(conv)).profile[F.COMPANY].value == "Fleetly"

@@ -12,7 +12,7 @@ from nurture_engine.normalize import parse_email
 from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation
 from nurture_engine.spelled_email import is_only_an_address, only_the_email, spelled_out_email
-from nurture_engine.testing import memory_service
+from nurture_engine.testing import first_reply, memory_service
 
 F = ProfileField
 
@@ -52,11 +52,9 @@ async def test_the_conversation_keeps_what_was_said_and_reads_the_address() -> N
     service, _, _ = memory_service()
     conv = Conversation(channel=Channel.WEB, sender_id="visitor-dev")
     intro = "cool. I'm Dev, a sales manager at Orbit Labs, we have 120 staff"
-    result = await service.profile_turn(conv, ProfileTurn(
-        answers={F.USE_CASE: intro, F.NAME: "Dev", F.ROLE: "sales manager", F.COMPANY: "Orbit Labs",
-                 F.COMPANY_SIZE: "120 staff"}, requested=F.USE_CASE, intent="inform", message=intro,
-        said=("Dev", "sales manager", "Orbit Labs", "120 staff"), visit=VisitState(known=frozenset(),
-                                                                                  asked=(F.USE_CASE,))))
+    result = await service.profile_turn(conv, first_reply(
+        intro, {F.USE_CASE: intro, F.NAME: "Dev", F.ROLE: "sales manager", F.COMPANY: "Orbit Labs",
+                F.COMPANY_SIZE: "120 staff"}, said=("Dev", "sales manager", "Orbit Labs", "120 staff")))
     assert result.slots.get(F.USE_CASE) is None and result.next_field is F.USE_CASE  # facts only: asked again
     spelled = "dev at orbitlabs dot com"
     known = frozenset((await service.lead_for(conv)).profile)

@@ -11,7 +11,7 @@ import pytest
 from nurture_engine.domain import Channel, ProfileField
 from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation
-from nurture_engine.testing import T0, memory_service
+from nurture_engine.testing import T0, first_reply, memory_service
 from nurture_engine.turn_answers import whole_use_case
 from nurture_engine.volunteered import volunteered_facts, with_volunteered
 
@@ -159,7 +159,5 @@ async def test_a_company_that_wants_something_answers_the_use_case_question() ->
     service, _, _ = memory_service()
     conv = Conversation(channel=Channel.WEB, sender_id="visitor-marta")
     text = "we're a 50-person agency looking to forecast revenue better"
-    result = await service.profile_turn(conv, ProfileTurn(
-        answers={F.USE_CASE: text, F.COMPANY_SIZE: "50-person"}, requested=F.USE_CASE, intent="inform",
-        message=text, visit=VisitState(known=frozenset(), asked=(F.USE_CASE,))))
+    result = await service.profile_turn(conv, first_reply(text, {F.USE_CASE: text, F.COMPANY_SIZE: "50-person"}))
     assert result.slots[F.USE_CASE] == "forecast revenue better" and result.next_field is not F.USE_CASE

@@ -8,10 +8,9 @@ import pytest
 from nurture_engine.company import parse_company_size
 from nurture_engine.domain import Channel, ProfileField
 from nurture_engine.errors import InvalidValue
-from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.roles import normalise_role
 from nurture_engine.service import Conversation
-from nurture_engine.testing import T0, memory_service
+from nurture_engine.testing import T0, first_reply, memory_service
 from nurture_engine.volunteered import with_volunteered
 
 F = ProfileField
@@ -51,8 +50,6 @@ async def test_said_to_the_role_question_it_is_the_company_size_and_no_role() ->
     service, _, _ = memory_service()
     conv = Conversation(channel=Channel.WEB, sender_id="visitor-baker")
     text = "just me and my sister"
-    await service.profile_turn(conv, ProfileTurn(
-        answers={F.ROLE: text, F.COMPANY_SIZE: "just me"}, requested=F.ROLE, intent="inform", message=text,
-        visit=VisitState(known=frozenset(), asked=(F.ROLE,))))
+    await service.profile_turn(conv, first_reply(text, {F.ROLE: text, F.COMPANY_SIZE: "just me"}, F.ROLE))
     profile = (await service.lead_for(conv)).profile
     assert F.ROLE not in profile and profile[F.COMPANY_SIZE].value == {"min": 2, "max": 2}
