@@ -56,11 +56,12 @@ class ValidateDemoForm(FormValidationAction):
         events, rejected = await store_answers(tracker, whole_turn=True)
         # only the email was asked for: other facts the request came with are stored, or dropped when unclear
         kept = {e["name"]: e["value"] for e in events if e["name"] != ProfileField.EMAIL.value and e["value"]}
-        if kept.get(ProfileField.PHONE.value) and tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value:
+        email_asked = tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value
+        if kept.get(ProfileField.PHONE.value) and email_asked:
             # a phone number instead ("can someone call me?", then the number): the team has a way to reach them,
             # so the form ends (until stop 33, "Thanks, noted." and the email question again)
             return [*events, SlotSet(REQUESTED_SLOT, None)]  # the number typed as the email is cleared
-        if kept and tracker.get_slot(REQUESTED_SLOT) == ProfileField.EMAIL.value:
+        if kept and email_asked:
             name = kept.get(ProfileField.NAME.value)
             dispatcher.utter_message(response="utter_noted_name" if name else "utter_noted", name=name)
         topic = trailing_product_question(tracker) or _price_asked_with_request(tracker)

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from .runtime import MEETING_OFFERED, conversation, service, session_events, uttered
+from .runtime import MEETING_OFFERED, conversation, previous_turn, service, session_events, uttered
 
 
 async def book_declined_request(dispatcher: CollectingDispatcher, tracker: Tracker, email: object) -> list[EventType]:
@@ -24,12 +24,7 @@ async def book_declined_request(dispatcher: CollectingDispatcher, tracker: Track
 
 def declined_just_before(tracker: Tracker) -> bool:
     """Whether the assistant's last words before the visitor's latest message declined a request without an email."""
-    seen_message = False
-    for event in reversed(session_events(tracker)):
-        if event.get("event") == "user":
-            if seen_message:
-                return False
-            seen_message = True
-        elif seen_message and event.get("event") == "bot":
-            return uttered(event) == "utter_demo_declined"
-    return False
+    events = session_events(tracker)
+    turn = previous_turn(events)
+    said = [uttered(e) for e in events[turn[0]:turn[1]] if e.get("event") == "bot"] if turn else []
+    return bool(said) and said[-1] == "utter_demo_declined"

@@ -86,7 +86,8 @@ _PEOPLE = re.compile(r"(?:about |around |roughly |~)?\d[\d,.]*\s*k?\+?\s*(?:-\s*
 
 
 _ME_AND = re.compile(
-    r"\b(?:(?:just|only)\s+)?(?:me|myself)\s+(?:and|&|\+|plus)\s+(?:(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+    r"\b(?:(?:just|only)\s+)?(?:me|myself)\s+(?:and|&|\+|plus)\s+"
+    r"(?:(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
     r"(?:others?|people|employees|staff|colleagues|guys|folks)|(?:my\s+|a\s+|one\s+)?(?:business\s+)?(?:sister"
     r"|brother|wife|husband|partner|co-?founder|co-?owner|friend|dad|mum|mom|father|mother|son|daughter|assistant"
     r"|colleague))\b", re.IGNORECASE)

@@ -16,7 +16,8 @@ from .domain import ProfileField
 
 _ANOTHER_JUST_BEFORE = re.compile(
     r"\b(?:sell(?:s|ing)?\s+(?:\w+\s+)?(?:to|into)|(?:integrat|connect|sync|hook)\w*\s+(?:\w+\s+){0,2}?(?:with|to|into)"
-    r"|(?:switch|mov|migrat)\w*\s+(?:\w+\s+)?(?:away\s+)?from|came\s+(?:here\s+|over\s+)?(?:from|via|through)|replac\w+|compared?\s+(?:to|with)|vs\.?|versus"
+    r"|(?:switch|mov|migrat)\w*\s+(?:\w+\s+)?(?:away\s+)?from|came\s+(?:here\s+|over\s+)?(?:from|via|through)"
+    r"|replac\w+|compared?\s+(?:to|with)|vs\.?|versus"
     r"|instead\s+of|heard\s+(?:about\s+\w+\s+)?(?:from|at|on|via|through)|(?:recommended|referred)\s+by"
     r"|friends?\s+(?:at|from)|(?:we|i)\s+(?:use|used|tried)|(?:we're|we\s+are|i'm|i\s+am)\s+(?:\w+\s+)?using"
     r"|(?:better|cheaper|faster)\s+than|like|such\s+as|including|e\.g\.?)\s*$",

@@ -18,12 +18,10 @@ from .needs import opens_with_need
 from .numbers import find_numbers
 from .objections import OBJECTION, SEND_INFO, WITHHELD, asks_to_be_sent, is_objection
 from .roles import mentions_activity, names_only_tools, normalise_role
-from .spelled_email import spelled_out_email
+from .spelled_email import EMAIL_RE, spelled_out_email
 from .timeline import parse_timeline
 
 MAX_ANSWER_CHARS = 300
-EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}")
 _SPELLED_EMAIL = re.compile(r"\b(?:at|arroba)\b|\w\.\w|\bdot\b", re.IGNORECASE)
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 _LEAD_INS = re.compile(
@@ -144,7 +142,7 @@ def _not_an_email_reason(raw: str) -> str:
 
 def parse_email(raw: str) -> str:
     match = EMAIL_RE.search(raw)
-    if not match and (spelled := spelled_out_email(raw)) and EMAIL_RE.fullmatch(spelled):
+    if not match and (spelled := spelled_out_email(raw)):
         return spelled  # "dev at orbitlabs dot com" (until stop 33: "that doesn't look like an email address")
     if not match:
         raise InvalidValue("email", _not_an_email_reason(raw))

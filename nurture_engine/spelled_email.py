@@ -16,9 +16,12 @@ from .domain import ProfileField
 _AT = r"\s*(?:\bat\b|\(at\)|\[at\]|\{at\}|@)\s*"
 _DOT = r"\s*(?:\bdot\b|\(dot\)|\[dot\]|\{dot\}|\.)\s*"
 SPELLED = re.compile(
-    rf"(?<![\w.+-])(?P<local>[a-z0-9][\w+-]*(?:{_DOT}[\w+-]+)*){_AT}(?P<domain>[a-z0-9][\w-]*(?:{_DOT}[a-z0-9][\w-]*)+)\b",
+    rf"(?<![\w.+-])(?P<local>[a-z0-9][\w+-]*(?:{_DOT}[\w+-]+)*){_AT}"
+    rf"(?P<domain>[a-z0-9][\w-]*(?:{_DOT}[a-z0-9][\w-]*)+)\b",
     re.IGNORECASE)
-_TYPED = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}")
+"""An email address as typed (`normalize.parse_email`'s, and what a spelled-out one must come to)."""
 _AROUND = frozenset("""my email e-mail mail address is it's its it sure ok okay fine yes yeah yep here you go use
 reach me on at thanks thank please the work business personal contact""".split())
 """Words a message that is only an address may have around it: "sure, my email is ..." """
@@ -33,14 +36,14 @@ def spelled_out_email(text: str) -> str | None:
         return None  # "I work at Acme dot com": the address must open the message, after "my email is" at most
     dot = re.compile(_DOT, re.IGNORECASE)
     address = f"{dot.sub('.', match.group('local'))}@{dot.sub('.', match.group('domain'))}".lower()
-    return address if _TYPED.fullmatch(address) else None
+    return address if EMAIL_RE.fullmatch(address) else None
 
 
 def is_only_an_address(message: str | None) -> bool:
     """Whether the message is an email address, typed or spelled out, with at most a few words around it."""
     if not message or len(message) > 300:
         return False
-    span = _TYPED.search(message) or (SPELLED.search(message) if spelled_out_email(message) else None)
+    span = EMAIL_RE.search(message) or (SPELLED.search(message) if spelled_out_email(message) else None)
     if span is None:
         return False
     rest = (message[:span.start()] + " " + message[span.end():]).lower()

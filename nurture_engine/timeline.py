@@ -26,8 +26,9 @@ _WHEN = re.compile(r"\d|^a\s|\bfrom now\b|\b(?:in|within|next|by|around|about|ro
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = re.compile(
     r"\b(?P<before>before|by|until|till|in|around|for|early|mid|late|end\s+of|start\s+of|beginning\s+of)\s+"
-    r"(?:the\s+)?(?:(?:end|start|beginning|middle)\s+of\s+)?(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may"
-    r"|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b(?P<next>\s+next\s+year)?")
+    r"(?:the\s+)?(?:(?:end|start|beginning|middle)\s+of\s+)?"
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b(?P<next>\s+next\s+year)?")
 """A month named after a preposition ("by March", "before June", "in May": never the verb "may")."""
 _SEASON = re.compile(r"\b(?P<before>before|by|until|till|in|over|for|during|this|next|early|late|end\s+of|after)"
                      r"\s+(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter|christmas|xmas|holidays)\b")
