@@ -32,7 +32,8 @@ actually sorry oops typo typos correction correct corrected meant mean mistake b
 rather instead budget budgets maybe perhaps probably per month monthly year yearly annually
 start starting begin beginning launch buy buying purchase purchasing implement implementing roll rolling out go
 going live get getting have having something place ready decide deciding sign signing depends depending
-price pricing cost costs approval approved""".split())
+price pricing cost costs approval approved
+change changed changing update updated updating call spell spelled spelt fix fixed edit please you can""".split())
 """The verbs of a stated need count as filler: "we need better forecasting", said to "what's your role?", is the
 use case and leaves the role unanswered (stop 23 found the role "We Need Better Forecasting"). So do the words
 that describe a company: "we're a small agency, 5 people" is a company size, not a use case (stop 25), and the
@@ -41,7 +42,8 @@ introduce contact details: "my email is bob@globex.com" to "what's your role?" w
 Bob@globex.com" until stop 29, and the words of a correction: "actually we are 400 people, sorry typo" to the
 use-case question is a company size (stop 30 found it stored as the use case too), and the verbs of a timeline:
 "we'd like to start next month" is a timeline (stored as the use case as well until stop 30), and "maybe next
-quarter, depends on budget" is one too (stored as the use case until stop 31)."""
+quarter, depends on budget" is one too (stored as the use case until stop 31), and the words of changing a fact:
+"change my name to Helena", said to the use-case question, is a name (stop 34 stored it as the use case too)."""
 _RANGED = frozenset({ProfileField.COMPANY_SIZE, ProfileField.BUDGET})
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 

@@ -44,6 +44,10 @@ def turn(requested: ProfileField, message: str, **others: str) -> ProfileTurn:
     (F.USE_CASE, "we'd like to start next month", {"timeline": "next month"}),
     (F.USE_CASE, "hoping to buy and roll it out in Q1", {"timeline": "in Q1"}),
     (F.USE_CASE, "maybe next quarter, depends on budget", {"timeline": "next quarter"}),  # stop 31: the use case
+    # changing a fact given before (stop 34 stored it as the use case too)
+    (F.USE_CASE, "change my name to Helena", {"name": "Helena"}),
+    (F.USE_CASE, "please update my email to kai@brightwave.co", {"email": "kai@brightwave.co"}),
+    (F.ROLE, "you can call me Lena", {"name": "Lena"}),
     (F.USE_CASE, "we're 25 people, I'm the founder. budget maybe 500/month",
      {"company_size": "25 people", "role": "Founder", "budget": "500/month"}),
 ])
