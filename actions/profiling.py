@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
 from nurture_engine.normalize import is_follow_up, is_question_back
-from nurture_engine.objections import PUT_TO_US, SEND_INFO
+from nurture_engine.objections import PUT_TO_US, SEND_INFO, asks_why
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
     Acknowledgement,
@@ -197,11 +197,13 @@ class ValidateProfileForm(FormValidationAction):
         if (turn.requested is None and intent not in DIGRESSION_INTENTS
                 and _last_action(tracker, besides=self.form_name()) == "action_listen"):  # not after a digression
             await _answer_unasked_question(dispatcher, tracker, message)
+        if explained := (turn.requested if intent != "explain" and asks_why(message or "") else None):
+            dispatcher.utter_message(response=f"utter_explain_{explained.value}")  # "CTO, why do you ask?" (stop 34)
         ack, name = acknowledge(result, turn.requested), result.slots.get(ProfileField.NAME)
         if ack.before_reask:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.before_reask], name=name)
         utter_invalid(dispatcher, domain, result.invalid,
-                      await answer_question_back(dispatcher, tracker, result.invalid, domain))
+                      bool(explained) or await answer_question_back(dispatcher, tracker, result.invalid, domain))
         if ack.after:
             dispatcher.utter_message(response=ACKNOWLEDGEMENTS[ack.after], name=name)
         topic = trailing_product_question(tracker) if not PUT_TO_US & set(result.invalid.values()) else None

@@ -70,3 +70,16 @@ def asks_to_be_sent(text: str) -> bool:
     comes next."""
     return bool(_SEND_ME.match(text[:200]))
 
+
+
+_WHY_ASKED = re.compile(
+    r"\bwhy\s+(?:do|would|does|did|are)\s+(?:you|u|ya|pipewise)\s+(?:ask|need|want|care|wanna)|"
+    r"\bwhy\s+(?:does|is|'s)\s+(?:that|it|this)\s+(?:matter|important|relevant|needed|necessary)|"
+    r"\bwhat(?:'s|\s+is|s)\s+(?:that|it|this)\s+for\b|\bwhat\s+do\s+(?:you|u)\s+need\s+(?:that|it|this)\s+for\b|"
+    r"[,.;:!-]\s*(?:but\s+)?why\s*\?+\s*$", re.IGNORECASE)
+
+
+def asks_why(text: str) -> bool:
+    """Whether a reply also asks why the question was asked ("I'm head of sales, why do you ask?"): the NLU reads
+    the facts, and until stop 34 the question went unanswered."""
+    return bool(_WHY_ASKED.search(text[:300]))
