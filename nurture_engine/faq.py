@@ -64,11 +64,15 @@ def _entry(index: int, item: Any) -> FaqEntry:
 
 
 def answer_for(text: str, entries: Sequence[FaqEntry]) -> FaqEntry | None:
-    """The entry the message asks about, or None when it names no entry's words."""
+    """The entry the message asks about, or None when it names no entry's words. On a tie of words named, the entry
+    whose words say more wins: "is there a discount for startups?" names "discount for startups" of the discounts
+    entry and "startups" of the small-teams one, whose "Yes: Pipewise works for teams of any size" it got until
+    stop 34."""
     best: FaqEntry | None = None
-    best_count = 0
+    best_score = (0, 0)
     for entry in entries:
-        count = len(named(text, entry.words))
-        if count > best_count:
-            best, best_count = entry, count
+        found = named(text, entry.words)
+        score = (len(found), sum(len(word) for word in found))
+        if score > best_score:
+            best, best_score = entry, score
     return best

@@ -40,7 +40,8 @@ def test_words_are_matched_whole() -> None:
     entries = [APP, IMPORT, PHONE_IMPORT]
     assert answer_for("this is important to us", entries) is None
     assert answer_for("do you like androids", entries) is None
-    assert answer_for("can I IMPORT   Contacts", entries) is IMPORT  # import: 1 word of IMPORT, 1 of PHONE_IMPORT
+    # the phrase "import contacts", spaced and cased anyhow: it says more than IMPORT's "import"
+    assert answer_for("can I IMPORT   Contacts", entries) is PHONE_IMPORT
     assert answer_for("", entries) is None
 
 
@@ -73,3 +74,14 @@ def test_entries_are_parsed_with_their_texts_tidied() -> None:
 def test_a_malformed_faq_is_refused_with_what_is_expected(raw: Any, expected: str) -> None:
     with pytest.raises(ConfigError, match=expected):
         parse_faq(raw)
+
+
+def test_on_a_tie_the_entry_whose_words_say_more_wins() -> None:
+    """"is there a discount for startups?" got the small-teams answer ("Yes: Pipewise works for teams of any size")
+    until stop 34: one word of each entry, "startups" of the first; "discount for startups" says more."""
+    small = FaqEntry(words=("startups",), answer="Yes: any size.")
+    discounts = FaqEntry(words=("discount", "discount for startups"), answer="15% off annual plans.")
+    assert answer_for("is there a discount for startups?", [small, discounts]) is discounts
+    assert answer_for("does it work for startups?", [small, discounts]) is small
+    entries = test_settings().business.faq
+    assert answer_for("is there a discount for startups?", entries) is next(e for e in entries if "discount" in e.words)
