@@ -18,6 +18,7 @@ from nurture_engine.normalize import follow_up_subject, is_follow_up, is_questio
 from nurture_engine.privacy_requests import asks_of_security_only
 from nurture_engine.quote import asks_price_too, money, quote, seats_in
 
+from .meeting_time import note_meeting_time
 from .runtime import (
     MEETING_OFFERED,
     as_text,
@@ -243,6 +244,8 @@ class ActionOutOfScope(Action):
             return []
         if stored := await store_asked_answer(tracker):  # "yesterday" to the timeline question: nothing to say
             return list(stored)
+        if await note_meeting_time(dispatcher, tracker):  # "can we do Thursday afternoon?" after the demo was booked
+            return []
         if follow_up_on_integrations(tracker):  # "what about zoho?" after "do you integrate with Salesforce?"
             await answer_product(dispatcher, tracker, "ask_integrations", domain)
             return []

@@ -13,6 +13,7 @@ from nurture_engine.profiling import DIGRESSION_INTENTS
 from nurture_engine.quote import asks_price
 
 from .answers import answer_product, trailing_product_question
+from .meeting_time import time_in_request
 from .profiling import REQUESTED_SLOT, answer_question_back, step_aside, store_answers, utter_invalid
 from .runtime import MEETING_OFFERED, conversation, service, session_events, uttered
 
@@ -34,6 +35,8 @@ class ActionRecordDemoRequest(Action):
             dispatcher.utter_message(response="utter_demo_declined", meeting_link=link)
             return [SlotSet(MEETING_OFFERED, True)]
         await svc.record_demo_request(conversation(tracker), kind)
+        if when := time_in_request(tracker):  # "can I get a demo on Friday at 3pm?"
+            await svc.record_meeting_time(conversation(tracker), when)
         # without an email (not given when asked twice) the request still goes to the team, with the phone if given
         phone = tracker.get_slot(ProfileField.PHONE.value)
         booked = "utter_demo_booked" if email else "utter_demo_booked_phone" if phone else "utter_demo_booked_no_email"

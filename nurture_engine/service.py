@@ -149,10 +149,13 @@ class NurtureService:
 
     async def record_demo_request(self, conv: Conversation, kind: str) -> Lead:
         lead = await self.lead_for(conv)
-        now = self._clock.now()
-        await self._store.mark_demo_requested(lead.id, now)
+        await self._store.mark_demo_requested(lead.id, self._clock.now())
         await self._store.add_interaction(lead.id, self._interaction(conv, "demo_request", kind, {"kind": kind}))
         return await self._engine.rescore(lead.id)
+
+    async def record_meeting_time(self, conv: Conversation, when: str) -> None:  # "Thursday?" (meeting_time.py)
+        lead = await self.lead_for(conv)
+        await self._store.add_interaction(lead.id, self._interaction(conv, "meeting_time", None, {"when": when[:160]}))
 
     async def set_consent(self, conv: Conversation, status: ConsentStatus, text: str) -> Lead:
         """Records the consent change; returns the lead as read before it."""
@@ -267,19 +270,16 @@ class NurtureService:
         stopped = refused is not None and declines_all(turn.message)  # "not interested": no more questions today
         refused_visit += tuple(f for f in ProfileField if f not in refused_visit) if stopped else ()
         known = turn.visit.known | frozenset(outcome.accepted)
-        visit = VisitState(known=known - missed, asked=turn.visit.asked,
-                           refused=frozenset(refused_visit))
+        visit = VisitState(known=known - missed, asked=turn.visit.asked, refused=frozenset(refused_visit))
         plan = await self.plan(conv, visit, lead, send_info=asks_to_be_sent(turn.message or ""))
         next_field = plan[0] if plan else None
         asked = visit.asked + ((next_field,) if next_field and next_field not in visit.asked else ())
-        slots: dict[ProfileField, JSONValue] = dict(outcome.accepted)
-        slots.update({f: None for f in outcome.rejected})
+        slots: dict[ProfileField, JSONValue] = {**outcome.accepted, **{f: None for f in outcome.rejected}}
         if unanswered is not None:
             slots[unanswered] = None  # Rasa filled it with the whole message: cleared, so the form asks again
         order = list(ProfileField).index
-        return ProfileTurnResult(slots=slots, invalid=invalid, refused=refused, skipped=skipped,
-                                 next_field=next_field, asked=asked,
-                                 refused_in_visit=tuple(sorted(set(refused_visit), key=order)),
+        return ProfileTurnResult(slots=slots, invalid=invalid, refused=refused, skipped=skipped, next_field=next_field,
+                                 asked=asked, refused_in_visit=tuple(sorted(set(refused_visit), key=order)),
                                  invalid_in_visit=tuple(sorted(turn.visit.invalid | missed, key=order)),
                                  known=visit.known, stage=lead.stage, stopped=stopped)
 

@@ -184,7 +184,7 @@
 
   function loadLead(id) {
     ["lead-profile", "lead-breakdown", "score-chart", "lead-transcript", "lead-stages", "lead-followups",
-     "lead-consent", "lead-alerts"].forEach(function (x) { clear($(x)); });
+     "lead-consent", "lead-alerts", "lead-requests"].forEach(function (x) { clear($(x)); });
     $("lead-title").textContent = "Loading…";
     $("lead-meta").textContent = "";
     var path = "/api/leads/" + encodeURIComponent(id);
@@ -241,6 +241,10 @@
       return [el("strong", {text: a.trigger}), " — " + a.status + (a.status_by ? " by " + a.status_by : "") +
         (a.snoozed_until ? ", snoozed until " + fmtTime(a.snoozed_until) : "") +
         (a.feedback ? ": " + a.feedback : ""), el("time", {text: fmtTime(a.created_at)})];
+    });
+    timeline($("lead-requests"), lead.requests, function (r) {
+      var what = r.kind === "meeting_time" ? "proposed a time: " + r.detail : r.detail.replace(/_/g, " ");
+      return [el("strong", {text: what}), " (" + r.channel + ")", el("time", {text: fmtTime(r.at)})];
     });
   }
 

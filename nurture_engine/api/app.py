@@ -32,7 +32,7 @@ from .dashboard_routes import add_dashboard_routes, filtered_leads
 from .inbox_routes import INBOX_PATHS, add_inbox_routes
 from .middleware import add_metrics_route, limits_middleware, metrics_middleware, parse_limits
 from .privacy_routes import add_privacy_routes
-from .serialize import lead_json, lead_summary
+from .serialize import REQUEST_KINDS, lead_json, lead_summary
 from .slack_actions import ClickHandler, add_slack_action_routes
 from .widget_routes import add_widget_routes
 
@@ -124,7 +124,8 @@ async def _lead_response(request: web.Request, lead_id: str) -> web.Response:
         return _error(404, "no such lead")
     alerter = request.app.get(ALERTER)
     alerts = [alert_json(a) for a in await alerter.alerts_for(lead_id)] if alerter is not None else []
-    return web.json_response(lead_json(view, service.now(), service.half_life_days, alerts=alerts))
+    requests = [i for i in await service.interactions(lead_id) if i.kind in REQUEST_KINDS]
+    return web.json_response(lead_json(view, service.now(), service.half_life_days, alerts=alerts, requests=requests))
 
 
 def telegram_link(session_id: str | None, secret: str | None, username: str | None) -> web.Response:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from ..domain import Lead
+from ..domain import Interaction, Lead
 from ..lead_engine import LeadView
 from ..scoring import breakdown
 
@@ -14,8 +15,13 @@ def iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
-def lead_json(view: LeadView, now: datetime, half_life_days: float, *,
-              alerts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+REQUEST_KINDS = frozenset({"demo_request", "meeting_time"})
+"""The interactions a lead's JSON lists under "requests": a demo, sales or person request, and a time the visitor
+proposed for the call (`meeting_time.py`; until stop 34 that was in the transcript only)."""
+
+
+def lead_json(view: LeadView, now: datetime, half_life_days: float, *, alerts: list[dict[str, Any]] | None = None,
+              requests: Sequence[Interaction] = ()) -> dict[str, Any]:
     lead = view.lead
     return {
         "id": lead.id,
@@ -38,6 +44,8 @@ def lead_json(view: LeadView, now: datetime, half_life_days: float, *,
                        "attempts": f.attempts, "last_error": f.last_error, "sent_at": iso(f.sent_at)}
                       for f in view.followups],
         "alerts": alerts or [],
+        "requests": [{"kind": i.kind, "detail": str(i.data.get("when") or i.data.get("kind") or ""),
+                      "channel": i.channel.value, "at": iso(i.at)} for i in requests],
     }
 
 

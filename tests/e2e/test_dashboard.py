@@ -129,6 +129,7 @@ async def test_dashboard(sqlite_stack: Stack, browser: Browser, http: aiohttp.Cl
     await expect(page.locator("#lead-stages")).to_contain_text("sql")
     await expect(page.locator("#lead-consent")).to_contain_text("unknown")
     await expect(page.locator("#lead-profile")).to_contain_text(email)
+    await expect(page.locator("#lead-requests")).to_contain_text("request demo")
     await shot(page, "lead")
 
     # the researcher typed markup: shown as text, no element made, no script run

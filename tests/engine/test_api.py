@@ -75,3 +75,17 @@ async def test_demo_page_is_served(client: TestClient) -> None:
     resp = await client.get("/")
     assert resp.status == 200
     assert "/widget.js" in await resp.text()  # the landing page embeds the chat widget (tests/engine/test_inbox.py)
+
+
+async def test_a_lead_lists_its_requests_and_the_time_proposed() -> None:
+    """A demo request and the time proposed for it (until stop 34 that time was in the transcript only)."""
+    settings = test_settings(NURTURE_ADMIN_TOKEN=TOKEN)
+    service, _, _ = memory_service(settings)
+    conv = Conversation(channel=Channel.REST, sender_id="s-2")
+    await service.record_demo_request(conv, "human_handoff")
+    await service.record_meeting_time(conv, "Thursday afternoon")
+    async with TestClient(TestServer(create_app(service, settings))) as c:
+        lead = await (await c.get("/api/leads/lookup?channel=rest&sender_id=s-2", headers=AUTH)).json()
+    assert [(r["kind"], r["detail"], r["channel"]) for r in lead["requests"]] == [
+        ("demo_request", "human_handoff", "rest"), ("meeting_time", "Thursday afternoon", "rest")]
+    assert all(r["at"] for r in lead["requests"])
