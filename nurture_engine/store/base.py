@@ -119,8 +119,9 @@ class ScoringStore(Protocol):
     async def stage_history(self, lead_id: str) -> list[StageChange]: ...
 
     async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> bool:
-        """Moves everything of `from_id` onto `into_id` (its own profile values win) and deletes `from_id`;
-        False (nothing done) when `from_id` is already gone, e.g. merged by a concurrent call."""
+        """Moves everything of `from_id` onto `into_id` (of two values of one field, the later given; on a tie, its
+        own) and deletes `from_id`; False (nothing done) when `from_id` is already gone, e.g. merged by a concurrent
+        call."""
         ...
 
 

@@ -186,7 +186,8 @@ class MemoryLeadStore(MemoryFollowUpMixin):
         if from_id not in self.leads:
             return False
         other = self.leads[from_id]
-        profile = {**other.profile, **into.profile}
+        profile = dict(into.profile)  # of two values of one field, the later given (on a tie, the kept lead's)
+        profile.update({f: v for f, v in other.profile.items() if f not in profile or v.at > profile[f].at})
         self._replace(into_id, profile=profile, identities=into.identities + other.identities,
                       message_count=into.message_count + other.message_count)
         for identity in other.identities:

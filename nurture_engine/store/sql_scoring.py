@@ -181,8 +181,9 @@ class SqlScoringMixin(SqlFollowUpMixin):
         return [StageChange(stage=Stage(r.stage), reason=r.reason, at=req_utc(r.at)) for r in rows]
 
     async def merge_leads(self, into_id: str, from_id: str, reason: str, at: datetime) -> bool:
-        """Moves everything of `from_id` onto `into_id`; `into_id`'s own profile values win. Both lead rows are
-        locked first, in id order (SQLite: the database's write lock), so a concurrent merge of the same pair
+        """Moves everything of `from_id` onto `into_id`; of two values of one field, the later given wins (on a tie
+        `into_id`'s: until stop 34 it always did, and a company changed on the other channel was lost). Both lead
+        rows are locked first, in id order (SQLite: the database's write lock), so a concurrent merge of the same pair
         waits for this one, then finds `from_id` gone: False, nothing done."""
         async with self.engine.begin() as conn:
             if conn.dialect.name == "sqlite":  # the write lock before the read, as FOR UPDATE does on PostgreSQL
@@ -194,10 +195,13 @@ class SqlScoringMixin(SqlFollowUpMixin):
             if from_id not in present:
                 log.info("lead %s is no longer there to merge into %s (merged meanwhile)", from_id, into_id)
                 return False
-            own = {r.field for r in (await conn.execute(select(t.profile_fields.c.field).where(
-                t.profile_fields.c.lead_id == into_id))).all()}
-            await conn.execute(delete(t.profile_fields).where(
-                t.profile_fields.c.lead_id == from_id, t.profile_fields.c.field.in_(own)))
+            pf = t.profile_fields
+            given = {(r.lead_id, r.field): req_utc(r.at) for r in (await conn.execute(
+                select(pf.c.lead_id, pf.c.field, pf.c.at).where(pf.c.lead_id.in_([into_id, from_id])))).all()}
+            later = {f for (lead, f), at in given.items() if lead == from_id and at > given.get((into_id, f), at)}
+            own = {f for lead, f in given if lead == into_id} - later
+            await conn.execute(delete(pf).where(pf.c.lead_id == from_id, pf.c.field.in_(own)))
+            await conn.execute(delete(pf).where(pf.c.lead_id == into_id, pf.c.field.in_(later)))
             for table in (t.profile_fields, t.identities, t.interactions, t.consent_ledger,
                           t.stage_history):
                 await conn.execute(update(table).where(table.c.lead_id == from_id).values(lead_id=into_id))

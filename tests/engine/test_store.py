@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -146,6 +147,25 @@ async def test_merge_keeps_the_richer_profile_and_unites_everything(store: LeadS
         await store.get_lead(other.id)
     scoring = await store.leads_for_scoring([rest])
     assert scoring[rest].id == into.id and scoring[rest].message_count == 1
+
+
+async def test_merge_keeps_the_later_of_two_values_of_a_field(store: LeadStore) -> None:
+    """The kept lead said Acme in January; the other said NewCo in March: NewCo (until stop 34 the kept lead's value
+    always won, and the change was lost). The kept lead's later value wins the same way; a tie keeps its own."""
+    rest = Identity(channel=Channel.REST, sender_id="r-3")
+    into, other = await store.create_lead(WEB, T0), await store.create_lead(rest, T0)
+    later = T0 + timedelta(days=60)
+    await store.set_field(into.id, fv(ProfileField.COMPANY, "Acme"))
+    await store.set_field(other.id, replace(fv(ProfileField.COMPANY, "NewCo"), at=later))
+    await store.set_field(into.id, replace(fv(ProfileField.ROLE, "CTO"), at=later))
+    await store.set_field(other.id, fv(ProfileField.ROLE, "Developer"))
+    await store.set_field(into.id, fv(ProfileField.USE_CASE, "forecasting"))
+    await store.set_field(other.id, fv(ProfileField.USE_CASE, "lead routing"))
+    assert await store.merge_leads(into.id, other.id, "same email", later)
+    profile = (await store.get_lead(into.id)).profile
+    assert {f: v.value for f, v in profile.items()} == {ProfileField.COMPANY: "NewCo", ProfileField.ROLE: "CTO",
+                                                        ProfileField.USE_CASE: "forecasting"}
+    assert profile[ProfileField.COMPANY].at == later
 
 
 async def test_the_same_merge_twice_at_once_merges_once(store: LeadStore) -> None:
