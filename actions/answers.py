@@ -15,6 +15,7 @@ from nurture_engine.domain import ProfileField
 from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 from nurture_engine.normalize import follow_up_subject, is_follow_up, is_question_back
+from nurture_engine.objections import is_remark
 from nurture_engine.privacy_requests import asks_of_security_only
 from nurture_engine.quote import asks_price_too, money, quote, seats_in
 
@@ -66,8 +67,12 @@ class ActionAnswerProduct(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name") or ""
+        text = as_text(tracker.latest_message.get("text")) or ""
+        if intent == "ask_pricing" and connectors.named(text, (await service()).business.connectors):
+            # "does it work with Pipedrive and what does it cost for 8 people?": until stop 34 the price alone
+            await answer_product(dispatcher, tracker, "ask_integrations", domain)
         await answer_product(dispatcher, tracker, intent, domain)
-        if intent != "ask_pricing" and asks_price_too(as_text(tracker.latest_message.get("text")) or ""):
+        if intent != "ask_pricing" and asks_price_too(text):
             # "do you integrate with salesforce? and how much is it?": until stop 33 the price question was lost
             await answer_product(dispatcher, tracker, "ask_pricing", domain)
         return []
@@ -245,6 +250,9 @@ class ActionOutOfScope(Action):
         if stored := await store_asked_answer(tracker):  # "yesterday" to the timeline question: nothing to say
             return list(stored)
         if await note_meeting_time(dispatcher, tracker):  # "can we do Thursday afternoon?" after the demo was booked
+            return []
+        if is_remark(text):  # "this is useless": an apology and a person offered, not "outside what I can help with"
+            dispatcher.utter_message(response="utter_invalid_remark")
             return []
         if follow_up_on_integrations(tracker):  # "what about zoho?" after "do you integrate with Salesforce?"
             await answer_product(dispatcher, tracker, "ask_integrations", domain)

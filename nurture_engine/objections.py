@@ -83,3 +83,18 @@ def asks_why(text: str) -> bool:
     """Whether a reply also asks why the question was asked ("I'm head of sales, why do you ask?"): the NLU reads
     the facts, and until stop 34 the question went unanswered."""
     return bool(_WHY_ASKED.search(text[:300]))
+
+
+_ABOUT_US = r"^\W*(?:(?:ugh|wow|omg|seriously|honestly|man|lol)[\s,.!]+)*(?:you(?:'re|\u2019re|\s+are|r)?|u\s+r|ur|" \
+    r"(?:this|that|it)(?:\s+(?:bot|chat|thing|assistant))?(?:'s|\u2019s|\s+is|\s+was)?|what\s+a)\b"
+_REMARK = re.compile(
+    _ABOUT_US + r"[^.?!]{0,40}?\b(?:useless|stupid|dumb|idiot(?:ic)?|annoying|terrible|awful|sucks?|rubbish|crap|"
+    r"garbage|pointless|unhelpful|(?:not|no)\s+(?:very\s+|much\s+|of\s+a\s+|any\s+)?help(?:ful)?|worst|ridiculous|"
+    r"broken|waste\s+of\s+(?:my\s+)?time)\b(?:\s+(?:bot|thing|chat|assistant|machine|ai))?[\s.!?]*$", re.IGNORECASE)
+
+
+def is_remark(text: str) -> bool:
+    """Whether the message is a complaint about the assistant or the chat ("you're a stupid bot", "this is useless"):
+    no answer (until stop 34 the first was stored as the use case), and met with an apology and the offer of a
+    person rather than "that's outside what I can help with"."""
+    return len(text) <= 120 and bool(_REMARK.match(text.strip()))
