@@ -33,3 +33,17 @@ async def test_a_question_about_quantities_gets_one_answer(service: NurtureServi
 ])
 def test_a_price_asked_besides(text: str, asked: bool) -> None:
     assert asks_price_too(text) is asked
+
+
+async def test_a_price_question_that_names_a_tool_also_gets_the_integration(service: NurtureService) -> None:
+    """"does Pipewise work with Pipedrive and what does it cost for 8 people?" got the price alone (make run, stop
+    34)."""
+    dispatcher = CollectingDispatcher()
+    text = "Hi! Quick question: does Pipewise work with Pipedrive and what does it cost for 8 people?"
+    await ActionAnswerProduct().run(dispatcher, tracker(intent="ask_pricing", text=text, active_loop=None), DOMAIN)
+    assert responses(dispatcher) == ["utter_integrations_named", "utter_pricing_quote"]
+    assert dispatcher.messages[0]["connectors"] == "Pipedrive"
+    plain = CollectingDispatcher()
+    asked = tracker(intent="ask_pricing", text="how much for 8 people?", active_loop=None)
+    await ActionAnswerProduct().run(plain, asked, DOMAIN)
+    assert responses(plain) == ["utter_pricing_quote"]
