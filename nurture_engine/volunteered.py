@@ -120,10 +120,13 @@ not only also still currently looking the a an in at with from on for""".split()
 
 
 def introduced_name(text: str) -> str | None:
-    """The name of a message that is only an introduction, "Sure, I'm Maya" (the NLU misses some short names):
-    each word capitalised as typed, none a department, a state or a role ("I'm Fine", "I'm Sales", "I'm CTO")."""
-    match = _INTRODUCTION.fullmatch(text.strip())
-    if not match:
+    """The name of a message that is only an introduction, "Sure, I'm Maya" (the NLU misses some short names), or
+    opens with one, ended by a stop or a comma ("Hi! I'm Noor. Quick question: …" kept no name until stop 34): each
+    word capitalised as typed, none a department, a state or a role ("I'm Fine", "I'm Sales", "I'm CTO")."""
+    text = text.strip()
+    match = _INTRODUCTION.fullmatch(text) or _INTRODUCTION.match(text)
+    if not match or not (match.end() == len(text) or match.group(0).rstrip().endswith((".", "!"))
+                         or text[match.end():].lstrip()[:1] in {",", ";", ":"}):
         return None
     name = match.group("name") or match.group("here")  # "hello! Ayesha here" kept no name until stop 33
     words = name.split()

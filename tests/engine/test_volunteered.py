@@ -19,7 +19,7 @@ ALL_IN_ONE = ("Hi, I'm Dana Kim, head of revenue operations at Brightloop, about
 
 
 @pytest.mark.parametrize(("message", "expected"), [
-    (ALL_IN_ONE, {F.COMPANY_SIZE: "about 300 people", F.TIMELINE: "next month"}),
+    (ALL_IN_ONE, {F.NAME: "Dana Kim", F.COMPANY_SIZE: "about 300 people", F.TIMELINE: "next month"}),
     ("we're a 50-person startup with a budget of $20k a year, looking to buy in Q1",
      {F.COMPANY_SIZE: "50-person startup", F.BUDGET: "$20k a year", F.TIMELINE: "in Q1"}),
     ("company of 1,200 employees, budget around 50k, no rush",

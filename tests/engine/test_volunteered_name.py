@@ -20,6 +20,9 @@ F = ProfileField
     ("Hi! My name is Jean-Luc Picard.", "Jean-Luc Picard"), ("I\u2019m O'Brien", "O'Brien"), ("yeah im Tom", "Tom"),
     ("call me Ishmael", "Ishmael"), ("I'm \u00c9va", "\u00c9va"),
     ("hello! Ayesha here", "Ayesha"), ("Ayesha here", "Ayesha"), ("hi, Tom Baker here.", "Tom Baker"),
+    # an introduction that opens a longer message (stop 34: "Hi! I'm Noor. Quick question: …" kept no name)
+    ("Hi! I'm Noor. Quick question: does Pipewise work with Pipedrive?", "Noor"), ("I'm Noor, how much is it?", "Noor"),
+    ("Noor here: what does it cost?", "Noor"),
 ])
 def test_an_introduction_gives_the_name(message: str, name: str) -> None:
     assert introduced_name(message) == name
@@ -32,6 +35,8 @@ def test_an_introduction_gives_the_name(message: str, name: str) -> None:
     "I'm Maya and we need forecasting",  # not only an introduction: the NLU's entities decide
     "I'm Head of Sales", "I'm Interested", "I'm Not Sure", "I'm Back",
     "I'm new here", "Sales here", "hi there", "Anyone here?", "hey, just me here", "ayesha here",
+    "I'm Dana from Acme. We need forecasting", "hi, I'm Interested in pricing.", "I'm Head of Sales. what next?",
+    "Hi, I'm Sorry, wrong chat", "I'm Noor and I run sales",
 ])
 def test_other_sentences_give_no_name(message: str) -> None:
     assert introduced_name(message) is None
