@@ -251,8 +251,9 @@ class ActionOutOfScope(Action):
             return list(stored)
         if await note_meeting_time(dispatcher, tracker):  # "can we do Thursday afternoon?" after the demo was booked
             return []
-        if is_remark(text):  # "this is useless": an apology and a person offered, not "outside what I can help with"
-            dispatcher.utter_message(response="utter_invalid_remark")
+        if is_remark(text):  # "this is useless": an apology and a person offered, not "outside what I can help with";
+            again = "utter_invalid_remark" in said_in_session(tracker)  # the second time, the button to one
+            dispatcher.utter_message(response="utter_offer_person" if again else "utter_invalid_remark")
             return []
         if follow_up_on_integrations(tracker):  # "what about zoho?" after "do you integrate with Salesforce?"
             await answer_product(dispatcher, tracker, "ask_integrations", domain)

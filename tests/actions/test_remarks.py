@@ -38,6 +38,11 @@ async def test_a_complaint_read_as_off_topic_gets_an_apology(service: NurtureSer
     await ActionOutOfScope().run(dispatcher, tracker(intent="out_of_scope", text="this is useless", active_loop=None),
                                  DOMAIN)
     assert responses(dispatcher) == ["utter_invalid_remark"]
+    again = tracker(intent="out_of_scope", text="this bot sucks", active_loop=None)
+    again.events.insert(1, {"event": "bot", "text": "Sorry", "metadata": {"utter_action": "utter_invalid_remark"}})
+    dispatcher = CollectingDispatcher()
+    await ActionOutOfScope().run(dispatcher, again, DOMAIN)
+    assert responses(dispatcher) == ["utter_offer_person"]  # the second time: the button to a person
 
 
 @pytest.mark.parametrize(("text", "remark"), [
