@@ -62,6 +62,14 @@ def _months_until(month: int, now: datetime, *, next_year: bool = False, end: bo
     return max(1, ahead + (1 if end else 0))
 
 
+def named_time(text: str) -> str | None:
+    """The words that name a month or a season as a time in a longer message ("by March" of "CRO at Bramblecore,
+    want it by March, budget 60k/yr", which until stop 34 left the timeline to be asked)."""
+    lowered = text.lower()  # the patterns are of lower case, as `parse_timeline` reads
+    found = _MONTH.search(lowered) or _SEASON.search(lowered)
+    return text[found.start():found.end()] if found else None
+
+
 def _named_time(text: str, now: datetime) -> int | None:
     """A month or a season named as the time: "by March", "before the summer", "by Christmas"."""
     month = _MONTH.search(text)

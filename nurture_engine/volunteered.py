@@ -23,6 +23,7 @@ from .normalize import normalise
 from .quote import names_users
 from .roles import names_activity, normalise_role
 from .spelled_email import only_the_email
+from .timeline import named_time
 
 SCAN_CHARS = 2_000
 """Only the start of a (possibly huge) message is scanned: the patterns stay linear and bounded."""
@@ -104,9 +105,17 @@ def _budget(text: str) -> str | None:
     return None
 
 
+_PAST = re.compile(r"\b(?:started|began|launched|signed|joined|bought|switched|was|were|did|had|last|ago|since)\b",
+                   re.IGNORECASE)
+"""Words of a clause about the past: "we started with HubSpot in January" names no plan."""
+
+
 def _timeline(text: str) -> str | None:
     match = _TIMELINE.search(text)
-    return match.group(0) if match else None
+    if match:
+        return match.group(0)
+    named = (named_time(clause) for clause in _CLAUSE.findall(text) if not _PAST.search(clause))
+    return next((phrase for phrase in named if phrase), None)
 
 
 _INTRODUCTION = re.compile(

@@ -20,6 +20,11 @@ ALL_IN_ONE = ("Hi, I'm Dana Kim, head of revenue operations at Brightloop, about
 
 @pytest.mark.parametrize(("message", "expected"), [
     (ALL_IN_ONE, {F.NAME: "Dana Kim", F.COMPANY_SIZE: "about 300 people", F.TIMELINE: "next month"}),
+    # a month or a season named in passing (stop 34: the timeline was asked after it)
+    ("we need forecasting, I'm Lee, CRO at Bramblecore, 450 people, want it by March, budget 60k/yr",
+     {F.COMPANY_SIZE: "450 people", F.TIMELINE: "by March", F.BUDGET: "60k/yr", F.USE_CASE: "forecasting"}),
+    ("We switched CRM in May. Want Pipewise by September.", {F.TIMELINE: "by September"}),
+    ("we started in January with HubSpot", {}),
     ("we're a 50-person startup with a budget of $20k a year, looking to buy in Q1",
      {F.COMPANY_SIZE: "50-person startup", F.BUDGET: "$20k a year", F.TIMELINE: "in Q1"}),
     ("company of 1,200 employees, budget around 50k, no rush",
