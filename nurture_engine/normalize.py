@@ -16,7 +16,7 @@ from .errors import InvalidValue
 from .misses import asks_to_ask
 from .needs import opens_with_need
 from .numbers import find_numbers
-from .objections import OBJECTION, SEND_INFO, WITHHELD, asks_to_be_sent, is_objection, is_remark
+from .objections import OBJECTION, SEND_INFO, WITHHELD, asks_to_be_sent, declines_all, is_objection, is_remark
 from .roles import mentions_activity, names_only_tools, normalise_role
 from .spelled_email import EMAIL_RE, spelled_out_email
 from .timeline import parse_timeline
@@ -282,6 +282,8 @@ def normalise(field: ProfileField, raw: str, now: datetime, *, connectors: Seque
         raise InvalidValue(field.value, "told_before")
     if field in FREE_TEXT_FIELDS and is_remark(raw):  # "you're a stupid bot" (stop 34: the use case)
         raise InvalidValue(field.value, "remark")
+    if field in FREE_TEXT_FIELDS and declines_all(raw):  # "no questions please" (stop 34: the role)
+        raise InvalidValue(field.value, WITHHELD)
     if field is ProfileField.ROLE and names_only_tools(raw, connectors):  # "mostly salesforce" (stop 31: the role)
         raise InvalidValue(field.value, "tool")
     if field in _NO_NEED_FIELDS and opens_with_need(raw):

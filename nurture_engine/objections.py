@@ -98,3 +98,17 @@ def is_remark(text: str) -> bool:
     no answer (until stop 34 the first was stored as the use case), and met with an apology and the offer of a
     person rather than "that's outside what I can help with"."""
     return len(text) <= 120 and bool(_REMARK.match(text.strip()))
+
+
+_DECLINES_ALL = re.compile(
+    r"\b(not interested|no interest|just (browsing|looking)|stop asking|no more questions|enough questions|"
+    r"leave me alone|(don'?t|do not|rather not|'?d prefer not to) (want to )?answer (any|your|these|more|questions)|"
+    r"not answering (any|your|questions)|no questions,? please|skip (the )?questions|without (any |the )?questions|"
+    r"quit asking)\b",
+    re.IGNORECASE)
+
+
+def declines_all(message: str | None) -> bool:
+    """Whether a refusal declines every question, not only the one asked ("not interested", "stop asking");
+    "I'd rather not say" declines one. Only the first 500 characters are read."""
+    return bool(message) and bool(_DECLINES_ALL.search((message or "")[:500]))

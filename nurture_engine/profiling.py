@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -150,19 +149,6 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
 
 
 REFUSAL_INTENTS = frozenset({"deny", "not_now"})
-_DECLINES_ALL = re.compile(
-    r"\b(not interested|no interest|just (browsing|looking)|stop asking|no more questions|enough questions|"
-    r"leave me alone|(don'?t|do not) want to answer (any|your|these|more)|not answering (any|your)|"
-    r"quit asking)\b",
-    re.IGNORECASE)
-
-
-def declines_all(message: str | None) -> bool:
-    """Whether a refusal declines every question, not only the one asked ("not interested", "stop asking");
-    "I'd rather not say" declines one. Only the first 500 characters are read."""
-    return bool(message) and bool(_DECLINES_ALL.search((message or "")[:500]))
-
-
 @dataclass(frozen=True, kw_only=True)
 class VisitClose:
     """What the assistant says when the visit's questions are done."""

@@ -27,7 +27,7 @@ from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
 from .normalize import normalise
-from .objections import PUT_TO_US, WITHHELD, asks_to_be_sent
+from .objections import PUT_TO_US, WITHHELD, asks_to_be_sent, declines_all
 from .privacy_requests import PrivacyRight, privacy_right
 from .profiling import (
     REFUSAL_INTENTS,
@@ -35,7 +35,6 @@ from .profiling import (
     ProfileTurn,
     ProfileTurnResult,
     VisitState,
-    declines_all,
     plan_questions,
 )
 from .question_order import email_first, question_order
@@ -254,8 +253,8 @@ class NurtureService:
         outcome = await self.record_answers(conv, answers, lead, asked=turn.requested) if answers else AnswerOutcome()
         lead = outcome.lead or lead
         refused: ProfileField | None = None
-        if turn.requested is not None and turn.requested not in outcome.accepted and (
-                turn.intent in REFUSAL_INTENTS or outcome.rejected.get(turn.requested) == WITHHELD):
+        if turn.requested is not None and turn.requested not in outcome.accepted and (turn.intent in REFUSAL_INTENTS
+                or outcome.rejected.get(turn.requested) == WITHHELD or declines_all(turn.message)):
             refused = turn.requested
             await self.record_refusal(conv, refused, lead)
             lead = replace(lead, refused=lead.refused | {refused})

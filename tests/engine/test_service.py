@@ -3,9 +3,12 @@ from __future__ import annotations
 import pytest
 
 from nurture_engine.domain import Channel, ConsentStatus, ProfileField, Stage
-from nurture_engine.profiling import ProfileTurn, VisitState, declines_all
+from nurture_engine.errors import InvalidValue
+from nurture_engine.normalize import normalise
+from nurture_engine.objections import declines_all
+from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation
-from nurture_engine.testing import memory_service, test_settings
+from nurture_engine.testing import T0, memory_service, test_settings
 
 WEB = Conversation(channel=Channel.WEB, sender_id="visitor-1")
 
@@ -66,9 +69,21 @@ async def test_not_interested_ends_this_visit_s_questions_but_records_only_the_o
     assert (await service.lead_for(WEB)).refused == frozenset({ProfileField.ROLE})  # a later visit may ask
 
 
+async def test_declining_every_question_stops_them_whatever_the_intent() -> None:
+    """"I don't want to answer questions", read as inform, got "Sorry, I didn't catch your role" (make run, stop 34)."""
+    service, _, _ = memory_service()
+    result = await service.profile_turn(WEB, ProfileTurn(
+        answers={ProfileField.ROLE: "I don't want to answer questions"}, requested=ProfileField.ROLE, intent="inform",
+        message="I don't want to answer questions", visit=VisitState(known=frozenset(), asked=(ProfileField.ROLE,))))
+    assert result.stopped and result.refused is ProfileField.ROLE and result.next_field is None
+    assert ProfileField.ROLE not in result.invalid
+
+
 @pytest.mark.parametrize(("message", "stops"), [
     ("not interested", True), ("Stop asking me questions!", True), ("I'm just browsing", True),
     ("I don't want to answer any of your questions", True), ("I don't want to answer that", False),
+    ("I don't want to answer questions", True), ("I'd rather not answer questions", True),  # stop 34: "your role?"
+    ("no questions please", True), ("can we skip the questions?", True),
     ("I'd rather not say", False), ("no", False), (None, False), ("x" * 600 + " not interested", False)])
 def test_which_refusals_decline_every_question(message: str | None, stops: bool) -> None:
     assert declines_all(message) is stops
@@ -165,3 +180,12 @@ async def test_a_student_is_not_asked_about_a_companys_purchase() -> None:
     assert ProfileField.USE_CASE in plan and ProfileField.COMPANY not in plan  # "Which company are you with?"
     await service.record_answers(WEB, {ProfileField.ROLE: "head of sales"})  # no longer a student
     assert ProfileField.COMPANY_SIZE in await service.plan(WEB, visit)
+
+
+@pytest.mark.parametrize("field", [ProfileField.ROLE, ProfileField.USE_CASE, ProfileField.COMPANY, ProfileField.NAME])
+def test_declining_every_question_is_no_answer_to_any(field: ProfileField) -> None:
+    """"no questions please", said to the role question, was the role "No Questions Please" when read as inform."""
+    for text in ("no questions please", "not interested", "I don't want to answer questions"):
+        with pytest.raises(InvalidValue, match="withheld"):
+            normalise(field, text, T0)
+    assert declines_all("I have no questions") is False
