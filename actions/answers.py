@@ -18,6 +18,7 @@ from nurture_engine.normalize import follow_up_subject, is_follow_up, is_questio
 from nurture_engine.objections import is_remark
 from nurture_engine.privacy_requests import asks_of_security_only
 from nurture_engine.quote import asks_price_too, money, quote, seats_in
+from nurture_engine.volunteered import introduced_name
 
 from .meeting_time import note_meeting_time
 from .runtime import (
@@ -247,6 +248,12 @@ class ActionOutOfScope(Action):
         if asks_to_ask(text):  # "can I still ask a question?"
             dispatcher.utter_message(response="utter_ask_away")
             return []
+        if name := introduced_name(text):  # "hi, I'm Jo", a tie of greet and inform: "didn't get that" until stop 34
+            kept = (await (await service()).record_answers(conversation(tracker), {ProfileField.NAME: name})).accepted
+            spoke = any(event.get("event") == "bot" for event in session_events(tracker))
+            dispatcher.utter_message(response="utter_noted_name" if spoke else "utter_greet_by_name",
+                                     name=kept.get(ProfileField.NAME, name))
+            return [SlotSet(ProfileField.NAME.value, v) for v in kept.values()]
         if stored := await store_asked_answer(tracker):  # "yesterday" to the timeline question: nothing to say
             return list(stored)
         if await note_meeting_time(dispatcher, tracker):  # "can we do Thursday afternoon?" after the demo was booked
