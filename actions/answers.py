@@ -15,7 +15,7 @@ from nurture_engine.domain import ProfileField
 from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 from nurture_engine.normalize import follow_up_subject, is_follow_up, is_question_back
-from nurture_engine.objections import is_remark
+from nurture_engine.objections import declines_all, is_remark
 from nurture_engine.privacy_requests import asks_of_security_only
 from nurture_engine.quote import asks_price_too, money, quote, seats_in
 from nurture_engine.volunteered import introduced_name
@@ -248,6 +248,9 @@ class ActionOutOfScope(Action):
         if asks_to_ask(text):  # "can I still ask a question?"
             dispatcher.utter_message(response="utter_ask_away")
             return []
+        if declines_all(text):  # "I don't want to answer questions" with none asked: none this visit (stop 34)
+            dispatcher.utter_message(response="utter_questions_stopped")
+            return [SlotSet("profile_refused", [f.value for f in ProfileField])]
         if name := introduced_name(text):  # "hi, I'm Jo", a tie of greet and inform: "didn't get that" until stop 34
             kept = (await (await service()).record_answers(conversation(tracker), {ProfileField.NAME: name})).accepted
             spoke = any(event.get("event") == "bot" for event in session_events(tracker))

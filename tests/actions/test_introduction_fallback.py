@@ -30,3 +30,12 @@ async def test_other_fallbacks_are_misses(service: NurtureService) -> None:
     await ActionOutOfScope().run(dispatcher, tracker(intent="nlu_fallback", text="I'm Fine", active_loop=None), DOMAIN)
     assert "utter_greet_by_name" not in responses(dispatcher)
     assert ProfileField.NAME not in (await service.lead_for(CONV)).profile
+
+
+async def test_declining_questions_with_none_asked_stops_them_for_the_visit(service: NurtureService) -> None:
+    """"I don't want to answer questions", read as off-topic, got the offer of a person (make run, stop 34)."""
+    dispatcher = CollectingDispatcher()
+    t = tracker(intent="out_of_scope", text="I don't want to answer questions", active_loop=None)
+    events = await ActionOutOfScope().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher) == ["utter_questions_stopped"]
+    assert events == [SlotSet("profile_refused", [f.value for f in ProfileField])]
