@@ -15,7 +15,7 @@ from nurture_engine.quote import asks_price
 from .answers import answer_product, trailing_product_question
 from .meeting_time import time_in_request
 from .profiling import REQUESTED_SLOT, answer_question_back, step_aside, store_answers, utter_invalid
-from .runtime import MEETING_OFFERED, conversation, service, session_events, uttered
+from .runtime import MEETING_OFFERED, conversation, service, session_events, trial_kind, uttered
 
 
 class ActionRecordDemoRequest(Action):
@@ -55,6 +55,10 @@ class ValidateDemoForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        return [*await self._validate(dispatcher, tracker, domain), *trial_kind(tracker)]
+
+    async def _validate(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> list[EventType]:
         await step_aside(tracker, self.form_name(), self.name(), DEMO_FORM_DIGRESSIONS, whole_turn=True)
         events, rejected = await store_answers(tracker, whole_turn=True)
         # only the email was asked for: other facts the request came with are stored, or dropped when unclear

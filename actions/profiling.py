@@ -37,6 +37,7 @@ from .runtime import (
     say_english_only,
     service,
     session_events,
+    trial_kind,
     visit_state,
 )
 
@@ -268,11 +269,12 @@ class ValidateSlotMappings(ValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        trial = trial_kind(tracker)  # "can I try it for free?" hears of the trial, not "let's set up a demo"
         if tracker.active_loop.get("name"):
-            return []  # the active form validates its own turn
+            return trial  # the active form validates its own turn
         events, _ = await store_answers(tracker)  # nothing was asked: an unclear value is just dropped
         email = next((e["value"] for e in events if e["name"] == ProfileField.EMAIL.value), None)
-        return [*events, *await book_declined_request(dispatcher, tracker, email)]
+        return [*trial, *events, *await book_declined_request(dispatcher, tracker, email)]
 
 
 class ActionExplainField(Action):

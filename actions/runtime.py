@@ -20,6 +20,7 @@ from nurture_engine.config import load_settings
 from nurture_engine.conversation import Conversation, channel_of
 from nurture_engine.domain import ProfileField
 from nurture_engine.language import foreign_language
+from nurture_engine.next_steps import asks_for_trial
 from nurture_engine.profiling import VisitState
 from nurture_engine.service import NurtureService
 from nurture_engine.turn_answers import reads_as_answer
@@ -143,3 +144,13 @@ async def store_asked_answer(tracker: Tracker) -> list[SlotSet]:
     outcome = await (await service()).record_answers(conversation(tracker), {field: text or ""}, message=text,
                                                      asked=field)
     return [SlotSet(f.value, value) for f, value in outcome.accepted.items()]
+
+
+def trial_kind(tracker: Tracker) -> list[SlotSet]:
+    """demo_kind "trial" for a request_demo message that asks for the trial ("can I try it for free?"): the intro and
+    the booking words say so (until stop 34 it heard "let's set up a demo"). Said after Rasa's own extraction, by the
+    global slot validation and by the demo form's, which sets the slot from the intent again when it starts."""
+    message = tracker.latest_message
+    text = as_text(message.get("text")) or ""
+    asked = (message.get("intent") or {}).get("name") == "request_demo" and asks_for_trial(text)
+    return [SlotSet("demo_kind", "trial")] if asked else []

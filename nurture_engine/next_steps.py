@@ -3,6 +3,7 @@ depends on where the lead stands, so the assistant never promises a call nobody 
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 from .domain import ConsentStatus, Lead, ProfileField, Stage
@@ -40,3 +41,14 @@ def contact_email(lead: Lead) -> str | None:
     """The address a follow-up goes to, when the lead gave one."""
     email = lead.profile.get(ProfileField.EMAIL)
     return email.value if email is not None and isinstance(email.value, str) else None
+
+
+_TRIAL = re.compile(r"\b(?:trial|try\s+(?:it|pipewise|it\s+out|you\s+out)|sign(?:\s|-)?(?:me\s+)?up|free\s+account|"
+                    r"create\s+an?\s+account|free\s+version|for\s+free)\b", re.IGNORECASE)
+_DEMO = re.compile(r"\b(?:demo|call|meeting|walk\s*through|talk|speak)\b", re.IGNORECASE)
+
+
+def asks_for_trial(text: str) -> bool:
+    """Whether a request to get started asks for the free trial, not a demo ("can I try it for free?"): the NLU gives
+    both `request_demo`, and until stop 34 a trial request heard "let's set up a demo"."""
+    return bool(_TRIAL.search(text[:500])) and not _DEMO.search(text[:500])
