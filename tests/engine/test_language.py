@@ -42,6 +42,9 @@ def test_another_language_is_named(text: str, language: str) -> None:
     "we need a CRM for our sales team",
     "",
     "🙂👍",
+    "e2@quillworks.io",  # "e" and "io": Italian words until stop 34
+    "https://www.dove-e-come.it",
+    "see lo.io",
 ])
 def test_english_names_and_short_words_are_not_foreign(text: str) -> None:
     assert foreign_language(text) is None
