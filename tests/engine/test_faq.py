@@ -85,3 +85,16 @@ def test_on_a_tie_the_entry_whose_words_say_more_wins() -> None:
     assert answer_for("does it work for startups?", [small, discounts]) is small
     entries = test_settings().business.faq
     assert answer_for("is there a discount for startups?", entries) is next(e for e in entries if "discount" in e.words)
+
+
+def test_the_shipped_answer_on_message_frequency_keeps_to_the_caps_and_quiet_hours() -> None:
+    """"how often will you email me?" got "not one I can answer here" until stop 34; the answer is the business's
+    words, so it is checked against the caps and quiet hours the dispatcher keeps."""
+    settings = test_settings()
+    entry = answer_for("how often will you email me?", settings.business.faq)
+    assert entry is not None and answer_for("how often do forecasts update?", settings.business.faq) is not entry
+    delivery = settings.plan.delivery
+    numbers = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 7: "seven"}
+    assert f"{numbers[delivery.per_day]} message a day" in entry.answer
+    assert f"{numbers[delivery.per_week]} a week" in entry.answer
+    assert f"between {delivery.quiet_start.hour % 12 or 12} pm and {delivery.quiet_end.hour} am" in entry.answer
