@@ -149,6 +149,8 @@ def acknowledge(result: ProfileTurnResult, requested: ProfileField | None) -> Tu
 
 
 REFUSAL_INTENTS = frozenset({"deny", "not_now"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class VisitClose:
     """What the assistant says when the visit's questions are done."""
