@@ -82,3 +82,18 @@ def opens_with_need(text: str) -> bool:
     start = _INTERJECTIONS.match(head)
     match = _WANT.match(head, start.end() if start else 0)
     return match is not None and stated_need(match.group(0)) is not None
+
+
+_HEDGES = re.compile(
+    r"^\W*(?:(?:honestly|tbh|to\s+be\s+honest|well|hmm+|um+|uh+|i\s+guess|i\s+think|not\s+(?:really\s+|totally\s+|"
+    r"entirely\s+|100%\s+)?sure(?:\s+yet)?|no\s+idea|dunno|idk|probably|maybe|perhaps|possibly|mostly|mainly)"
+    r"[\s,.!?:;-]*)+", re.IGNORECASE)
+
+
+def without_hedges(text: str) -> str:
+    """A use case without the hedges it opens with ("honestly not sure, maybe reporting?" is "reporting": until stop
+    34 it was stored whole); the text itself when the hedges are all it says ("not sure" is no use case, and is
+    refused as such)."""
+    start = _HEDGES.match(text)
+    rest = text[start.end():].strip().rstrip("?!. ") if start else text
+    return rest if start and len(rest) >= 3 and any(c.isalpha() for c in rest) else text

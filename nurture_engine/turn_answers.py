@@ -11,7 +11,7 @@ from datetime import datetime
 from .domain import FieldValue, ProfileField
 from .employer import without_anothers_company
 from .errors import InvalidValue
-from .needs import stated_need
+from .needs import stated_need, without_hedges
 from .normalize import FREE_TEXT_FIELDS, normalise
 from .profiling import ProfileTurn
 from .roles import role_in_message
@@ -103,7 +103,9 @@ def whole_use_case(turn: ProfileTurn) -> dict[ProfileField, str]:
         need = stated_need(message) if _words(use_case) == _words(message) else None
         answers[ProfileField.USE_CASE] = need or use_case
     elif _words(use_case) != _words(message):
-        answers[ProfileField.USE_CASE] = stated_need(message) or message
+        answers[ProfileField.USE_CASE] = without_hedges(stated_need(message) or message)
+    else:  # "honestly not sure, maybe reporting?" is reporting (stored whole until stop 34)
+        answers[ProfileField.USE_CASE] = without_hedges(use_case)
     return answers
 
 

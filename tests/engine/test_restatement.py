@@ -11,7 +11,7 @@ import pytest
 from nurture_engine.domain import Channel, ProfileField
 from nurture_engine.profiling import ProfileTurn, VisitState
 from nurture_engine.service import Conversation, NurtureService
-from nurture_engine.testing import memory_service
+from nurture_engine.testing import T0, memory_service
 from nurture_engine.turn_answers import new_answers, without_bare_restatement
 
 F = ProfileField
@@ -211,3 +211,16 @@ def test_one_end_of_a_range_the_nlu_read_gives_way_to_the_range(requested: Profi
     t = ProfileTurn(answers={requested: read}, requested=requested, intent="inform", message=message,
                     visit=VisitState(known=frozenset(), asked=(requested,)))
     assert new_answers(t, datetime(2026, 11, 29, tzinfo=timezone.utc))[0][requested] == expected
+
+
+
+@pytest.mark.parametrize(("message", "use_case"), [
+    ("honestly not sure, maybe reporting?", "reporting"), ("mostly forecasting accuracy", "forecasting accuracy"),
+    ("I think pipeline visibility", "pipeline visibility"), ("forecasting", "forecasting"),
+    ("not sure", "not sure"),  # nothing but hedges: kept, and refused as "unsure" by the parser
+])
+def test_a_use_case_is_taken_without_the_hedges_it_opens_with(message: str, use_case: str) -> None:
+    answers, unanswered = new_answers(turn(F.USE_CASE, message), T0)
+    assert answers == {F.USE_CASE: use_case} and unanswered is None
+    hedged_role = turn(F.USE_CASE, "maybe I'm the CTO", role="CTO")  # another fact: no use case, as before
+    assert new_answers(hedged_role, T0)[0] == {F.ROLE: "CTO"}
