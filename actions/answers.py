@@ -15,12 +15,10 @@ from nurture_engine.domain import ProfileField
 from nurture_engine.misses import MissReply, asks_to_ask, miss_reply
 from nurture_engine.next_steps import NextStep, contact_email, next_step
 from nurture_engine.normalize import follow_up_subject, is_follow_up, is_question_back
-from nurture_engine.objections import declines_all, is_remark
 from nurture_engine.privacy_requests import asks_of_security_only
 from nurture_engine.quote import asks_price_too, money, quote, seats_in
-from nurture_engine.volunteered import introduced_name
 
-from .meeting_time import note_meeting_time
+from .off_topic import answer_off_topic
 from .runtime import (
     MEETING_OFFERED,
     as_text,
@@ -248,23 +246,10 @@ class ActionOutOfScope(Action):
         if asks_to_ask(text):  # "can I still ask a question?"
             dispatcher.utter_message(response="utter_ask_away")
             return []
-        if declines_all(text):  # "I don't want to answer questions" with none asked: none this visit (stop 34)
-            dispatcher.utter_message(response="utter_questions_stopped")
-            return [SlotSet("profile_refused", [f.value for f in ProfileField])]
-        if name := introduced_name(text):  # "hi, I'm Jo", a tie of greet and inform: "didn't get that" until stop 34
-            kept = (await (await service()).record_answers(conversation(tracker), {ProfileField.NAME: name})).accepted
-            spoke = any(event.get("event") == "bot" for event in session_events(tracker))
-            dispatcher.utter_message(response="utter_noted_name" if spoke else "utter_greet_by_name",
-                                     name=kept.get(ProfileField.NAME, name))
-            return [SlotSet(ProfileField.NAME.value, v) for v in kept.values()]
         if stored := await store_asked_answer(tracker):  # "yesterday" to the timeline question: nothing to say
             return list(stored)
-        if await note_meeting_time(dispatcher, tracker):  # "can we do Thursday afternoon?" after the demo was booked
-            return []
-        if is_remark(text):  # "this is useless": an apology and a person offered, not "outside what I can help with";
-            again = "utter_invalid_remark" in said_in_session(tracker)  # the second time, the button to one
-            dispatcher.utter_message(response="utter_offer_person" if again else "utter_invalid_remark")
-            return []
+        if (acted := await answer_off_topic(dispatcher, tracker, text)) is not None:  # "hi, I'm Jo", "this is useless"
+            return acted
         if follow_up_on_integrations(tracker):  # "what about zoho?" after "do you integrate with Salesforce?"
             await answer_product(dispatcher, tracker, "ask_integrations", domain)
             return []
