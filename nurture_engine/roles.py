@@ -61,6 +61,7 @@ _IN_DEPARTMENT = re.compile(r"^(?:in|on)\s+(?!charge\b)(?:the\s+)?(?=\w)", re.IG
 _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "thanks",
                          "maybe", "idk", "none", "nothing"})
 _TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
+_TRAILER_OPT = r"(?:\s+(?:at|for|with|in)\s+.*)?"
 _NEED_NOT_ROLE = re.compile(rf"\b{_ACTIVITY}\b", re.IGNORECASE)
 _JOB_WORD = re.compile(
     rf"\b(?:{_LEAD_RANK}|leader|manager|mgr|head|director|vp|svp|evp|chief|officer|president|founder|"
@@ -111,7 +112,21 @@ def role_in_message(message: str, role: str) -> str | None:
     return found.group(0) if found else None
 
 
+_TEAM_OF = re.compile(_VERB + r"(?:a|an)\s+(?:(?:small|big|large|growing)\s+)?team\s+of\s+(?:\d+|two|three|four|five|"
+                      r"six|seven|eight|nine|ten|twelve|twenty)?\s*(?P<members>[^\W\d_][\w-]*?(?:\s+[^\W\d_][\w-]*?)?)s?"
+                      + _TRAILER_OPT + "$",
+                      re.IGNORECASE)
+"""The team one leads, by its members: "I lead a team of 6 AEs" is an AE Team Lead (stop 34 stored the title "I
+Lead A Team of 6 Aes")."""
+_MEMBERS = {"ae": "AE", "sdr": "SDR", "bdr": "BDR", "csm": "CSM", "am": "Account Manager", "rep": "Sales Rep"}
+
+
 def _by_verb(text: str) -> dict[str, str] | None:
+    team_of = _TEAM_OF.match(text)
+    if team_of:
+        members = team_of.group("members")
+        team = _MEMBERS.get(members.lower()) or _title_case(members)
+        return {"title": f"{team} Team {'Manager' if team_of.group('manage') else 'Lead'}", "seniority": "manager"}
     found = _BY_VERB.match(text)
     if not found:
         return None
