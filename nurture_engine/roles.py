@@ -29,6 +29,9 @@ _KNOWN: tuple[tuple[str, str | None, str], ...] = (
     (r"\bcmo\b|chief marketing", "Chief Marketing Officer", "c_level"),
     (r"\bcfo\b|chief financial", "Chief Financial Officer", "c_level"),
     (r"\bcoo\b|chief operating", "Chief Operating Officer", "c_level"),
+    # "I'm the MD" was a title "MD" at the individual level until stop 34
+    (r"\bmd\b|\bmanaging director\b", "Managing Director", "c_level"),
+    (r"\bgm\b|\bgeneral manager\b", "General Manager", "director"),
     (r"\bsdr\b|sales development", "Sales Development Representative", "individual"),
     (r"\bbdr\b|business development rep", "Business Development Representative", "individual"),
     (r"\bae\b|account executive", "Account Executive", "individual"),

@@ -115,6 +115,8 @@ def test_unclear_timeline_is_rejected() -> None:
     ("I lead the revops team", "Revenue Operations Lead", "manager"),
     ("I manage our SDR team", "SDR Manager", "manager"),
     ("I run a small agency", "Owner", "c_level"),  # a business, not a team (stop 31: "I Run A Small Agency")
+    ("I'm the MD", "Managing Director", "c_level"), ("managing director, UK", "Managing Director", "c_level"),
+    ("GM", "General Manager", "director"), ("md at acme", "Managing Director", "c_level"),
     # a team named by its members (stop 34: "I Lead A Team of 6 Aes")
     ("I lead a team of 6 AEs", "AE Team Lead", "manager"),
     ("I manage a team of 10 SDRs at Globex", "SDR Team Manager", "manager"),
