@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 from rasa_sdk import Action, Tracker
@@ -104,7 +105,8 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
     if answer is not None:  # "does it have a mobile app?": the business's own answer, not the whole list
         dispatcher.utter_message(response="utter_faq", answer=answer)
         return
-    if response in FAQ_FIRST and is_follow_up(text, ProfileField.USE_CASE) and _answered_from_faq(tracker):
+    if (response in FAQ_FIRST and is_follow_up(text, ProfileField.USE_CASE) and _answered_from_faq(tracker)
+            and not _in_features(follow_up_subject(text), facts.features)):  # "and deal-risk alerts?": a feature
         # "what about Gong?" after the comparison answer got the features paragraph until stop 30
         dispatcher.utter_message(response="utter_faq_follow_up", contact_email=facts.contact_email,
                                  meeting_link=facts.meeting_link)
@@ -131,6 +133,18 @@ def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
         said.append(template.format(tier=line.tier.name, total=money(currency, line.monthly), price=price,
                                     max_users=line.tier.max_users, min_users=line.tier.min_users))
     return (parts.get("separator") or "; ").join(said)
+
+
+def _in_features(subject: str | None, features: str) -> bool:
+    """Whether a follow-up's subject is named in the features paragraph ("and deal-risk alerts?" after the lead
+    routing answer got "that's all I have on it" until stop 34): a topic of its own, answered by that paragraph."""
+    def words(text: str) -> str:
+        return " " + " ".join(_PUNCTUATION.sub(" ", text.lower()).split()) + " "
+
+    return bool(subject and subject.strip()) and words(str(subject)) in words(features)
+
+
+_PUNCTUATION = re.compile(r"[^\w\s-]")
 
 
 def _answered_from_faq(tracker: Tracker) -> bool:

@@ -61,3 +61,11 @@ async def test_a_pricing_question_an_faq_entry_answers_gets_it_before_the_prices
     plain = CollectingDispatcher()
     await ActionAnswerProduct().run(plain, conversation("utter_greet", "how much is it?", "ask_pricing"), {})
     assert [m["response"] for m in plain.messages] == ["utter_pricing"]
+
+
+async def test_a_follow_up_naming_a_feature_gets_the_features_answer(service: NurtureService) -> None:
+    """"and deal-risk alerts?" after the lead-routing FAQ answer got "that's all I have on it beyond the answer above"
+    (make run, stop 34): a feature the features paragraph names is a topic of its own."""
+    assert "deal-risk alerts" in service.business.features
+    assert (await reply("utter_faq", "and deal-risk alerts?"))["response"] == "utter_features"
+    assert (await reply("utter_faq", "and Gong?"))["response"] == "utter_faq_follow_up"
