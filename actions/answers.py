@@ -106,7 +106,7 @@ async def answer_product(dispatcher: CollectingDispatcher, tracker: Tracker, int
         dispatcher.utter_message(response="utter_faq", answer=answer)
         return
     if (response in FAQ_FIRST and is_follow_up(text, ProfileField.USE_CASE) and _answered_from_faq(tracker)
-            and not _in_features(follow_up_subject(text), facts.features)):  # "and deal-risk alerts?": a feature
+            and not in_features(follow_up_subject(text), facts.features)):  # "and deal-risk alerts?": a feature
         # "what about Gong?" after the comparison answer got the features paragraph until stop 30
         dispatcher.utter_message(response="utter_faq_follow_up", contact_email=facts.contact_email,
                                  meeting_link=facts.meeting_link)
@@ -135,7 +135,7 @@ def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
     return (parts.get("separator") or "; ").join(said)
 
 
-def _in_features(subject: str | None, features: str) -> bool:
+def in_features(subject: str | None, features: str) -> bool:
     """Whether a follow-up's subject is named in the features paragraph ("and deal-risk alerts?" after the lead
     routing answer got "that's all I have on it" until stop 34): a topic of its own, answered by that paragraph."""
     def words(text: str) -> str:

@@ -12,7 +12,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
 
 from nurture_engine.domain import ProfileField
-from nurture_engine.normalize import is_follow_up, is_question_back
+from nurture_engine.normalize import follow_up_subject, is_follow_up, is_question_back
 from nurture_engine.objections import PUT_TO_US, SEND_INFO, asks_why
 from nurture_engine.profiling import (
     DIGRESSION_INTENTS,
@@ -25,7 +25,7 @@ from nurture_engine.profiling import (
 )
 from nurture_engine.turn_answers import best_entity_value
 
-from .answers import answer_product, last_product_question, trailing_product_question
+from .answers import answer_product, in_features, last_product_question, trailing_product_question
 from .late_email import book_declined_request
 from .runtime import (
     MEETING_OFFERED,
@@ -155,7 +155,8 @@ async def answer_question_back(dispatcher: CollectingDispatcher, tracker: Tracke
         dispatcher.utter_message(response="utter_faq", answer=answer)
         return True
     message = as_text(tracker.latest_message.get("text")) or ""
-    topic = last_product_question(tracker)
+    features = in_features(follow_up_subject(message), (await service()).business.features)
+    topic = "ask_features" if features else last_product_question(tracker)  # "and deal-risk alerts?" (stop 34)
     if topic is None or not any(is_follow_up(message, f) for f in questions):
         return False
     await answer_product(dispatcher, tracker, topic, domain)

@@ -10,7 +10,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerProduct
+from actions.profiling import ValidateProfileForm
 from nurture_engine.service import NurtureService
+
+from .test_actions import DOMAIN, responses, tracker
 
 
 def conversation(first_reply: str, text: str, intent: str = "ask_features") -> Tracker:
@@ -69,3 +72,12 @@ async def test_a_follow_up_naming_a_feature_gets_the_features_answer(service: Nu
     assert "deal-risk alerts" in service.business.features
     assert (await reply("utter_faq", "and deal-risk alerts?"))["response"] == "utter_features"
     assert (await reply("utter_faq", "and Gong?"))["response"] == "utter_faq_follow_up"
+
+
+async def test_a_feature_followed_up_instead_of_an_answer_is_answered(service: NurtureService) -> None:
+    """The same to the use-case question got "Good question, but not one I can answer here" (make run, stop 34)."""
+    t = tracker(slots={"requested_slot": "use_case", "profile_asked": ["use_case"]}, text="and deal-risk alerts?",
+                new_slots={"use_case": "and deal-risk alerts?"})
+    dispatcher = CollectingDispatcher()
+    await ValidateProfileForm().run(dispatcher, t, DOMAIN)
+    assert responses(dispatcher) == ["utter_features"]
