@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
 from rasa_sdk import Action, Tracker
@@ -138,13 +137,7 @@ def quote_text(domain: DomainDict, facts: Business, seats: int) -> str:
 def in_features(subject: str | None, features: str) -> bool:
     """Whether a follow-up's subject is named in the features paragraph ("and deal-risk alerts?" after the lead
     routing answer got "that's all I have on it" until stop 34): a topic of its own, answered by that paragraph."""
-    def words(text: str) -> str:
-        return " " + " ".join(_PUNCTUATION.sub(" ", text.lower()).split()) + " "
-
-    return bool(subject and subject.strip()) and words(str(subject)) in words(features)
-
-
-_PUNCTUATION = re.compile(r"[^\w\s-]")
+    return bool(subject and subject.strip()) and bool(connectors.named(features, [str(subject)]))
 
 
 def _answered_from_faq(tracker: Tracker) -> bool:

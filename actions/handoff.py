@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from nurture_engine.domain import ProfileField
+from nurture_engine.domain import REQUEST_INTENTS, ProfileField
 from nurture_engine.objections import PUT_TO_US
 from nurture_engine.profiling import DIGRESSION_INTENTS
 from nurture_engine.quote import asks_price
@@ -82,7 +82,7 @@ class ValidateDemoForm(FormValidationAction):
         return events
 
 
-DEMO_FORM_DIGRESSIONS = DIGRESSION_INTENTS - {"request_demo", "contact_sales", "human_handoff"}
+DEMO_FORM_DIGRESSIONS = DIGRESSION_INTENTS - REQUEST_INTENTS
 """The intents with a rule of their own while the demo form asks for the email (bot/rules): "how much is it? I'm
 Dana from Acme" (ask_pricing) gets the prices, and the facts are kept (until stop 30 the form kept it for itself,
 having a slot to return)."""

@@ -7,13 +7,13 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from nurture_engine.domain import REQUEST_INTENTS
 from nurture_engine.meeting_time import proposed_time
 
 from .runtime import MEETING_OFFERED, as_text, conversation, said_in_session, service, session_events
 
 BOOKED = frozenset({"utter_demo_booked", "utter_demo_booked_phone", "utter_demo_booked_no_email"})
 """The responses that say a request went to the team in this session."""
-REQUESTS = frozenset({"request_demo", "contact_sales", "human_handoff"})
 
 
 async def note_meeting_time(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -39,6 +39,6 @@ def time_in_request(tracker: Tracker) -> str | None:
             continue
         if when := proposed_time(as_text(event.get("text")) or ""):
             return when
-        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") in REQUESTS:
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") in REQUEST_INTENTS:
             return None
     return None

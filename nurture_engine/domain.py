@@ -27,6 +27,8 @@ QUALIFYING_FIELDS: tuple[ProfileField, ...] = tuple(f for f in ProfileField if f
 
 HANDOFF_INTENTS = frozenset({"human_handoff", "contact_sales"})
 """Intents that ask for a person: they raise a sales alert."""
+REQUEST_INTENTS = HANDOFF_INTENTS | {"request_demo"}
+"""Intents of a demo, sales or person request: each opens the demo form, which asks for an email."""
 PRIVACY_INTENTS = frozenset({"privacy_request"})
 """A visitor asks in chat for erasure or a copy of their data: staff are alerted, whatever the lead's stage."""
 STAFF_INTENTS = HANDOFF_INTENTS | PRIVACY_INTENTS

@@ -71,7 +71,6 @@ def asks_to_be_sent(text: str) -> bool:
     return bool(_SEND_ME.match(text[:200]))
 
 
-
 _WHY_ASKED = re.compile(
     r"\bwhy\s+(?:do|would|does|did|are)\s+(?:you|u|ya|pipewise)\s+(?:ask|need|want|care|wanna)|"
     r"\bwhy\s+(?:does|is|'s)\s+(?:that|it|this)\s+(?:matter|important|relevant|needed|necessary)|"

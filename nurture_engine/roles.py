@@ -63,8 +63,9 @@ _IN_DEPARTMENT = re.compile(r"^(?:in|on)\s+(?!charge\b)(?:the\s+)?(?=\w)", re.IG
 """"I'm in finance": the department is the role ("In Finance" until stop 21)."""
 _NOT_A_ROLE = frozenset({"yes", "no", "ok", "okay", "sure", "yeah", "yep", "nope", "hi", "hello", "thanks",
                          "maybe", "idk", "none", "nothing"})
-_TRAILER = re.compile(r"\s+(at|for|with|in)\s+.*$", re.IGNORECASE)
-_TRAILER_OPT = r"(?:\s+(?:at|for|with|in)\s+.*)?"
+_PLACE = r"\s+(?:at|for|with|in)\s+.*"
+"""Where the job is held, after the title ("CTO at Globex")."""
+_TRAILER = re.compile(_PLACE + "$", re.IGNORECASE)
 _NEED_NOT_ROLE = re.compile(rf"\b{_ACTIVITY}\b", re.IGNORECASE)
 _JOB_WORD = re.compile(
     rf"\b(?:{_LEAD_RANK}|leader|manager|mgr|head|director|vp|svp|evp|chief|officer|president|founder|"
@@ -117,7 +118,7 @@ def role_in_message(message: str, role: str) -> str | None:
 
 _TEAM_OF = re.compile(_VERB + r"(?:a|an)\s+(?:(?:small|big|large|growing)\s+)?team\s+of\s+(?:\d+|two|three|four|five|"
                       r"six|seven|eight|nine|ten|twelve|twenty)?\s*(?P<members>[^\W\d_][\w-]*?(?:\s+[^\W\d_][\w-]*?)?)s?"
-                      + _TRAILER_OPT + "$",
+                      + f"(?:{_PLACE})?$",
                       re.IGNORECASE)
 """The team one leads, by its members: "I lead a team of 6 AEs" is an AE Team Lead (stop 34 stored the title "I
 Lead A Team of 6 Aes")."""

@@ -26,6 +26,7 @@ from .domain import (
 from .errors import InvalidValue
 from .lead_engine import EventRecord, LeadEngine, LeadView
 from .linking import verify_link_payload
+from .meeting_time import MAX_CHARS
 from .normalize import normalise
 from .objections import PUT_TO_US, WITHHELD, asks_to_be_sent, declines_all
 from .privacy_requests import PrivacyRight, privacy_right
@@ -153,8 +154,8 @@ class NurtureService:
         return await self._engine.rescore(lead.id)
 
     async def record_meeting_time(self, conv: Conversation, when: str) -> None:  # "Thursday?" (meeting_time.py)
-        lead = await self.lead_for(conv)
-        await self._store.add_interaction(lead.id, self._interaction(conv, "meeting_time", None, {"when": when[:160]}))
+        note = self._interaction(conv, "meeting_time", None, {"when": when[:MAX_CHARS]})
+        await self._store.add_interaction((await self.lead_for(conv)).id, note)
 
     async def set_consent(self, conv: Conversation, status: ConsentStatus, text: str) -> Lead:
         """Records the consent change; returns the lead as read before it."""
